@@ -1,0 +1,15 @@
+/** The reference server on Fastify. */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { currentIdentity } from 'jwtguard'
+import { jwtGuardPlugin } from 'jwtguard/fastify'
+import type { ServerContext } from '../context.js'
+
+export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: context.logger })
+  await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
+  const protect = app.jwtRequired()
+  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/api/v1/private', { preHandler: protect }, async () => ({ meaning_of_life: 42 }))
+  app.get('/api/v1/me', { preHandler: protect }, async () => currentIdentity())
+  return app
+}

@@ -1,0 +1,94 @@
+/**
+ * The reference server's configuration, read from the environment as shared/CONTRACT.md
+ * describes. Anything weak or missing fails here, at start-up, with one line that says the fix.
+ */
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
+export type Framework = (typeof FRAMEWORKS)[number]
+
+export interface ServerConfig {
+  port: number
+  host: string
+  dataDir: string
+  databaseFile: string
+  secret: string
+  /** Where the secret came from, for the start-up log. */
+  secretSource: 'environment' | 'generated' | 'data-dir'
+  secretFile: string | undefined
+  production: boolean
+  framework: Framework
+  logLevel: string
+}
+
+/** A configuration the server refuses to start with; the message is the one line printed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const MIN_PRODUCTION_SECRET_BYTES = 32
+
+function readSecretFile(secretFile: string): string | undefined {
+  if (!existsSync(secretFile)) return undefined
+  const secret = readFileSync(secretFile, 'utf8').trim()
+  if (secret === '') throw new ConfigError(`${secretFile} is empty: delete it to generate a new secret`)
+  return secret
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const production = env.NODE_ENV === 'production'
+  const port = Number(env.PORT ?? 5000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${env.PORT}"`)
+  }
+  const framework = (env.FRAMEWORK ?? 'fastify').toLowerCase()
+  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
+    throw new ConfigError(`FRAMEWORK must be one of ${FRAMEWORKS.join(', ')}, got "${env.FRAMEWORK}"`)
+  }
+  const dataDir = resolve(env.DATA_DIR ?? './data')
+  mkdirSync(dataDir, { recursive: true })
+
+  const fromEnv = env.JWT_SECRET_KEY ?? env.SECRET_KEY
+  let secret: string
+  let secretSource: ServerConfig['secretSource']
+  let secretFile: string | undefined
+  if (fromEnv !== undefined && fromEnv !== '') {
+    secret = fromEnv
+    secretSource = 'environment'
+  } else if (production) {
+    throw new ConfigError(
+      'JWT_SECRET_KEY is not set: with NODE_ENV=production set it to at least 32 random bytes (e.g. `openssl rand -base64 48`)',
+    )
+  } else {
+    secretFile = join(dataDir, 'secret.key')
+    const stored = readSecretFile(secretFile)
+    if (stored === undefined) {
+      secret = randomBytes(32).toString('base64url')
+      writeFileSync(secretFile, `${secret}\n`, { mode: 0o600, flag: 'wx' })
+      secretSource = 'generated'
+    } else {
+      secret = stored
+      secretSource = 'data-dir'
+    }
+    chmodSync(secretFile, 0o600)
+  }
+  if (production && Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
+    throw new ConfigError(
+      `JWT_SECRET_KEY is ${Buffer.byteLength(secret)} bytes: with NODE_ENV=production it needs at least ${MIN_PRODUCTION_SECRET_BYTES} (e.g. \`openssl rand -base64 48\`)`,
+    )
+  }
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir,
+    databaseFile: join(dataDir, 'jwtguard.db'),
+    secret,
+    secretSource,
+    secretFile,
+    production,
+    framework: framework as Framework,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * JSON request bodies for the auth routes: media type, size, encoding and shape are all checked
+ * here, so every adapter answers bad input identically.
+ *
+ * @module
+ */
+import { JwtGuardError } from './errors.js'
+
+/** A request body as an adapter read it: raw bytes or text, with its `Content-Type`. */
+export interface RawBody {
+  contentType: string | undefined
+  /** The raw body; `undefined` or empty when the request had none. */
+  body: string | Uint8Array | undefined
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** True for `application/json` and `application/<anything>+json`, as Flask's `is_json`. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  const [essence = '', ...parameters] = contentType.split(';')
+  const type = essence.trim().toLowerCase()
+  if (type !== 'application/json' && !(type.startsWith('application/') && type.endsWith('+json'))) {
+    return false
+  }
+  for (const parameter of parameters) {
+    const [name = '', value = ''] = parameter.split('=')
+    if (name.trim().toLowerCase() === 'charset') {
+      const charset = value.trim().replace(/^"|"$/g, '').toLowerCase()
+      if (charset !== 'utf-8' && charset !== 'utf8') return false
+    }
+  }
+  return true
+}
+
+/**
+ * Parses a JSON object body.
+ *
+ * @throws {JwtGuardError} `ERR_MEDIA_TYPE_UNSUPPORTED`, `ERR_BODY_TOO_LARGE` or `ERR_BODY_MALFORMED`.
+ */
+export function parseJsonObjectBody(raw: RawBody, limit: number): Record<string, unknown> {
+  if (!isJsonMediaType(raw.contentType)) {
+    throw new JwtGuardError(
+      'ERR_MEDIA_TYPE_UNSUPPORTED',
+      'Request body must be JSON (Content-Type: application/json)',
+    )
+  }
+  const size =
+    raw.body === undefined
+      ? 0
+      : typeof raw.body === 'string'
+        ? Buffer.byteLength(raw.body)
+        : raw.body.byteLength
+  if (size > limit) throw bodyTooLarge(limit)
+  let text: string
+  try {
+    text = raw.body === undefined ? '' : typeof raw.body === 'string' ? raw.body : utf8.decode(raw.body)
+  } catch (error) {
+    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body is not valid UTF-8', { cause: error })
+  }
+  if (text.trim() === '') throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body is empty')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body is not valid JSON', { cause: error })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body must be a JSON object')
+  }
+  return value as Record<string, unknown>
+}
+
+/** The error for a body over `limit` bytes; adapters that stop reading early throw the same. */
+export function bodyTooLarge(limit: number): JwtGuardError {
+  return new JwtGuardError('ERR_BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`)
+}

@@ -1,0 +1,43 @@
+/**
+ * The current identity, Flask-JWT's `current_identity`: set for the duration of a protected
+ * request and readable from any code the handler calls, through AsyncLocalStorage.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+/**
+ * Merge into this interface to type {@link currentIdentity} across your app:
+ *
+ * @example
+ * ```ts
+ * declare module 'jwtguard' {
+ *   interface Register { identity: { user_id: number } }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an extension point for declaration merging
+export interface Register {}
+
+/** The identity type registered through {@link Register}, or `unknown`. */
+export type RegisteredIdentity = Register extends { identity: infer T } ? T : unknown
+
+const storage = new AsyncLocalStorage<unknown>()
+
+/** Runs `callback` with `identity` as the current identity. */
+export function runWithIdentity<R>(identity: unknown, callback: () => R): R {
+  return storage.run(identity, callback)
+}
+
+/**
+ * The identity of the request being handled, or `undefined` outside a protected request.
+ *
+ * @example
+ * ```ts
+ * import { currentIdentity } from 'jwtguard'
+ * function auditLog(action: string) { log.info({ user: currentIdentity(), action }) }
+ * ```
+ */
+export function currentIdentity<T = RegisteredIdentity>(): T | undefined {
+  return storage.getStore() as T | undefined
+}

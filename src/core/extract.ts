@@ -1,0 +1,43 @@
+/**
+ * Token extraction from the `Authorization` header, with Flask-JWT's rules and messages. Works on
+ * a Web `Headers` object or Node's incoming headers, so every adapter shares it.
+ *
+ * @module
+ */
+import { JwtGuardError } from './errors.js'
+
+/** Request headers as either a Web `Headers` or Node's `IncomingHttpHeaders`. */
+export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
+
+/** Reads one header (lower-case `name`) from either kind of header source. */
+export function readHeader(headers: HeaderSource, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') {
+    return (headers as Headers).get(name) ?? undefined
+  }
+  const value = (headers as Record<string, string | readonly string[] | undefined>)[name]
+  return typeof value === 'string' ? value : value?.[0]
+}
+
+const WHITESPACE = /\s+/
+
+/**
+ * Returns the token of `Authorization: <prefix> <token>`, or `undefined` when the header is
+ * absent or blank. The prefix is matched case-insensitively.
+ *
+ * @throws {JwtGuardError} `ERR_AUTH_SCHEME_UNSUPPORTED` for another scheme,
+ *   `ERR_AUTH_HEADER_MALFORMED` for a prefix without a token or a token with spaces.
+ */
+export function tokenFromAuthorization(header: string | undefined, prefix: string): string | undefined {
+  if (header === undefined) return undefined
+  const parts = header.trim().split(WHITESPACE)
+  const scheme = parts[0]
+  if (scheme === undefined || scheme === '') return undefined
+  if (scheme.toLowerCase() !== prefix.toLowerCase()) {
+    throw new JwtGuardError('ERR_AUTH_SCHEME_UNSUPPORTED', 'Unsupported authorization type')
+  }
+  if (parts.length === 1) throw new JwtGuardError('ERR_AUTH_HEADER_MALFORMED', 'Token missing')
+  if (parts.length > 2) {
+    throw new JwtGuardError('ERR_AUTH_HEADER_MALFORMED', 'Token contains spaces')
+  }
+  return parts[1]
+}

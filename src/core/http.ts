@@ -1,0 +1,138 @@
+/**
+ * The single place where failures get their HTTP meaning: status, Flask-JWT's JSON body and the
+ * RFC 6750 `WWW-Authenticate` challenge. Adapters only write what this module returns.
+ *
+ * @module
+ */
+import { type ErrorCode, isJwtGuardError, JwtGuardError } from './errors.js'
+
+/** A response fully decided by the core: adapters write status, headers and body as they are. */
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string>
+  /** The serialised JSON body, or `null` for an empty body (204). */
+  body: string | null
+}
+
+/** Flask-JWT's error body. */
+export interface ErrorBody {
+  status_code: number
+  error: string
+  description: string
+}
+
+type Challenge = 'none' | 'bare' | 'invalid_request' | 'invalid_token'
+
+interface HttpMeaning {
+  status: number
+  error: string
+  challenge: Challenge
+}
+
+const INVALID_TOKEN: HttpMeaning = { status: 401, error: 'Invalid token', challenge: 'invalid_token' }
+
+const MEANING: Record<ErrorCode, HttpMeaning> = {
+  ERR_TOKEN_MISSING: { status: 401, error: 'Authorization Required', challenge: 'bare' },
+  // RFC 6750 §3.1: a request using another scheme gets a challenge without an error code.
+  ERR_AUTH_SCHEME_UNSUPPORTED: { status: 401, error: 'Invalid JWT header', challenge: 'bare' },
+  ERR_AUTH_HEADER_MALFORMED: {
+    status: 401,
+    error: 'Invalid JWT header',
+    challenge: 'invalid_request',
+  },
+  ERR_TOKEN_TOO_LARGE: INVALID_TOKEN,
+  ERR_TOKEN_MALFORMED: INVALID_TOKEN,
+  ERR_ALG_NOT_ALLOWED: INVALID_TOKEN,
+  ERR_KEY_NOT_FOUND: INVALID_TOKEN,
+  ERR_CRIT_UNSUPPORTED: INVALID_TOKEN,
+  ERR_SIGNATURE_INVALID: INVALID_TOKEN,
+  ERR_CLAIM_INVALID: INVALID_TOKEN,
+  ERR_TOKEN_EXPIRED: INVALID_TOKEN,
+  ERR_TOKEN_NOT_YET_VALID: INVALID_TOKEN,
+  ERR_TOKEN_TYPE_INVALID: INVALID_TOKEN,
+  ERR_TOKEN_REVOKED: INVALID_TOKEN,
+  ERR_USER_NOT_FOUND: { status: 401, error: 'Invalid JWT', challenge: 'invalid_token' },
+  ERR_INVALID_CREDENTIALS: { status: 401, error: 'Bad Request', challenge: 'bare' },
+  ERR_BODY_MALFORMED: { status: 400, error: 'Bad Request', challenge: 'none' },
+  ERR_BODY_TOO_LARGE: { status: 413, error: 'Payload Too Large', challenge: 'none' },
+  ERR_MEDIA_TYPE_UNSUPPORTED: { status: 415, error: 'Unsupported Media Type', challenge: 'none' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, error: 'Method Not Allowed', challenge: 'none' },
+  ERR_ROUTE_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
+  ERR_INTERNAL: { status: 500, error: 'Internal Server Error', challenge: 'none' },
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+/** The HTTP status a code maps to. */
+export function statusOf(code: ErrorCode): number {
+  return MEANING[code].status
+}
+
+/** Escapes a value for an RFC 7230 quoted-string. */
+export function quoteString(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`
+}
+
+/** `JWT realm="..."`, with RFC 6750 `error` and `error_description` when given. */
+export function challengeHeader(scheme: string, realm: string, error?: string, description?: string): string {
+  let header = `${scheme} realm=${quoteString(realm)}`
+  if (error !== undefined) header += `, error=${quoteString(error)}`
+  if (description !== undefined) header += `, error_description=${quoteString(description)}`
+  return header
+}
+
+/** A JSON response with the core's content type. */
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...headers },
+    body: JSON.stringify(value),
+  }
+}
+
+/** What the error renderer needs to know about the route that failed. */
+export interface ChallengeContext {
+  /** The authorization scheme, e.g. `JWT`. */
+  scheme: string
+  /** The realm of the protected route. */
+  realm: string
+}
+
+/**
+ * Turns any thrown value into the response the client sees. Unknown values become a generic 500
+ * that reveals nothing: the caller logs the original.
+ */
+export function errorResponse(error: unknown, context: ChallengeContext): HttpResponse {
+  const known = isJwtGuardError(error)
+    ? error
+    : new JwtGuardError('ERR_INTERNAL', 'Internal server error', { cause: error })
+  const meaning = MEANING[known.code]
+  const body: ErrorBody = {
+    status_code: meaning.status,
+    error: meaning.error,
+    description: known.message,
+  }
+  const headers: Record<string, string> = {}
+  switch (meaning.challenge) {
+    case 'none':
+      break
+    case 'bare':
+      headers['www-authenticate'] = challengeHeader(context.scheme, context.realm)
+      break
+    default:
+      headers['www-authenticate'] = challengeHeader(
+        context.scheme,
+        context.realm,
+        meaning.challenge,
+        known.message,
+      )
+  }
+  if (known.code === 'ERR_METHOD_NOT_ALLOWED' && known.allow !== undefined) {
+    headers.allow = known.allow.join(', ')
+  }
+  return jsonResponse(meaning.status, body, headers)
+}

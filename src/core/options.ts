@@ -1,0 +1,210 @@
+/**
+ * The options of {@link createJwtGuard}, with Flask-JWT's defaults, and their validation.
+ *
+ * @module
+ */
+
+import type { JwtPayload } from './claims.js'
+import type { HeaderSource } from './extract.js'
+import type { HttpResponse } from './http.js'
+import { type Duration, toSeconds } from './internal/duration.js'
+import { createHmacKey, type HmacAlgorithm, type JwtKey, type Secret } from './keys.js'
+
+/** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
+export interface AuthenticatedUser {
+  id: string | number
+}
+
+/** A value or a promise of it: callbacks may be synchronous or asynchronous. */
+export type MaybePromise<T> = T | Promise<T>
+
+/** Options of {@link createJwtGuard}. Names in brackets are Flask-JWT's config keys. */
+export interface JwtGuardOptions<TIdentity> {
+  /** The HMAC secret [`SECRET_KEY` / `JWT_SECRET_KEY`]. Required unless `key` is given. */
+  secret?: Secret | undefined
+  /**
+   * The signing algorithm for `secret` [`JWT_ALGORITHM`].
+   * @default 'HS256'
+   */
+  algorithm?: HmacAlgorithm | undefined
+  /** A ready key (it decides the algorithm); an alternative to `secret` and `algorithm`. */
+  key?: JwtKey | undefined
+  /** See {@link HmacKeyOptions.allowShortSecret}. @default false */
+  allowShortSecret?: boolean | undefined
+  /**
+   * Checks a username and password: returns the user (with an `id`), or `null`
+   * [`authentication_handler`].
+   */
+  authenticate: (username: string, password: string) => MaybePromise<AuthenticatedUser | null | undefined>
+  /** Loads the identity for a verified payload, or `null` [`identity_handler`]. */
+  identity: (payload: JwtPayload) => MaybePromise<TIdentity | null | undefined>
+  /**
+   * Access-token lifetime [`JWT_EXPIRATION_DELTA`]. Seconds or a string like `15m`.
+   * @default 300
+   */
+  expiresIn?: Duration | undefined
+  /**
+   * Delay before a token becomes valid [`JWT_NOT_BEFORE_DELTA`].
+   * @default 0
+   */
+  notBefore?: Duration | undefined
+  /**
+   * Clock skew tolerated on `exp`, `nbf` and `iat` [`JWT_LEEWAY`].
+   * @default 10
+   */
+  leeway?: Duration | undefined
+  /**
+   * Authorization scheme, matched case-insensitively [`JWT_AUTH_HEADER_PREFIX`].
+   * @default 'JWT'
+   */
+  headerPrefix?: string | undefined
+  /**
+   * Realm of the `WWW-Authenticate` challenge [`JWT_DEFAULT_REALM`].
+   * @default 'Login Required'
+   */
+  realm?: string | undefined
+  /**
+   * Path of the login route, or `false` to mount none [`JWT_AUTH_URL_RULE`].
+   * @default '/auth'
+   */
+  authPath?: string | false | undefined
+  /** @default 'username' [`JWT_AUTH_USERNAME_KEY`] */
+  usernameKey?: string | undefined
+  /** @default 'password' [`JWT_AUTH_PASSWORD_KEY`] */
+  passwordKey?: string | undefined
+  /**
+   * Claims every token must carry [`JWT_REQUIRED_CLAIMS`].
+   * @default ['exp', 'iat', 'nbf']
+   */
+  requiredClaims?: readonly string[] | undefined
+  /**
+   * Claim holding the user's id.
+   * @default 'identity'
+   */
+  identityClaim?: string | undefined
+  /**
+   * Largest accepted token, in characters, checked before decoding.
+   * @default 8192
+   */
+  maxTokenSize?: number | undefined
+  /**
+   * Largest accepted body on the auth routes, in bytes.
+   * @default 16384
+   */
+  bodyLimit?: number | undefined
+  /**
+   * The clock, in seconds since the epoch. Inject a fixed one in tests.
+   * @default () => Date.now() / 1000
+   */
+  now?: (() => number) | undefined
+  /** Builds the payload of an access token [`JWT_PAYLOAD_HANDLER`]. Gets the default payload. */
+  payloadHandler?: ((user: AuthenticatedUser, defaults: JwtPayload) => JwtPayload) | undefined
+  /** Builds the `/auth` response body [`JWT_AUTH_RESPONSE_HANDLER`]. */
+  authResponseHandler?: ((tokens: { access_token: string }, user: AuthenticatedUser) => unknown) | undefined
+  /** Extracts the token from the request [`JWT_REQUEST_HANDLER`]; `undefined` when none. */
+  tokenExtractor?: ((headers: HeaderSource) => string | undefined) | undefined
+  /** Rewrites any error response before it is sent [`JWT_ERROR_HANDLER`]. */
+  errorHandler?: ((response: HttpResponse, error: unknown) => HttpResponse) | undefined
+}
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  key: JwtKey
+  expiresIn: number
+  notBefore: number
+  leeway: number
+  headerPrefix: string
+  realm: string
+  authPath: string | false
+  usernameKey: string
+  passwordKey: string
+  requiredClaims: readonly string[]
+  identityClaim: string
+  maxTokenSize: number
+  bodyLimit: number
+  now: () => number
+}
+
+// RFC 7230 token characters, for the scheme name.
+const TOKEN68 = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// Printable ASCII for the realm (it is sent in a quoted-string).
+const PRINTABLE = /^[\x20-\x7e]*$/
+
+function nonEmptyString(value: unknown, option: string, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${option} must be a non-empty string`)
+  return value
+}
+
+function positiveInteger(value: unknown, option: string, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new RangeError(`${option} must be an integer >= ${minimum}`)
+  }
+  return value
+}
+
+/**
+ * Validates options eagerly, so that a bad configuration fails at start-up, never per request.
+ *
+ * @throws {TypeError | RangeError} with a message that names the option and how to fix it.
+ */
+export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
+  if (typeof options.authenticate !== 'function') {
+    throw new TypeError('authenticate(username, password) is required: return the user or null')
+  }
+  if (typeof options.identity !== 'function') {
+    throw new TypeError('identity(payload) is required: return the user for payload.identity or null')
+  }
+  let key: JwtKey
+  if (options.key !== undefined) {
+    if (options.secret !== undefined) throw new TypeError('give either key or secret, not both')
+    key = options.key
+  } else {
+    if (options.secret === undefined || options.secret === null) {
+      throw new TypeError('secret is required: set it to a random value of at least 32 bytes')
+    }
+    key = createHmacKey(options.secret, {
+      alg: options.algorithm,
+      allowShortSecret: options.allowShortSecret,
+    })
+  }
+  const expiresIn = toSeconds(options.expiresIn ?? 300, 'expiresIn')
+  if (expiresIn <= 0) throw new RangeError('expiresIn must be at least 1 second')
+  const headerPrefix = nonEmptyString(options.headerPrefix, 'headerPrefix', 'JWT')
+  if (!TOKEN68.test(headerPrefix)) {
+    throw new TypeError('headerPrefix must be a single word such as "JWT" or "Bearer"')
+  }
+  const realm = nonEmptyString(options.realm, 'realm', 'Login Required')
+  if (!PRINTABLE.test(realm)) throw new TypeError('realm must be printable ASCII')
+  const authPath = options.authPath === undefined ? '/auth' : options.authPath
+  if (authPath !== false && (typeof authPath !== 'string' || !authPath.startsWith('/'))) {
+    throw new TypeError('authPath must be a path starting with "/", or false to mount no login route')
+  }
+  const usernameKey = nonEmptyString(options.usernameKey, 'usernameKey', 'username')
+  const passwordKey = nonEmptyString(options.passwordKey, 'passwordKey', 'password')
+  if (usernameKey === passwordKey) throw new TypeError('usernameKey and passwordKey must differ')
+  const requiredClaims = options.requiredClaims ?? ['exp', 'iat', 'nbf']
+  if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
+    throw new TypeError('requiredClaims must be an array of claim names')
+  }
+  const now = options.now ?? (() => Date.now() / 1000)
+  if (typeof now !== 'function') throw new TypeError('now must be a function returning seconds')
+  return {
+    key,
+    expiresIn,
+    notBefore: toSeconds(options.notBefore ?? 0, 'notBefore'),
+    leeway: toSeconds(options.leeway ?? 10, 'leeway'),
+    headerPrefix,
+    realm,
+    authPath,
+    usernameKey,
+    passwordKey,
+    requiredClaims: [...requiredClaims],
+    identityClaim: nonEmptyString(options.identityClaim, 'identityClaim', 'identity'),
+    maxTokenSize: positiveInteger(options.maxTokenSize, 'maxTokenSize', 8192, 64),
+    bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', 16384, 64),
+    now,
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Compact JWS signing. The header segment is computed once per key; only the payload is
+ * serialised per token.
+ *
+ * @module
+ */
+import type { JwtPayload } from './claims.js'
+import { encodeBase64url } from './internal/base64url.js'
+import type { JwtKey } from './keys.js'
+
+const headerSegments = new WeakMap<JwtKey, string>()
+
+/** The base64url header this library writes for `key`: `{"alg","typ":"JWT"}` plus `kid`. */
+export function headerSegmentFor(key: JwtKey): string {
+  let segment = headerSegments.get(key)
+  if (segment === undefined) {
+    const header: Record<string, string> = { alg: key.alg, typ: 'JWT' }
+    if (key.kid !== undefined) header.kid = key.kid
+    segment = encodeBase64url(JSON.stringify(header))
+    headerSegments.set(key, segment)
+  }
+  return segment
+}
+
+/**
+ * Signs `payload` as a compact JWS with `key`. The payload is written as given: building claims
+ * (`exp`, `iat`, ...) is the caller's job, see `JwtGuard.createAccessToken`.
+ *
+ * @example
+ * ```ts
+ * import { createHmacKey, signToken } from 'jwtguard'
+ * const now = Math.floor(Date.now() / 1000)
+ * const token = signToken({ identity: 123, iat: now, nbf: now, exp: now + 300 }, createHmacKey(secret))
+ * ```
+ */
+export function signToken(payload: JwtPayload, key: JwtKey): string {
+  const signingInput = `${headerSegmentFor(key)}.${encodeBase64url(JSON.stringify(payload))}`
+  return `${signingInput}.${key.sign(signingInput).toString('base64url')}`
+}

@@ -1,0 +1,41 @@
+/**
+ * Turns a user store into Flask-JWT's `authenticate(username, password)` callback.
+ *
+ * @module
+ */
+import { createPasswordHasher, type PasswordHasher } from './password.js'
+import type { UserRecord, UserStore } from './types.js'
+
+/** The user `authenticate` returns: its `id` becomes the token's identity. */
+export interface AuthenticatedRecord {
+  id: number
+  username: string
+  roles: string[]
+}
+
+/**
+ * Builds `authenticate` over a store. Exactly one argon2id verification runs per call, against a
+ * dummy hash when the user does not exist, so an unknown user and a wrong password take the same
+ * time.
+ *
+ * @example
+ * ```ts
+ * import { createJwtGuard } from 'jwtguard'
+ * import { passwordAuthenticator } from 'jwtguard/users'
+ * const guard = createJwtGuard({ secret, authenticate: passwordAuthenticator(users), identity })
+ * ```
+ */
+export function passwordAuthenticator(
+  store: UserStore,
+  hasher: PasswordHasher = createPasswordHasher(),
+): (username: string, password: string) => Promise<AuthenticatedRecord | null> {
+  return async function authenticate(username, password) {
+    const user: UserRecord | null = await store.findByUsername(username)
+    if (user === null) {
+      await hasher.verifyDummy(password)
+      return null
+    }
+    if (!(await hasher.verify(user.passwordHash, password))) return null
+    return { id: user.id, username: user.username, roles: user.roles }
+  }
+}

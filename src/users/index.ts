@@ -1,0 +1,11 @@
+/**
+ * `jwtguard/users`: the user-store seam, argon2id hashing and the `authenticate` helper.
+ *
+ * @module jwtguard/users
+ */
+
+export type { AuthenticatedRecord } from './authenticator.js'
+export { passwordAuthenticator } from './authenticator.js'
+export type { PasswordHasher, PasswordHashOptions } from './password.js'
+export { createPasswordHasher, MAX_PASSWORD_LENGTH } from './password.js'
+export type { NewUser, UserRecord, UserStore } from './types.js'

@@ -1,0 +1,80 @@
+/**
+ * argon2id password hashing through @node-rs/argon2. Hashing and verifying run in libuv's thread
+ * pool, so a login never blocks the event loop.
+ *
+ * @module
+ */
+import { hash, verify } from '@node-rs/argon2'
+
+// @node-rs/argon2's numeric value for argon2id (its `Algorithm` const enum cannot be imported
+// under isolatedModules).
+const ARGON2ID = 2
+
+/** argon2id cost parameters. */
+export interface PasswordHashOptions {
+  /** Memory in KiB. @default 19456 (OWASP's 19 MiB) */
+  memoryCost?: number | undefined
+  /** Iterations. @default 2 */
+  timeCost?: number | undefined
+  /** Lanes. @default 1 */
+  parallelism?: number | undefined
+}
+
+/** Hashes and verifies passwords, and equalises the time of a login for an unknown user. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>
+  /** `false` for a wrong password or a hash it cannot read; never throws on bad input. */
+  verify(passwordHash: string, password: string): Promise<boolean>
+  /** Spends the time of one `verify`, for a user that does not exist. */
+  verifyDummy(password: string): Promise<void>
+}
+
+/** Passwords longer than this are refused before hashing: argon2 time grows with input. */
+export const MAX_PASSWORD_LENGTH = 1024
+
+/**
+ * Creates an argon2id hasher with OWASP's recommended parameters by default.
+ *
+ * @example
+ * ```ts
+ * import { createPasswordHasher } from 'jwtguard/users'
+ * const hasher = createPasswordHasher()
+ * const stored = await hasher.hash('abc123')
+ * await hasher.verify(stored, 'abc123') // true
+ * ```
+ */
+export function createPasswordHasher(options: PasswordHashOptions = {}): PasswordHasher {
+  const parameters = {
+    algorithm: ARGON2ID,
+    memoryCost: options.memoryCost ?? 19456,
+    timeCost: options.timeCost ?? 2,
+    parallelism: options.parallelism ?? 1,
+  }
+  if (parameters.memoryCost < 8 * parameters.parallelism || parameters.timeCost < 1) {
+    throw new RangeError('argon2 needs memoryCost >= 8 * parallelism KiB and timeCost >= 1')
+  }
+  let dummy: Promise<string> | undefined
+  const verifyHash = async (passwordHash: string, password: string): Promise<boolean> => {
+    if (password.length > MAX_PASSWORD_LENGTH) return false
+    try {
+      return await verify(passwordHash, password)
+    } catch {
+      return false
+    }
+  }
+  return {
+    async hash(password) {
+      if (typeof password !== 'string' || password === '')
+        throw new TypeError('password must be a non-empty string')
+      if (password.length > MAX_PASSWORD_LENGTH) {
+        throw new RangeError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`)
+      }
+      return hash(password, parameters)
+    },
+    verify: verifyHash,
+    async verifyDummy(password) {
+      dummy ??= hash('jwtguard-dummy-password', parameters)
+      await verifyHash(await dummy, password)
+    },
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The user store seam: one small async interface, implemented for SQLite and PostgreSQL.
+ *
+ * @module
+ */
+
+/** A stored user. The password is only ever kept as an argon2id hash. */
+export interface UserRecord {
+  id: number
+  username: string
+  passwordHash: string
+  roles: string[]
+}
+
+/** What {@link UserStore.create} takes. `id` is assigned by the store when omitted. */
+export interface NewUser {
+  id?: number | undefined
+  username: string
+  passwordHash: string
+  roles?: readonly string[] | undefined
+}
+
+/** Persistence of users. Every method is async so network-backed stores fit the same seam. */
+export interface UserStore {
+  findByUsername(username: string): Promise<UserRecord | null>
+  findById(id: number): Promise<UserRecord | null>
+  /** Creates a user; rejects with a `TypeError` naming the conflict when the username or id exists. */
+  create(user: NewUser): Promise<UserRecord>
+  /** Replaces the password hash; `false` when there is no such user. */
+  setPasswordHash(username: string, passwordHash: string): Promise<boolean>
+  /** Replaces the roles; `false` when there is no such user. */
+  setRoles(username: string, roles: readonly string[]): Promise<boolean>
+  /** Removes a user; `false` when there was none. */
+  remove(username: string): Promise<boolean>
+  list(): Promise<UserRecord[]>
+  close(): Promise<void>
+}
