@@ -1,11 +1,11 @@
 /** The reference server on Fastify. */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { currentIdentity } from 'jwtguard'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import type { ServerContext } from '../context.js'
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: context.logger })
+  const app = Fastify({ loggerInstance: context.logger as FastifyBaseLogger })
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
   const protect = app.jwtRequired()
   app.get('/health', async () => ({ status: 'ok' }))
