@@ -1,0 +1,79 @@
+/**
+ * The in-process revocation state every store's `RevocationView` reads (internal): revoked
+ * ids and per-identity cut-offs, each with its expiry, merged by keeping the larger value.
+ *
+ * @module
+ */
+
+/** A "log out everywhere" cut-off. */
+export interface Cutoff {
+  before: number
+  expiresAt: number
+}
+
+/** Revoked ids and cut-offs, expiring lazily on read and in bulk on {@link RevocationMirror.sweep}. */
+export class RevocationMirror {
+  readonly #revoked = new Map<string, number>()
+  readonly #cutoffs = new Map<string, Cutoff>()
+  readonly #now: () => number
+
+  constructor(now: () => number) {
+    this.#now = now
+  }
+
+  /** Adds (or extends) a revoked id. */
+  addRevoked(jti: string, expiresAt: number): void {
+    const current = this.#revoked.get(jti)
+    if (current === undefined || current < expiresAt) this.#revoked.set(jti, expiresAt)
+  }
+
+  /** Adds (or raises) an identity's cut-off; returns the merged value. */
+  addCutoff(identity: string, before: number, expiresAt: number): Cutoff {
+    const current = this.#cutoffs.get(identity)
+    const merged =
+      current === undefined
+        ? { before, expiresAt }
+        : { before: Math.max(before, current.before), expiresAt: Math.max(expiresAt, current.expiresAt) }
+    this.#cutoffs.set(identity, merged)
+    return merged
+  }
+
+  isRevoked(jti: string, at: number = this.#now()): boolean {
+    const expiresAt = this.#revoked.get(jti)
+    if (expiresAt === undefined) return false
+    if (expiresAt > at) return true
+    this.#revoked.delete(jti)
+    return false
+  }
+
+  revokedBefore(identity: string, at: number = this.#now()): number | null {
+    const cutoff = this.#cutoffs.get(identity)
+    if (cutoff === undefined) return null
+    if (cutoff.expiresAt > at) return cutoff.before
+    this.#cutoffs.delete(identity)
+    return null
+  }
+
+  /** Drops every entry expired at `now`; returns how many. */
+  sweep(now: number): number {
+    let removed = 0
+    for (const [jti, expiresAt] of this.#revoked) {
+      if (expiresAt <= now) {
+        this.#revoked.delete(jti)
+        removed++
+      }
+    }
+    for (const [identity, cutoff] of this.#cutoffs) {
+      if (cutoff.expiresAt <= now) {
+        this.#cutoffs.delete(identity)
+        removed++
+      }
+    }
+    return removed
+  }
+
+  clear(): void {
+    this.#revoked.clear()
+    this.#cutoffs.clear()
+  }
+}

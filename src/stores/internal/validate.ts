@@ -1,0 +1,61 @@
+/**
+ * Argument and option checks shared by the stores (internal).
+ *
+ * @module
+ */
+import type { RefreshRecord } from '../types.js'
+
+/** Rejects an empty or non-string id: a programming error, reported as a `TypeError`. */
+export function checkId(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`)
+  return value
+}
+
+/** Checks a time in seconds since the epoch. */
+export function checkTime(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`${name} must be a finite number of seconds since the epoch`)
+  }
+  return value
+}
+
+/** An expiry time, checked and rounded up to a whole second (what Redis `EXAT` takes). */
+export function checkExpiry(value: unknown, name: string): number {
+  return Math.ceil(checkTime(value, name))
+}
+
+/** Validates an optional interval in seconds; `0` means "never". */
+export function intervalOption(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${option} must be a number of seconds >= 0 (0 turns it off)`)
+  }
+  return value
+}
+
+/** Validates the optional clock. */
+export function clockOption(value: unknown): () => number {
+  if (value === undefined) return () => Date.now() / 1000
+  if (typeof value !== 'function') throw new TypeError('now must be a function returning seconds')
+  return value as () => number
+}
+
+/** Runs `task` every `seconds` on a timer that never keeps the process alive; returns a stopper. */
+export function every(seconds: number, task: () => void): () => void {
+  if (seconds === 0) return () => {}
+  const timer = setInterval(task, Math.max(1, Math.round(seconds * 1000)))
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
+/** Copies and checks a record, so later changes to the caller's object cannot alter the store. */
+export function checkRecord(record: RefreshRecord): RefreshRecord {
+  if (typeof record !== 'object' || record === null) throw new TypeError('record must be an object')
+  return {
+    id: checkId(record.id, 'record.id'),
+    familyId: checkId(record.familyId, 'record.familyId'),
+    identity: checkId(record.identity, 'record.identity'),
+    issuedAt: checkTime(record.issuedAt, 'record.issuedAt'),
+    expiresAt: checkExpiry(record.expiresAt, 'record.expiresAt'),
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * `jwtguard/stores/memory`: the token store in process memory. For tests, development and a
+ * single process; everything is lost on restart.
+ *
+ * @module jwtguard/stores/memory
+ */
+import { RevocationMirror } from './internal/mirror.js'
+import {
+  checkExpiry,
+  checkId,
+  checkRecord,
+  checkTime,
+  clockOption,
+  every,
+  intervalOption,
+} from './internal/validate.js'
+import type { ConsumeResult, RefreshRecord, TokenStore } from './types.js'
+
+export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The clock, in seconds since the epoch, deciding what has expired. Give the guard's clock.
+   * @default () => Date.now() / 1000
+   */
+  now?: (() => number) | undefined
+  /**
+   * Seconds between automatic prunes (entries also expire lazily when read); `0` turns it off.
+   * @default 60
+   */
+  pruneInterval?: number | undefined
+}
+
+interface StoredRefresh {
+  record: RefreshRecord
+  spent: boolean
+}
+
+/**
+ * Creates a token store held in memory. Its view answers from the same maps, so revocations are
+ * visible to the hot path at once.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from 'jwtguard/stores/memory'
+ * const store = createMemoryStore()
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore {
+  const now = clockOption(options.now)
+  const mirror = new RevocationMirror(now)
+  const refresh = new Map<string, StoredRefresh>()
+  const families = new Map<string, number>()
+
+  const familyRevoked = (familyId: string, at: number): boolean => (families.get(familyId) ?? -1) > at
+
+  function prune(at: number): number {
+    let removed = mirror.sweep(at)
+    for (const [id, stored] of refresh) {
+      if (stored.record.expiresAt <= at) {
+        refresh.delete(id)
+        removed++
+      }
+    }
+    for (const [familyId, expiresAt] of families) {
+      if (expiresAt <= at) {
+        families.delete(familyId)
+        removed++
+      }
+    }
+    return removed
+  }
+  const stop = every(intervalOption(options.pruneInterval, 'pruneInterval', 60), () => prune(now()))
+
+  return {
+    view: {
+      available: true,
+      isRevoked: (jti) => mirror.isRevoked(jti),
+      revokedBefore: (identity) => mirror.revokedBefore(identity),
+    },
+    async revoke(jti, expiresAt) {
+      mirror.addRevoked(checkId(jti, 'jti'), checkExpiry(expiresAt, 'expiresAt'))
+    },
+    async isRevoked(jti) {
+      return mirror.isRevoked(checkId(jti, 'jti'))
+    },
+    async revokeAllFor(identity, before, expiresAt) {
+      mirror.addCutoff(
+        checkId(identity, 'identity'),
+        checkTime(before, 'before'),
+        checkExpiry(expiresAt, 'expiresAt'),
+      )
+    },
+    async revokedBefore(identity) {
+      return mirror.revokedBefore(checkId(identity, 'identity'))
+    },
+    async saveRefresh(input) {
+      const record = checkRecord(input)
+      const existing = refresh.get(record.id)
+      if (existing !== undefined && existing.record.expiresAt > now()) {
+        throw new TypeError(`a refresh token with id "${record.id}" is already saved: ids must be unique`)
+      }
+      refresh.set(record.id, { record, spent: false })
+    },
+    async consumeRefresh(id, at): Promise<ConsumeResult> {
+      checkId(id, 'id')
+      checkTime(at, 'now')
+      // Synchronous from here on: no other call can interleave, which makes it atomic.
+      const stored = refresh.get(id)
+      if (stored === undefined || stored.record.expiresAt <= at) return { status: 'unknown' }
+      const record = { ...stored.record }
+      if (familyRevoked(record.familyId, at)) return { status: 'family-revoked', record }
+      const cutoff = mirror.revokedBefore(record.identity, at)
+      if (cutoff !== null && record.issuedAt < cutoff) return { status: 'identity-revoked', record }
+      if (stored.spent) return { status: 'reused', record }
+      stored.spent = true
+      return { status: 'ok', record }
+    },
+    async revokeFamily(familyId, expiresAt) {
+      checkId(familyId, 'familyId')
+      const expiry = checkExpiry(expiresAt, 'expiresAt')
+      if ((families.get(familyId) ?? -1) < expiry) families.set(familyId, expiry)
+    },
+    async isFamilyRevoked(familyId) {
+      return familyRevoked(checkId(familyId, 'familyId'), now())
+    },
+    async prune(at) {
+      return prune(checkTime(at, 'now'))
+    },
+    async close() {
+      stop()
+    },
+  } satisfies TokenStore
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryStore } from '../../src/stores/memory.js'
+import { describeTokenStore } from './conformance.js'
+
+describeTokenStore('memory', () => ({
+  open: async (now) => createMemoryStore({ now }),
+  shared: false,
+  clockDriven: true,
+  countsPrune: true,
+}))
+
+describe('createMemoryStore', () => {
+  it.each([
+    [{ pruneInterval: -1 }, RangeError],
+    [{ pruneInterval: Number.NaN }, RangeError],
+    [{ now: 5 as unknown as () => number }, TypeError],
+  ])('refuses the options %o', (options, type) => {
+    expect(() => createMemoryStore(options)).toThrow(type)
+  })
+
+  it('prunes on its own timer', async () => {
+    let now = 1_000
+    const store = createMemoryStore({ now: () => now, pruneInterval: 0.01 })
+    await store.saveRefresh({ id: 'r', familyId: 'f', identity: 'i', issuedAt: 990, expiresAt: 1_010 })
+    now = 1_020
+    // After the timer ran there is nothing left for a manual prune to remove.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await store.prune(now)).toBe(0)
+    await store.close()
+  })
+})
