@@ -1,0 +1,211 @@
+/**
+ * The HTTP benchmark apps: per framework, `GET /health` open and `GET /api/v1/private` behind
+ * either our adapter or the ecosystem's own JWT middleware. Every app answers the same JSON on the
+ * same routes, loads no user from a database, and listens on 127.0.0.1 only.
+ */
+import type { AddressInfo } from 'node:net'
+import fastifyJwt from '@fastify/jwt'
+import { serve } from '@hono/node-server'
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
+import { expressjwt } from 'express-jwt'
+import Fastify from 'fastify'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { jwt as honoJwt } from 'hono/jwt'
+import { createJwtGuard, type JwtGuard } from 'jwtguard'
+import { jwtGuardPlugin } from 'jwtguard/fastify'
+import { SECRET, SECRET_KEY } from '../lib/fixtures.js'
+
+/** The frameworks benchmarked. */
+export type Framework = 'fastify' | 'express' | 'hono'
+
+/** One server to benchmark: a framework with one JWT middleware. */
+export interface Variant {
+  /** Stable id, `framework/middleware`. */
+  id: string
+  framework: Framework
+  /** `ours` or the ecosystem middleware's name. */
+  middleware: string
+  /** Authorization scheme the middleware expects. */
+  scheme: 'JWT' | 'Bearer'
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { id: 'fastify/ours', framework: 'fastify', middleware: 'ours', scheme: 'JWT' },
+  { id: 'fastify/@fastify/jwt', framework: 'fastify', middleware: '@fastify/jwt', scheme: 'Bearer' },
+  { id: 'express/ours', framework: 'express', middleware: 'ours', scheme: 'JWT' },
+  {
+    id: 'express/express-jwt (KeyObject)',
+    framework: 'express',
+    middleware: 'express-jwt (KeyObject)',
+    scheme: 'Bearer',
+  },
+  {
+    id: 'express/express-jwt (string)',
+    framework: 'express',
+    middleware: 'express-jwt (string)',
+    scheme: 'Bearer',
+  },
+  { id: 'hono/ours', framework: 'hono', middleware: 'ours', scheme: 'JWT' },
+  { id: 'hono/hono/jwt', framework: 'hono', middleware: 'hono/jwt', scheme: 'Bearer' },
+]
+
+/** A started server. */
+export interface RunningServer {
+  port: number
+  close(): Promise<void>
+}
+
+/** Thrown when a variant's middleware does not exist (yet) in this tree. */
+export class UnavailableError extends Error {}
+
+const OPEN_BODY = { status: 'ok' }
+const PRIVATE_BODY = { meaning_of_life: 42 }
+
+/** Our guard as an app would configure it: defaults, identity from the payload, no database. */
+function makeGuard(): JwtGuard<{ user_id: unknown }> {
+  return createJwtGuard({
+    secret: SECRET,
+    authenticate: () => null,
+    identity: (payload) => ({ user_id: payload.identity }),
+  })
+}
+
+// The Express and Hono adapters are written in parallel with this benchmark: loaded by a
+// specifier the type checker does not follow, and described here by the API they are meant to have.
+interface ExpressAdapter {
+  jwtGuard(guard: JwtGuard<unknown>): {
+    routes: RequestHandler
+    jwtRequired(options?: { realm?: string }): RequestHandler
+    errorHandler: ErrorRequestHandler
+  }
+}
+
+interface HonoAdapter {
+  jwtGuard(guard: JwtGuard<unknown>): {
+    routes: Hono
+    jwtRequired(options?: { realm?: string }): MiddlewareHandler
+  }
+}
+
+async function loadAdapter<T>(specifier: string): Promise<T> {
+  let loaded: unknown
+  try {
+    loaded = await import(specifier)
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+      throw new UnavailableError(`${specifier} not available (${String(code)})`)
+    }
+    throw error
+  }
+  if (typeof (loaded as { jwtGuard?: unknown }).jwtGuard !== 'function') {
+    throw new UnavailableError(`${specifier} has no jwtGuard export`)
+  }
+  return loaded as T
+}
+
+async function startFastify(middleware: string): Promise<RunningServer> {
+  const app = Fastify()
+  if (middleware === 'ours') {
+    await app.register(jwtGuardPlugin, { guard: makeGuard(), renderAllErrors: true })
+    const protect = app.jwtRequired()
+    app.get('/health', async () => OPEN_BODY)
+    app.get('/api/v1/private', { preHandler: protect }, async () => PRIVATE_BODY)
+  } else {
+    // @fastify/jwt's documented setup: the plugin, then `request.jwtVerify()` in an onRequest hook.
+    await app.register(fastifyJwt, { secret: SECRET, verify: { algorithms: ['HS256'] } })
+    app.get('/health', async () => OPEN_BODY)
+    app.get(
+      '/api/v1/private',
+      {
+        onRequest: async (request) => {
+          await request.jwtVerify()
+        },
+      },
+      async () => PRIVATE_BODY,
+    )
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() }
+}
+
+function listenNode(server: import('node:http').Server): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
+
+async function startExpress(middleware: string): Promise<RunningServer> {
+  const app = express()
+  const open: RequestHandler = (_request, response) => {
+    response.json(OPEN_BODY)
+  }
+  const handler: RequestHandler = (_request, response) => {
+    response.json(PRIVATE_BODY)
+  }
+  if (middleware === 'ours') {
+    const { jwtGuard } = await loadAdapter<ExpressAdapter>('jwtguard/express')
+    const auth = jwtGuard(makeGuard() as JwtGuard<unknown>)
+    app.use(auth.routes)
+    app.get('/health', open)
+    app.get('/api/v1/private', auth.jwtRequired(), handler)
+    app.use(auth.errorHandler)
+  } else {
+    const secret = middleware === 'express-jwt (KeyObject)' ? SECRET_KEY : SECRET
+    app.get('/health', open)
+    app.get('/api/v1/private', expressjwt({ secret, algorithms: ['HS256'] }), handler)
+    const onError: ErrorRequestHandler = (error: { status?: number }, _request, response, _next) => {
+      response.status(error.status ?? 500).json({ error: 'unauthorized' })
+    }
+    app.use(onError)
+  }
+  const { createServer } = await import('node:http')
+  return listenNode(createServer(app))
+}
+
+async function startHono(middleware: string): Promise<RunningServer> {
+  const app = new Hono()
+  if (middleware === 'ours') {
+    const { jwtGuard } = await loadAdapter<HonoAdapter>('jwtguard/hono')
+    const auth = jwtGuard(makeGuard() as JwtGuard<unknown>)
+    app.route('/', auth.routes)
+    app.get('/health', (c) => c.json(OPEN_BODY))
+    app.get('/api/v1/private', auth.jwtRequired(), (c) => c.json(PRIVATE_BODY))
+  } else {
+    app.get('/health', (c) => c.json(OPEN_BODY))
+    app.get('/api/v1/private', honoJwt({ secret: SECRET, alg: 'HS256' }), (c) => c.json(PRIVATE_BODY))
+  }
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+      resolve({
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
+
+/** Starts `variant` on an ephemeral loopback port. */
+export function startVariant(variant: Variant): Promise<RunningServer> {
+  switch (variant.framework) {
+    case 'fastify':
+      return startFastify(variant.middleware)
+    case 'express':
+      return startExpress(variant.middleware)
+    case 'hono':
+      return startHono(variant.middleware)
+  }
+}

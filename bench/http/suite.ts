@@ -1,0 +1,277 @@
+/**
+ * The HTTP benchmark: every variant's server runs in a child process of its own; the load
+ * generator runs in this process (default) or in another child (BENCH_LOADER=child). Each round
+ * visits every server (starting server rotating per round) and measures its open and protected
+ * routes back to back (which goes first alternates), so each protected/open ratio compares two
+ * runs made seconds apart under the same machine load.
+ */
+import { type ChildProcess, fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { makeToken, tamper } from '../lib/fixtures.js'
+import { loadAverage } from '../lib/machine.js'
+import { pairedRatio, type Summary, summarize } from '../lib/stats.js'
+import { VARIANTS, type Variant } from './apps.js'
+import { type LoadResult, type LoadSpec, runLoad } from './loader.js'
+import type { ServerMessage } from './server.js'
+
+/** Where the load generator runs. */
+export type LoaderMode = 'inproc' | 'child'
+
+/** Parameters of the HTTP suite. */
+export interface HttpOptions {
+  rounds: number
+  durationS: number
+  warmupS: number
+  connections: number
+  loader: LoaderMode
+  log: (line: string) => void
+}
+
+export interface VariantResult {
+  id: string
+  framework: string
+  middleware: string
+  status: 'measured' | 'not available' | 'failed'
+  reason?: string
+  open?: Summary
+  protected?: Summary
+  /** Paired protected/open ratio of req/s. */
+  ratio?: Summary
+  latencyP99Ms?: { open: number; protected: number }
+}
+
+export interface HttpSuiteResult {
+  options: Omit<HttpOptions, 'log'>
+  variants: VariantResult[]
+  loadAverage: { before: [number, number, number]; after: [number, number, number] }
+}
+
+/** Quick and full parameters. */
+export function httpOptions(quick: boolean, loader: LoaderMode, log: (line: string) => void): HttpOptions {
+  return quick
+    ? { rounds: 1, durationS: 2, warmupS: 1, connections: 10, loader, log }
+    : { rounds: 3, durationS: 5, warmupS: 2, connections: 10, loader, log }
+}
+
+// Children run TypeScript through tsx, with the package's source export condition.
+const CHILD_EXEC_ARGV = ['--conditions=jwtguard-source', '--import', 'tsx']
+
+function forkTs(file: string, args: string[]): ChildProcess {
+  return fork(fileURLToPath(new URL(file, import.meta.url)), args, {
+    execArgv: CHILD_EXEC_ARGV,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+}
+
+interface StartedServer {
+  variant: Variant
+  child: ChildProcess
+  port: number
+}
+
+function startServer(
+  variant: Variant,
+): Promise<StartedServer | { variant: Variant; status: 'not available' | 'failed'; reason: string }> {
+  const child = forkTs('./server.ts', [variant.id])
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill()
+      resolve({ variant, status: 'failed', reason: 'server did not start within 30 s' })
+    }, 30_000)
+    child.once('message', (message: ServerMessage) => {
+      clearTimeout(timer)
+      if (message.type === 'ready') resolve({ variant, child, port: message.port })
+      else {
+        child.kill()
+        resolve({
+          variant,
+          status: message.type === 'unavailable' ? 'not available' : 'failed',
+          reason: message.reason,
+        })
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ variant, status: 'failed', reason: `server exited with code ${String(code)}` })
+    })
+  })
+}
+
+function stopServer(server: StartedServer): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null) return resolve()
+    const timer = setTimeout(() => {
+      server.child.kill('SIGKILL')
+      resolve()
+    }, 3000)
+    server.child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    server.child.send('stop')
+  })
+}
+
+/** Runs loads in this process, or forwards them to one long-lived child. */
+class Loader {
+  #child: ChildProcess | undefined
+
+  static async create(mode: LoaderMode): Promise<Loader> {
+    const loader = new Loader()
+    if (mode === 'child') {
+      const child = forkTs('./loader-child.ts', [])
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve())
+        child.once('exit', (code) => reject(new Error(`loader child exited with ${String(code)}`)))
+      })
+      loader.#child = child
+    }
+    return loader
+  }
+
+  run(spec: LoadSpec): Promise<LoadResult> {
+    const child = this.#child
+    if (child === undefined) return runLoad(spec)
+    return new Promise((resolve, reject) => {
+      child.once('message', (reply: { ok: boolean; result?: LoadResult; reason?: string }) => {
+        if (reply.ok && reply.result !== undefined) resolve(reply.result)
+        else reject(new Error(reply.reason ?? 'load failed'))
+      })
+      child.send(spec)
+    })
+  }
+
+  close(): void {
+    this.#child?.disconnect()
+  }
+}
+
+interface Probe {
+  path: string
+  auth: string | undefined
+  expect: number
+}
+
+/** Checks that a server does what it is benchmarked for before any load is sent. */
+async function checkServer(server: StartedServer, token: string): Promise<void> {
+  const scheme = server.variant.scheme
+  const probes: Probe[] = [
+    { path: '/health', auth: undefined, expect: 200 },
+    { path: '/api/v1/private', auth: `${scheme} ${token}`, expect: 200 },
+    { path: '/api/v1/private', auth: undefined, expect: 401 },
+    { path: '/api/v1/private', auth: `${scheme} ${tamper(token)}`, expect: 401 },
+  ]
+  for (const probe of probes) {
+    const headers: Record<string, string> = probe.auth === undefined ? {} : { authorization: probe.auth }
+    const response = await fetch(`http://127.0.0.1:${server.port}${probe.path}`, { headers })
+    const body = await response.text()
+    if (response.status !== probe.expect) {
+      throw new Error(
+        `${server.variant.id}: GET ${probe.path} (${probe.auth === undefined ? 'no token' : 'token'}) gave ${response.status}, expected ${probe.expect}`,
+      )
+    }
+    if (probe.expect === 200 && probe.path === '/api/v1/private' && JSON.parse(body).meaning_of_life !== 42) {
+      throw new Error(`${server.variant.id}: protected route answered ${body}`)
+    }
+  }
+}
+
+function clean(result: LoadResult, label: string): LoadResult {
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx responses and ${result.errors} errors during load`)
+  }
+  return result
+}
+
+/** Runs the HTTP suite over the given frameworks. */
+export async function runHttp(
+  options: HttpOptions,
+  frameworks?: ReadonlySet<string>,
+): Promise<HttpSuiteResult> {
+  const before = loadAverage()
+  const token = makeToken('HS256')
+  const variants = VARIANTS.filter((variant) => frameworks === undefined || frameworks.has(variant.framework))
+  const results = new Map<string, VariantResult>()
+  const servers: StartedServer[] = []
+  const loader = await Loader.create(options.loader)
+  try {
+    for (const variant of variants) {
+      const base = { id: variant.id, framework: variant.framework, middleware: variant.middleware }
+      const started = await startServer(variant)
+      if (!('port' in started)) {
+        results.set(variant.id, { ...base, status: started.status, reason: started.reason })
+        options.log(`http ${variant.id}: ${started.status} (${started.reason.split('\n')[0]})`)
+        continue
+      }
+      try {
+        await checkServer(started, token)
+      } catch (error) {
+        await stopServer(started)
+        results.set(variant.id, { ...base, status: 'failed', reason: String(error) })
+        options.log(`http ${variant.id}: failed its check: ${String(error)}`)
+        continue
+      }
+      servers.push(started)
+      results.set(variant.id, { ...base, status: 'measured' })
+    }
+
+    const spec = (server: StartedServer, route: 'open' | 'protected', durationS: number): LoadSpec => ({
+      url: `http://127.0.0.1:${server.port}${route === 'open' ? '/health' : '/api/v1/private'}`,
+      headers: route === 'open' ? {} : { authorization: `${server.variant.scheme} ${token}` },
+      durationS,
+      connections: options.connections,
+    })
+
+    for (const server of servers) {
+      await loader.run(spec(server, 'open', options.warmupS))
+      await loader.run(spec(server, 'protected', options.warmupS))
+    }
+
+    const open = new Map<string, number[]>(servers.map((server) => [server.variant.id, []]))
+    const protectedRates = new Map<string, number[]>(servers.map((server) => [server.variant.id, []]))
+    const p99 = new Map<string, { open: number[]; protected: number[] }>(
+      servers.map((server) => [server.variant.id, { open: [], protected: [] }]),
+    )
+    for (let round = 0; round < options.rounds; round++) {
+      for (let offset = 0; offset < servers.length; offset++) {
+        const server = servers[(round + offset) % servers.length] as StartedServer
+        const id = server.variant.id
+        const order: Array<'open' | 'protected'> =
+          round % 2 === 0 ? ['open', 'protected'] : ['protected', 'open']
+        for (const route of order) {
+          const result = clean(await loader.run(spec(server, route, options.durationS)), `${id} ${route}`)
+          ;(route === 'open' ? open : protectedRates).get(id)?.push(result.reqPerSec)
+          p99.get(id)?.[route].push(result.latencyP99Ms)
+        }
+        const o = open.get(id)?.at(-1) ?? Number.NaN
+        const p = protectedRates.get(id)?.at(-1) ?? Number.NaN
+        options.log(
+          `http round ${round + 1}/${options.rounds} ${id}: open ${Math.round(o)} req/s, protected ${Math.round(p)} req/s, ratio ${(p / o).toFixed(2)} (load ${loadAverage()[0]})`,
+        )
+      }
+    }
+    for (const server of servers) {
+      const id = server.variant.id
+      const result = results.get(id) as VariantResult
+      const openRates = open.get(id) ?? []
+      const protectedSeries = protectedRates.get(id) ?? []
+      result.open = summarize(openRates)
+      result.protected = summarize(protectedSeries)
+      result.ratio = pairedRatio(protectedSeries, openRates)
+      const latency = p99.get(id)
+      result.latencyP99Ms = {
+        open: summarize(latency?.open ?? []).median,
+        protected: summarize(latency?.protected ?? []).median,
+      }
+    }
+  } finally {
+    loader.close()
+    await Promise.all(servers.map(stopServer))
+  }
+  const { log: _log, ...recorded } = options
+  return {
+    options: recorded,
+    variants: variants.map((variant) => results.get(variant.id) as VariantResult),
+    loadAverage: { before, after: loadAverage() },
+  }
+}

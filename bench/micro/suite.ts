@@ -1,0 +1,102 @@
+/**
+ * Runs the micro benchmark groups: every case is checked, calibrated and warmed up, then the
+ * cases of a group are sampled round-robin (the starting case rotates each round), so each
+ * round's samples saw the same machine load and ratios can be taken round by round.
+ */
+import { loadAverage } from '../lib/machine.js'
+import { pairedRatio, type Summary, summarize } from '../lib/stats.js'
+import { buildGroups } from './cases.js'
+import { sinkSize, Timer } from './timing.js'
+
+/** Timing parameters of the micro suite. */
+export interface MicroOptions {
+  rounds: number
+  sampleMs: number
+  warmupMs: number
+  batchMs: number
+  log: (line: string) => void
+}
+
+export interface MicroCaseResult {
+  id: string
+  label: string
+  async: boolean
+  batch: number
+  opsPerSec: Summary
+}
+
+export interface RatioResult {
+  numerator: string
+  denominator: string
+  /** Paired (round-by-round) ratio of ops/s. */
+  ratio: Summary
+  target: number | undefined
+}
+
+export interface MicroGroupResult {
+  id: string
+  cases: MicroCaseResult[]
+  ratios: RatioResult[]
+  loadAverage: { before: [number, number, number]; after: [number, number, number] }
+}
+
+/** Quick and full parameters. */
+export function microOptions(quick: boolean, log: (line: string) => void): MicroOptions {
+  return quick
+    ? { rounds: 3, sampleMs: 100, warmupMs: 150, batchMs: 5, log }
+    : { rounds: 9, sampleMs: 300, warmupMs: 1000, batchMs: 5, log }
+}
+
+/** Runs every group; returns the results in group order. */
+export async function runMicro(options: MicroOptions): Promise<MicroGroupResult[]> {
+  const groups = await buildGroups()
+  const results: MicroGroupResult[] = []
+  for (const group of groups) {
+    const before = loadAverage()
+    const timers = new Map<string, Timer>()
+    const batches = new Map<string, number>()
+    for (const item of group.cases) {
+      await item.check()
+      const timer = new Timer(item.run, { async: item.async, batchMs: options.batchMs })
+      await timer.calibrate()
+      await timer.sample(options.warmupMs)
+      // Calibrate again: optimised code is faster than what the first calibration saw.
+      batches.set(item.id, await timer.calibrate())
+      timers.set(item.id, timer)
+    }
+    const samples = new Map<string, number[]>(group.cases.map((item) => [item.id, []]))
+    for (let round = 0; round < options.rounds; round++) {
+      for (let offset = 0; offset < group.cases.length; offset++) {
+        const item = group.cases[(round + offset) % group.cases.length]
+        if (item === undefined) continue
+        const opsPerSec = await (timers.get(item.id) as Timer).sample(options.sampleMs)
+        samples.get(item.id)?.push(opsPerSec)
+      }
+    }
+    const series = (id: string) => samples.get(id) ?? []
+    const result: MicroGroupResult = {
+      id: group.id,
+      cases: group.cases.map((item) => ({
+        id: item.id,
+        label: item.label,
+        async: item.async,
+        batch: batches.get(item.id) ?? 0,
+        opsPerSec: summarize(series(item.id)),
+      })),
+      ratios: group.ratios.map(([numerator, denominator, target]) => ({
+        numerator,
+        denominator,
+        ratio: pairedRatio(series(numerator), series(denominator)),
+        target,
+      })),
+      loadAverage: { before, after: loadAverage() },
+    }
+    results.push(result)
+    const summary = result.cases
+      .map((item) => `${item.id} ${Math.round(item.opsPerSec.median / 1000)}k`)
+      .join(', ')
+    options.log(`micro ${group.id}: ${summary}`)
+  }
+  sinkSize()
+  return results
+}

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: the micro benchmarks (sign and verify per algorithm, ours against every peer
+ * and the node:crypto floor) and the HTTP benchmarks (per framework, open vs protected route,
+ * ours against the ecosystem's middleware) in one run. Prints one table with the machine's
+ * description and writes the full results to bench/results/<timestamp>.json and latest.json.
+ *
+ * Options (argv or env):
+ *   --quick | BENCH_QUICK=1             short smoke run (fewer, shorter samples)
+ *   --only micro|http | BENCH_ONLY      run one part only
+ *   --frameworks a,b | BENCH_FRAMEWORKS HTTP frameworks to run (fastify, express, hono)
+ *   --loader inproc|child | BENCH_LOADER where autocannon runs (default: inproc, see README)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { describeMachine, loadAverage, type MachineInfo } from './lib/machine.js'
+import type { Summary } from './lib/stats.js'
+import { formatRate, formatRatio, renderTable, verdict } from './lib/table.js'
+
+const HTTP_TARGET = 0.9
+
+interface RunOptions {
+  quick: boolean
+  micro: boolean
+  http: boolean
+  frameworks: Set<string> | undefined
+  loader: 'inproc' | 'child'
+}
+
+function readOptions(): RunOptions {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      frameworks: { type: 'string' },
+      loader: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(
+      'usage: npm run bench -- [--quick] [--only micro|http] [--frameworks fastify,express,hono] [--loader inproc|child]',
+    )
+    process.exit(0)
+  }
+  const env = process.env
+  const only = values.only ?? env.BENCH_ONLY
+  if (only !== undefined && only !== 'micro' && only !== 'http') {
+    throw new Error(`--only must be "micro" or "http", not "${only}"`)
+  }
+  const loader = values.loader ?? env.BENCH_LOADER ?? 'inproc'
+  if (loader !== 'inproc' && loader !== 'child') throw new Error('--loader must be "inproc" or "child"')
+  const frameworkList = values.frameworks ?? env.BENCH_FRAMEWORKS
+  const frameworks =
+    frameworkList === undefined ? undefined : new Set(frameworkList.split(',').map((name) => name.trim()))
+  for (const name of frameworks ?? []) {
+    if (!['fastify', 'express', 'hono'].includes(name)) throw new Error(`unknown framework "${name}"`)
+  }
+  return {
+    quick: values.quick || env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',
+    micro: only !== 'http',
+    http: only !== 'micro',
+    frameworks,
+    loader,
+  }
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+const range = (summary: Summary, format: (value: number) => string) =>
+  `${format(summary.min)}–${format(summary.max)}`
+
+function machineBlock(machine: MachineInfo, endLoad: [number, number, number], options: RunOptions): string {
+  const packages = Object.entries(machine.packages)
+    .map(([name, version]) => `${name}@${version ?? '?'}`)
+    .join(' ')
+  return [
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}`,
+    `Node ${machine.node} (V8 ${machine.v8}), jwtguard @ ${machine.commit ?? '?'}${machine.dirty ? ' (+ uncommitted changes)' : ''}`,
+    `Load average (1/5/15 min): ${machine.loadAverage.join(' / ')} at start, ${endLoad.join(' / ')} at end`,
+    `Mode: ${options.quick ? 'QUICK (smoke run, not for reporting)' : 'full'}, HTTP load generator: ${options.loader}`,
+    `Peers: ${packages}`,
+  ].join('\n')
+}
+
+async function main(): Promise<void> {
+  const options = readOptions()
+  const machine = describeMachine()
+  const startedAt = new Date()
+  log(`bench: ${options.quick ? 'quick' : 'full'} run, load average ${machine.loadAverage.join(' ')}`)
+  const sections: string[] = []
+  const targets: string[][] = []
+  const json: Record<string, unknown> = { startedAt: startedAt.toISOString(), quick: options.quick, machine }
+
+  if (options.micro) {
+    const { microOptions, runMicro } = await import('./micro/suite.js')
+    const parameters = microOptions(options.quick, log)
+    const groups = await runMicro(parameters)
+    const { log: _log, ...recorded } = parameters
+    json.micro = { options: recorded, groups }
+    const rows: string[][] = []
+    for (const group of groups) {
+      const ours = group.cases.find((item) => item.id === 'ours')?.opsPerSec.median ?? Number.NaN
+      for (const item of group.cases) {
+        rows.push([
+          group.id,
+          item.label,
+          formatRate(item.opsPerSec.median),
+          range(item.opsPerSec, formatRate),
+          item.id === 'ours' ? '' : formatRatio(ours / item.opsPerSec.median),
+        ])
+      }
+    }
+    sections.push(
+      `Micro benchmarks: ops/s, median of ${parameters.rounds} interleaved samples of ${parameters.sampleMs} ms\n` +
+        renderTable(['group', 'case', 'median', 'min–max', 'ours/this'], rows, new Set([2, 3, 4])),
+    )
+    const ratioRows: string[][] = []
+    for (const group of groups) {
+      for (const ratio of group.ratios) {
+        const row = [
+          group.id,
+          `${ratio.numerator} / ${ratio.denominator}`,
+          formatRatio(ratio.ratio.median),
+          range(ratio.ratio, formatRatio),
+          verdict(ratio.ratio.median, ratio.target),
+        ]
+        ratioRows.push(row)
+        if (ratio.target !== undefined) targets.push(row)
+      }
+    }
+    sections.push(
+      "Micro ratios (paired: the ratio of each round's two samples, then the median over rounds)\n" +
+        renderTable(['group', 'ratio', 'median', 'min–max', 'target'], ratioRows, new Set([2, 3])),
+    )
+  }
+
+  if (options.http) {
+    const { httpOptions, runHttp } = await import('./http/suite.js')
+    const parameters = httpOptions(options.quick, options.loader, log)
+    const result = await runHttp(parameters, options.frameworks)
+    json.http = result
+    const rows = result.variants.map((variant) => {
+      if (variant.status !== 'measured' || !variant.open || !variant.protected || !variant.ratio) {
+        return [variant.framework, variant.middleware, variant.status, '', '', '', '', '']
+      }
+      const row = [
+        variant.framework,
+        variant.middleware,
+        formatRate(variant.open.median),
+        range(variant.open, formatRate),
+        formatRate(variant.protected.median),
+        range(variant.protected, formatRate),
+        formatRatio(variant.ratio.median),
+        range(variant.ratio, formatRatio),
+      ]
+      targets.push([
+        'HTTP',
+        `${variant.id} protected/open`,
+        formatRatio(variant.ratio.median),
+        range(variant.ratio, formatRatio),
+        variant.middleware === 'ours' ? verdict(variant.ratio.median, HTTP_TARGET) : '(peer, for reference)',
+      ])
+      return row
+    })
+    sections.push(
+      `HTTP: req/s with autocannon (${parameters.connections} connections, ${parameters.durationS} s per run, ` +
+        `${parameters.rounds} interleaved round(s)); server in its own process, loopback\n` +
+        renderTable(
+          ['framework', 'middleware', 'open', 'min–max', 'protected', 'min–max', 'prot/open', 'min–max'],
+          rows,
+          new Set([2, 3, 4, 5, 6, 7]),
+        ),
+    )
+  }
+
+  if (targets.length > 0) {
+    sections.push(
+      'Targets\n' +
+        renderTable(['part', 'measure', 'median', 'min–max', 'verdict'], targets, new Set([2, 3])),
+    )
+  }
+  const endLoad = loadAverage()
+  json.finishedAt = new Date().toISOString()
+  json.loadAverageAtEnd = endLoad
+  const output = [machineBlock(machine, endLoad, options), ...sections].join('\n\n')
+  console.log(`\n${output}\n`)
+
+  const directory = new URL('./results/', import.meta.url)
+  mkdirSync(directory, { recursive: true })
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
+  const text = `${JSON.stringify({ ...json, table: output }, null, 2)}\n`
+  writeFileSync(new URL(`bench-${stamp}${options.quick ? '-quick' : ''}.json`, directory), text)
+  writeFileSync(new URL('latest.json', directory), text)
+  log(
+    `bench: results written to bench/results/bench-${stamp}${options.quick ? '-quick' : ''}.json and latest.json`,
+  )
+}
+
+await main()
