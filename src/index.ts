@@ -4,7 +4,7 @@
  * @module jwtguard
  */
 
-export type { RawBody } from './core/body.js'
+export type { AuthRequest, RawBody } from './core/body.js'
 export { bodyTooLarge, isJsonMediaType, parseJsonObjectBody } from './core/body.js'
 export type { ClaimRules, JwtPayload, TokenType } from './core/claims.js'
 export { TIME_CLAIMS, validateClaims } from './core/claims.js'
@@ -32,3 +32,5 @@ export { resolveOptions } from './core/options.js'
 export { headerSegmentFor, signToken } from './core/sign.js'
 export type { VerifierOptions, VerifyFunction } from './core/verify.js'
 export { createVerifier } from './core/verify.js'
+export { clientAddress } from './core/throttle.js'
+export type { LoginAttempt, LoginLimiter } from './core/throttle.js'

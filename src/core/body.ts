@@ -5,12 +5,21 @@
  * @module
  */
 import { JwtGuardError } from './errors.js'
+import type { HeaderSource } from './extract.js'
 
 /** A request body as an adapter read it: raw bytes or text, with its `Content-Type`. */
 export interface RawBody {
   contentType: string | undefined
   /** The raw body; `undefined` or empty when the request had none. */
   body: string | Uint8Array | undefined
+}
+
+/** What an adapter passes to an auth route: the raw body, the headers and the socket's address. */
+export interface AuthRequest extends RawBody {
+  /** The request headers (for the access token on `/auth/revoke`, proxies, cookies). */
+  headers?: HeaderSource | undefined
+  /** The peer address of the socket. */
+  remoteAddress?: string | undefined
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

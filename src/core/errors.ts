@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'ERR_TOKEN_REVOKED',
   'ERR_USER_NOT_FOUND',
   'ERR_INVALID_CREDENTIALS',
+  'ERR_TOO_MANY_REQUESTS',
   'ERR_BODY_MALFORMED',
   'ERR_BODY_TOO_LARGE',
   'ERR_MEDIA_TYPE_UNSUPPORTED',
@@ -44,6 +45,8 @@ export interface JwtGuardErrorDetails {
   claim?: string | undefined
   /** Methods allowed on the route, for `ERR_METHOD_NOT_ALLOWED`. */
   allow?: readonly string[] | undefined
+  /** Seconds the client should wait, for `ERR_TOO_MANY_REQUESTS`. */
+  retryAfter?: number | undefined
   /** The underlying error, kept for logs. */
   cause?: unknown
 }
@@ -63,6 +66,7 @@ export class JwtGuardError extends Error {
   readonly code: ErrorCode
   readonly claim: string | undefined
   readonly allow: readonly string[] | undefined
+  readonly retryAfter: number | undefined
   readonly [BRAND] = true
 
   constructor(code: ErrorCode, message: string, details: JwtGuardErrorDetails = {}) {
@@ -71,6 +75,7 @@ export class JwtGuardError extends Error {
     this.code = code
     this.claim = details.claim
     this.allow = details.allow
+    this.retryAfter = details.retryAfter
   }
 }
 

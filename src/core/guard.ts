@@ -5,7 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { parseJsonObjectBody, type RawBody } from './body.js'
+import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
 import { runWithIdentity } from './context.js'
 import { JwtGuardError } from './errors.js'
@@ -18,6 +18,7 @@ import {
   resolveOptions,
 } from './options.js'
 import { signToken } from './sign.js'
+import { clientAddress, type LoginAttempt } from './throttle.js'
 import { createVerifier, type VerifyFunction } from './verify.js'
 
 /** What a protected request resolves to. */
@@ -30,7 +31,7 @@ export interface AuthResult<TIdentity> {
 export interface AuthRoute {
   method: 'POST'
   path: string
-  handle(raw: RawBody): Promise<HttpResponse>
+  handle(request: AuthRequest): Promise<HttpResponse>
 }
 
 /** Options of a protected route (`jwtRequired`). */
@@ -114,8 +115,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     return signToken(payload, key)
   }
 
-  async function login(raw: RawBody): Promise<HttpResponse> {
-    const body = parseJsonObjectBody(raw, resolved.bodyLimit)
+  const limiter = options.loginLimiter
+
+  async function login(request: AuthRequest): Promise<HttpResponse> {
+    const body = parseJsonObjectBody(request, resolved.bodyLimit)
     const username = body[resolved.usernameKey]
     const password = body[resolved.passwordKey]
     if (
@@ -127,10 +130,20 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     ) {
       throw new JwtGuardError('ERR_INVALID_CREDENTIALS', 'Invalid credentials')
     }
+    let attempt: LoginAttempt | undefined
+    if (limiter !== undefined) {
+      attempt = {
+        username,
+        clientAddress: clientAddress(request.headers, request.remoteAddress, resolved.trustedProxies),
+      }
+      await limiter.check(attempt)
+    }
     const user = await authenticate(username, password)
     if (user === null || user === undefined) {
+      if (attempt !== undefined) await limiter?.recordFailure(attempt)
       throw new JwtGuardError('ERR_INVALID_CREDENTIALS', 'Invalid credentials')
     }
+    if (attempt !== undefined) await limiter?.recordSuccess(attempt)
     const tokens = { access_token: createAccessToken(user) }
     const responseBody = options.authResponseHandler ? options.authResponseHandler(tokens, user) : tokens
     return jsonResponse(200, responseBody)

@@ -53,6 +53,7 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_TOKEN_REVOKED: INVALID_TOKEN,
   ERR_USER_NOT_FOUND: { status: 401, error: 'Invalid JWT', challenge: 'invalid_token' },
   ERR_INVALID_CREDENTIALS: { status: 401, error: 'Bad Request', challenge: 'bare' },
+  ERR_TOO_MANY_REQUESTS: { status: 429, error: 'Too Many Requests', challenge: 'none' },
   ERR_BODY_MALFORMED: { status: 400, error: 'Bad Request', challenge: 'none' },
   ERR_BODY_TOO_LARGE: { status: 413, error: 'Payload Too Large', challenge: 'none' },
   ERR_MEDIA_TYPE_UNSUPPORTED: { status: 415, error: 'Unsupported Media Type', challenge: 'none' },
@@ -133,6 +134,9 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
   }
   if (known.code === 'ERR_METHOD_NOT_ALLOWED' && known.allow !== undefined) {
     headers.allow = known.allow.join(', ')
+  }
+  if (known.code === 'ERR_TOO_MANY_REQUESTS' && known.retryAfter !== undefined) {
+    headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter)))
   }
   return jsonResponse(meaning.status, body, headers)
 }

@@ -9,6 +9,7 @@ import type { HeaderSource } from './extract.js'
 import type { HttpResponse } from './http.js'
 import { type Duration, toSeconds } from './internal/duration.js'
 import { createHmacKey, type HmacAlgorithm, type JwtKey, type Secret } from './keys.js'
+import type { LoginLimiter } from './throttle.js'
 
 /** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
 export interface AuthenticatedUser {
@@ -103,6 +104,14 @@ export interface JwtGuardOptions<TIdentity> {
   authResponseHandler?: ((tokens: { access_token: string }, user: AuthenticatedUser) => unknown) | undefined
   /** Extracts the token from the request [`JWT_REQUEST_HANDLER`]; `undefined` when none. */
   tokenExtractor?: ((headers: HeaderSource) => string | undefined) | undefined
+  /** Throttles failed logins; see `jwtguard/throttle`. @default no throttling */
+  loginLimiter?: LoginLimiter | undefined
+  /**
+   * How many reverse proxies in front of the app to trust for `X-Forwarded-For`; `true` is one.
+   * With `false` the client address is the socket's.
+   * @default false
+   */
+  trustProxy?: boolean | number | undefined
   /** Rewrites any error response before it is sent [`JWT_ERROR_HANDLER`]. */
   errorHandler?: ((response: HttpResponse, error: unknown) => HttpResponse) | undefined
 }
@@ -123,6 +132,7 @@ export interface ResolvedOptions {
   maxTokenSize: number
   bodyLimit: number
   now: () => number
+  trustedProxies: number
 }
 
 // RFC 7230 token characters, for the scheme name.
@@ -189,6 +199,11 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
     throw new TypeError('requiredClaims must be an array of claim names')
   }
+  const trustProxy = options.trustProxy ?? false
+  const trustedProxies = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
+  if (!Number.isInteger(trustedProxies) || trustedProxies < 0) {
+    throw new TypeError('trustProxy must be true, false or the number of proxies in front of the app')
+  }
   const now = options.now ?? (() => Date.now() / 1000)
   if (typeof now !== 'function') throw new TypeError('now must be a function returning seconds')
   return {
@@ -206,5 +221,6 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     maxTokenSize: positiveInteger(options.maxTokenSize, 'maxTokenSize', 8192, 64),
     bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', 16384, 64),
     now,
+    trustedProxies,
   }
 }

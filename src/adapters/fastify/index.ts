@@ -129,6 +129,8 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
             await route.handle({
               contentType: request.headers['content-type'],
               body: request.body as Buffer | undefined,
+              headers: request.headers,
+              remoteAddress: request.socket.remoteAddress,
             }),
           ),
       })

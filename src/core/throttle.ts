@@ -1,0 +1,44 @@
+/**
+ * The login-throttling seam and the client address it counts by. The limiter itself lives
+ * outside the core (`jwtguard/throttle`, on rate-limiter-flexible); the core only calls it.
+ *
+ * @module
+ */
+import { type HeaderSource, readHeader } from './extract.js'
+
+/** One login attempt, as the limiter counts it. */
+export interface LoginAttempt {
+  username: string
+  clientAddress: string
+}
+
+/** Counts failed logins and refuses attempts over a limit. */
+export interface LoginLimiter {
+  /** Rejects with a `JwtGuardError` `ERR_TOO_MANY_REQUESTS` (with `retryAfter`) when over a limit. */
+  check(attempt: LoginAttempt): Promise<void>
+  recordFailure(attempt: LoginAttempt): Promise<void>
+  recordSuccess(attempt: LoginAttempt): Promise<void>
+}
+
+/**
+ * The client's address: the socket's, or with `trustedProxies` > 0 the address that many hops from
+ * the right of `X-Forwarded-For` (the entries further left are the client's to forge).
+ */
+export function clientAddress(
+  headers: HeaderSource | undefined,
+  remoteAddress: string | undefined,
+  trustedProxies: number,
+): string {
+  if (trustedProxies > 0 && headers !== undefined) {
+    const forwarded = readHeader(headers, 'x-forwarded-for')
+    if (forwarded !== undefined) {
+      const hops = forwarded
+        .split(',')
+        .map((hop) => hop.trim())
+        .filter((hop) => hop !== '')
+      const client = hops[Math.max(0, hops.length - trustedProxies)]
+      if (client !== undefined) return client
+    }
+  }
+  return remoteAddress ?? 'unknown'
+}
