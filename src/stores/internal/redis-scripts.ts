@@ -1,0 +1,96 @@
+/**
+ * The Lua scripts of the Redis store (internal). Each runs atomically on the server; every key it
+ * writes gets an absolute expiry (`EXAT`/`EXPIREAT`), so Redis itself bounds the storage.
+ *
+ * Keys under the prefix `P`: `P revoked:<jti>` (string: expiry), `P cutoff:<identity>` (hash
+ * `b` before, `e` expiry), `P refresh:<id>` (hash `f` family, `i` identity, `a` issued at,
+ * `e` expiry, `s` spent), `P family:<familyId>` (string: expiry); channel `P events`.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import { ErrorReply, type RedisClientType } from 'redis'
+import type { ConsumeResult } from '../types.js'
+
+/** A script with its SHA1, run by `EVALSHA`, loaded by `EVAL` when the server does not know it. */
+export interface LuaScript {
+  source: string
+  sha: string
+}
+
+/** Wraps a script source with its SHA1. */
+export function lua(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+/** Sets KEYS[1] to the expiry ARGV[1] unless it holds a later one; publishes ARGV[3] on ARGV[2]. */
+export const SET_MAX_EXPIRY = lua(`
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[1]) end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return 1`)
+
+/** Raises the cut-off hash KEYS[1] to (ARGV[1], ARGV[2]); publishes it on ARGV[3] for ARGV[4]. */
+export const RAISE_CUTOFF = lua(`
+local current = redis.call('HMGET', KEYS[1], 'b', 'e')
+local before, expires = ARGV[1], ARGV[2]
+if current[1] and tonumber(current[1]) > tonumber(before) then before = current[1] end
+if current[2] and tonumber(current[2]) > tonumber(expires) then expires = current[2] end
+redis.call('HSET', KEYS[1], 'b', before, 'e', expires)
+redis.call('EXPIREAT', KEYS[1], expires)
+redis.call('PUBLISH', ARGV[3], cjson.encode({'c', ARGV[4], before, expires}))
+return 1`)
+
+/** Saves the refresh hash KEYS[1] unless it exists; returns 0 when it did. */
+export const SAVE_REFRESH = lua(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'f', ARGV[1], 'i', ARGV[2], 'a', ARGV[3], 'e', ARGV[4], 's', '0')
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+return 1`)
+
+/**
+ * Reads and spends the refresh hash KEYS[1] at time ARGV[1] (key prefix ARGV[2]); returns
+ * `{status, family, identity, issuedAt, expiresAt}` or `{'unknown'}`.
+ */
+export const CONSUME_REFRESH = lua(`
+local r = redis.call('HMGET', KEYS[1], 'f', 'i', 'a', 'e', 's')
+if not r[1] or tonumber(r[4]) <= tonumber(ARGV[1]) then return {'unknown'} end
+local status = 'ok'
+if redis.call('EXISTS', ARGV[2] .. 'family:' .. r[1]) == 1 then
+  status = 'family-revoked'
+else
+  local cutoff = redis.call('HGET', ARGV[2] .. 'cutoff:' .. r[2], 'b')
+  if cutoff and tonumber(r[3]) < tonumber(cutoff) then
+    status = 'identity-revoked'
+  elseif r[5] == '1' then
+    status = 'reused'
+  else
+    redis.call('HSET', KEYS[1], 's', '1')
+  end
+end
+return {status, r[1], r[2], r[3], r[4]}`)
+
+const STATUSES = new Set(['ok', 'reused', 'family-revoked', 'identity-revoked'])
+
+/** Turns a `CONSUME_REFRESH` reply into a {@link ConsumeResult}. */
+export function consumeResult(reply: unknown, id: string): ConsumeResult {
+  if (!Array.isArray(reply) || !STATUSES.has(reply[0])) return { status: 'unknown' }
+  const [status, familyId, identity, issuedAt, expiresAt] = reply.map(String)
+  const record = { id, familyId, identity, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) }
+  return { status, record } as ConsumeResult
+}
+
+/** Runs a script by SHA, sending its source once if the server's script cache lacks it. */
+export async function runScript(
+  client: RedisClientType,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  try {
+    return await client.evalSha(script.sha, { keys, arguments: args })
+  } catch (error) {
+    if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error
+    return client.eval(script.source, { keys, arguments: args })
+  }
+}

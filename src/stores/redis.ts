@@ -1,0 +1,252 @@
+/**
+ * `jwtguard/stores/redis`: the token store shared by several instances, through the official
+ * `redis` client. Atomic operations are Lua scripts, every key carries an absolute expiry, and the
+ * per-request revocation check reads a local view kept current by pub/sub.
+ *
+ * > [!NOTE]
+ * > Use one Redis primary (not Redis Cluster: the scripts derive key names from a record) with
+ * > `maxmemory-policy noeviction`: every key has a TTL, so a `volatile-*` policy could evict a
+ * > revocation before it expires.
+ *
+ * @module jwtguard/stores/redis
+ */
+import { createClient, ErrorReply, type RedisClientType } from 'redis'
+import { storeUnavailable } from './internal/errors.js'
+import { RevocationMirror } from './internal/mirror.js'
+import {
+  CONSUME_REFRESH,
+  consumeResult,
+  type LuaScript,
+  RAISE_CUTOFF,
+  runScript,
+  SAVE_REFRESH,
+  SET_MAX_EXPIRY,
+} from './internal/redis-scripts.js'
+import { RedisRevocationView, revokedMessage } from './internal/redis-view.js'
+import {
+  checkExpiry,
+  checkId,
+  checkRecord,
+  checkTime,
+  clockOption,
+  every,
+  intervalOption,
+} from './internal/validate.js'
+import type { TokenStore } from './types.js'
+
+export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
+
+/** Options of {@link createRedisStore}. Give `client` or `url`, not both. */
+export interface RedisStoreOptions {
+  /**
+   * A `redis` client (connected or not; the store connects it if needed, never closes it). It
+   * must not have its own `keyPrefix`. The store duplicates it for its subscriber connection.
+   */
+  client?: RedisClientType | undefined
+  /** A `redis://` URL: the store creates, connects and (on `close`) closes its own client. */
+  url?: string | undefined
+  /**
+   * Prefix of every key and of the pub/sub channel (`<prefix>events`). Instances sharing
+   * revocations must use the same prefix.
+   * @default 'jwtguard:'
+   */
+  keyPrefix?: string | undefined
+  /**
+   * What the view (the per-request check) does while Redis is unreachable, from the moment the
+   * subscriber connection drops until it is back and the view rebuilt:
+   * - `'use-local-view'`: answer from the last known state. It misses only revocations made
+   *   through other instances during the outage; no refresh can succeed meanwhile, so the exposure
+   *   is bounded by the access-token lifetime.
+   * - `'fail-closed'`: throw a coded `JwtGuardError`, so every protected request fails.
+   *
+   * Every other method always fails closed: it rejects with that error at once when the command
+   * connection is down, or after `commandTimeout`.
+   * @default 'use-local-view'
+   */
+  onUnavailable?: 'fail-closed' | 'use-local-view' | undefined
+  /**
+   * The clock, in seconds since the epoch, for the view's expiry. Keys expire on Redis's clock.
+   * @default () => Date.now() / 1000
+   */
+  now?: (() => number) | undefined
+  /**
+   * Seconds a command may take before the call rejects as unavailable.
+   * @default 2
+   */
+  commandTimeout?: number | undefined
+  /**
+   * Seconds `createRedisStore` waits for the connections and the first view build.
+   * @default 10
+   */
+  connectTimeout?: number | undefined
+  /**
+   * Seconds between sweeps of expired entries out of the view; `0` turns it off.
+   * @default 60
+   */
+  sweepInterval?: number | undefined
+  /** Receives connection and sync errors (the store recovers by itself). @default ignore them */
+  onError?: ((error: unknown) => void) | undefined
+}
+
+function checkOptions(options: RedisStoreOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
+  if ((options.client === undefined) === (options.url === undefined)) {
+    throw new TypeError('give either client (a redis client) or url (redis://host:port), not both')
+  }
+  if (options.url !== undefined && typeof options.url !== 'string')
+    throw new TypeError('url must be a string')
+  if (options.client !== undefined && typeof options.client.duplicate !== 'function') {
+    throw new TypeError('client must be a client from createClient() of the redis package')
+  }
+  if (options.client?.options?.keyPrefix !== undefined) {
+    throw new TypeError('the client must not have a keyPrefix: give keyPrefix to createRedisStore instead')
+  }
+  const prefix = options.keyPrefix
+  if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) {
+    throw new TypeError('keyPrefix must be a non-empty string such as "jwtguard:"')
+  }
+  const policy = options.onUnavailable
+  if (policy !== undefined && policy !== 'fail-closed' && policy !== 'use-local-view') {
+    throw new TypeError('onUnavailable must be "fail-closed" or "use-local-view"')
+  }
+}
+
+/**
+ * Connects, subscribes and builds the local view, then resolves to the store. Rejects with a
+ * coded `JwtGuardError` when Redis cannot be reached within `connectTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { createRedisStore } from 'jwtguard/stores/redis'
+ * const store = await createRedisStore({ url: process.env.REDIS_URL })
+ * ```
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<TokenStore> {
+  checkOptions(options)
+  const prefix = options.keyPrefix ?? 'jwtguard:'
+  const channel = `${prefix}events`
+  const now = clockOption(options.now)
+  const timeoutMs = Math.max(1, intervalOption(options.commandTimeout, 'commandTimeout', 2) * 1000)
+  const connectMs = intervalOption(options.connectTimeout, 'connectTimeout', 10) * 1000
+  const sweepEvery = intervalOption(options.sweepInterval, 'sweepInterval', 60)
+  const onError = options.onError ?? (() => {})
+  if (typeof onError !== 'function') throw new TypeError('onError must be a function')
+
+  const client: RedisClientType = options.client ?? createClient({ url: options.url as string })
+  const owned = options.client === undefined
+  if (owned) client.on('error', onError)
+  const subscriber = client.duplicate()
+  subscriber.on('error', onError)
+  const mirror = new RevocationMirror(now)
+  const view = new RedisRevocationView({
+    client,
+    subscriber,
+    prefix,
+    channel,
+    mirror,
+    failClosed: options.onUnavailable === 'fail-closed',
+    onError,
+  })
+  let closed = false
+  let stopSweep = (): void => {}
+
+  async function shutdown(graceful: boolean): Promise<void> {
+    closed = true
+    stopSweep()
+    view.close()
+    if (subscriber.isOpen) subscriber.destroy()
+    if (!owned || !client.isOpen) return
+    if (!graceful || !client.isReady) return client.destroy()
+    await client.close() // lets commands in flight finish
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      (async () => {
+        if (!client.isOpen) await client.connect()
+        await subscriber.connect()
+        await view.start()
+      })(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis not ready within ${connectMs} ms`)), connectMs)
+      }),
+    ])
+  } catch (error) {
+    await shutdown(false)
+    throw storeUnavailable(error)
+  } finally {
+    clearTimeout(timer)
+  }
+  stopSweep = every(sweepEvery, () => mirror.sweep(now()))
+
+  const commands = client.withCommandOptions({ timeout: timeoutMs })
+  async function call<T>(run: (redis: RedisClientType) => Promise<T>): Promise<T> {
+    if (closed || !client.isReady) throw storeUnavailable()
+    try {
+      return await run(commands as RedisClientType)
+    } catch (error) {
+      if (error instanceof ErrorReply) throw error
+      throw storeUnavailable(error)
+    }
+  }
+  const script = (lua: LuaScript, key: string, args: string[]) =>
+    call((redis) => runScript(redis, lua, [key], args))
+  const exists = async (key: string) => (await call((redis) => redis.exists(key))) === 1
+
+  return {
+    view,
+    async revoke(jti, expiresAt) {
+      const expiry = checkExpiry(expiresAt, 'expiresAt')
+      await script(SET_MAX_EXPIRY, `${prefix}revoked:${checkId(jti, 'jti')}`, [
+        String(expiry),
+        channel,
+        revokedMessage(jti, expiry),
+      ])
+      mirror.addRevoked(jti, expiry)
+    },
+    async isRevoked(jti) {
+      return exists(`${prefix}revoked:${checkId(jti, 'jti')}`)
+    },
+    async revokeAllFor(identity, before, expiresAt) {
+      const args = [String(checkTime(before, 'before')), String(checkExpiry(expiresAt, 'expiresAt'))]
+      await script(RAISE_CUTOFF, `${prefix}cutoff:${checkId(identity, 'identity')}`, [
+        ...args,
+        channel,
+        identity,
+      ])
+      mirror.addCutoff(identity, before, Number(args[1]))
+    },
+    async revokedBefore(identity) {
+      const before = await call((redis) =>
+        redis.hGet(`${prefix}cutoff:${checkId(identity, 'identity')}`, 'b'),
+      )
+      return before === null || before === undefined ? null : Number(before)
+    },
+    async saveRefresh(input) {
+      const r = checkRecord(input)
+      const args = [r.familyId, r.identity, String(r.issuedAt), String(r.expiresAt)]
+      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args)) !== 1) {
+        throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
+      }
+    },
+    async consumeRefresh(id, at) {
+      const key = `${prefix}refresh:${checkId(id, 'id')}`
+      return consumeResult(await script(CONSUME_REFRESH, key, [String(checkTime(at, 'now')), prefix]), id)
+    },
+    async revokeFamily(familyId, expiresAt) {
+      const expiry = String(checkExpiry(expiresAt, 'expiresAt'))
+      await script(SET_MAX_EXPIRY, `${prefix}family:${checkId(familyId, 'familyId')}`, [expiry, ''])
+    },
+    async isFamilyRevoked(familyId) {
+      return exists(`${prefix}family:${checkId(familyId, 'familyId')}`)
+    },
+    async prune(at) {
+      mirror.sweep(checkTime(at, 'now'))
+      return 0
+    },
+    async close() {
+      if (!closed) await shutdown(true)
+    },
+  } satisfies TokenStore
+}
