@@ -1,10 +1,27 @@
 /**
- * `npm start`: the reference server of shared/CONTRACT.md.
+ * `npm start`: the reference server of shared/CONTRACT.md, on the framework `FRAMEWORK` names
+ * (fastify by default, express or hono).
  */
 import pino from 'pino'
+import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
 import { buildFastifyApp } from './apps/fastify.js'
-import { ConfigError, loadConfig } from './config.js'
-import { createServerContext } from './context.js'
+import { buildHonoApp, listenHono } from './apps/hono.js'
+import { ConfigError, loadConfig, type ServerConfig } from './config.js'
+import { createServerContext, type ServerContext } from './context.js'
+
+async function listen(config: ServerConfig, context: ServerContext): Promise<Omit<Listening, 'server'>> {
+  switch (config.framework) {
+    case 'express':
+      return listenExpress(buildExpressApp(context), config.port, config.host)
+    case 'hono':
+      return listenHono(buildHonoApp(context), config.port, config.host)
+    case 'fastify': {
+      const app = await buildFastifyApp(context)
+      const address = await app.listen({ port: config.port, host: config.host })
+      return { address, close: () => app.close() }
+    }
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig()
@@ -15,19 +32,19 @@ async function main(): Promise<void> {
     logger.info({ file: config.secretFile }, 'JWT_SECRET_KEY is not set: using the secret saved earlier')
   }
   const context = await createServerContext(config, logger)
-  const app = await buildFastifyApp(context)
-  app.addHook('onClose', () => context.close())
-  const address = await app.listen({ port: config.port, host: config.host })
+  const { address, close } = await listen(config, context)
   logger.info(
     { address, dataDir: config.dataDir, database: config.databaseFile, framework: config.framework },
-    `jwtguard reference server listening on ${address}`,
+    `jwtguard reference server (${config.framework}) listening on ${address}`,
   )
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      )
+      close()
+        .then(() => context.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
     })
   }
 }

@@ -1,9 +1,15 @@
 /**
  * One factory per framework and transport. The HTTP contract suite runs against every entry.
  */
+
+import { createServer, request as httpRequest, type IncomingMessage, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Duplex } from 'node:stream'
+import { buildExpressApp, type Listening, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
+import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import type { Framework } from '../../server/config.js'
+import type { ServerContext } from '../../server/context.js'
 import { createTestContext, socketRequest, type TestApp, toTestResponse } from './server.js'
 
 export type AppFactory = (env?: Record<string, string>) => Promise<TestApp>
@@ -59,6 +65,110 @@ const fastifySocket: AppFactory = async (env) => {
   }
 }
 
+/** The same client over a real socket for any framework: `listen` starts it on port 0. */
+function socketApp(framework: Framework, listen: (context: ServerContext) => Promise<Listening>): AppFactory {
+  return async (env) => {
+    const { context, cleanup } = await createTestContext(env)
+    const { address, close } = await listen(context)
+    return {
+      framework,
+      transport: 'socket',
+      context,
+      request: (method, path, init) => socketRequest(address, method, path, init),
+      async close() {
+        await close()
+        await cleanup()
+      },
+    }
+  }
+}
+
+/** Two connected in-memory streams: what one side writes, the other reads. */
+function duplexPair(): [Duplex, Duplex] {
+  const sides: Duplex[] = []
+  for (const index of [0, 1]) {
+    sides.push(
+      new Duplex({
+        read() {},
+        write(chunk, _encoding, callback) {
+          sides[1 - index]?.push(chunk)
+          callback()
+        },
+        final(callback) {
+          sides[1 - index]?.push(null)
+          callback()
+        },
+      }),
+    )
+  }
+  return sides as [Duplex, Duplex]
+}
+
+/**
+ * Express has no inject of its own (light-my-request rewrites Express's shared request prototype,
+ * which breaks real sockets in the same process). So: Node's own HTTP server and client, joined
+ * by an in-memory stream instead of a socket; no port, the real parser on both sides.
+ */
+function inMemoryClient(listener: RequestListener): TestApp['request'] {
+  const server = createServer(listener)
+  return (method, path, init = {}) =>
+    new Promise((resolve, reject) => {
+      const [clientSide, serverSide] = duplexPair()
+      server.emit('connection', serverSide)
+      const body = init.body === undefined ? undefined : Buffer.from(init.body)
+      const headers: Record<string, string> = { connection: 'close', ...init.headers }
+      if (body !== undefined) headers['content-length'] = String(body.byteLength)
+      const req = httpRequest(
+        { method, path, headers, createConnection: () => clientSide },
+        (response: IncomingMessage) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('error', reject)
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            resolve(toTestResponse(response.statusCode ?? 0, headerRecord(response.headers), text))
+          })
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+}
+
+const expressInProcess: AppFactory = async (env) => {
+  const { context, cleanup } = await createTestContext(env)
+  return {
+    framework: 'express',
+    transport: 'in-process',
+    context,
+    request: inMemoryClient(buildExpressApp(context)),
+    close: cleanup,
+  }
+}
+
+const honoInProcess: AppFactory = async (env) => {
+  const { context, cleanup } = await createTestContext(env)
+  const app = buildHonoApp(context)
+  return {
+    framework: 'hono',
+    transport: 'in-process',
+    context,
+    async request(method, path, init = {}) {
+      const response = await app.request(path, {
+        method,
+        headers: init.headers ?? {},
+        ...(init.body === undefined ? {} : { body: init.body }),
+      })
+      return toTestResponse(
+        response.status,
+        Object.fromEntries(response.headers.entries()),
+        await response.text(),
+      )
+    },
+    close: cleanup,
+  }
+}
+
 export interface AppEntry {
   name: string
   framework: Framework
@@ -69,4 +179,16 @@ export interface AppEntry {
 export const APPS: AppEntry[] = [
   { name: 'fastify (inject)', framework: 'fastify', create: fastifyInProcess },
   { name: 'fastify (socket)', framework: 'fastify', create: fastifySocket },
+  { name: 'express (in-memory)', framework: 'express', create: expressInProcess },
+  {
+    name: 'express (socket)',
+    framework: 'express',
+    create: socketApp('express', async (context) => listenExpress(buildExpressApp(context), 0, '127.0.0.1')),
+  },
+  { name: 'hono (app.request)', framework: 'hono', create: honoInProcess },
+  {
+    name: 'hono (socket)',
+    framework: 'hono',
+    create: socketApp('hono', async (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1')),
+  },
 ]

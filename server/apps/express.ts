@@ -1,0 +1,59 @@
+/** The reference server on Express. */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express, { type Express } from 'express'
+import { currentIdentity } from 'jwtguard'
+import { jwtGuard } from 'jwtguard/express'
+import type { ServerContext } from '../context.js'
+
+export function buildExpressApp(context: ServerContext): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  // Fastify's and Hono's routing: `/health/` and `/HEALTH` are not `/health`.
+  app.set('strict routing', true)
+  app.set('case sensitive routing', true)
+  const auth = jwtGuard(context.guard, {
+    logError: (error) => context.logger.error({ err: error }, 'request failed'),
+  })
+  const protect = auth.jwtRequired()
+  app.use(auth.routes)
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' })
+  })
+  app.get('/api/v1/private', protect, (_req, res) => {
+    res.json({ meaning_of_life: 42 })
+  })
+  app.get('/api/v1/me', protect, (_req, res) => {
+    res.json(currentIdentity())
+  })
+  app.use(auth.notFound)
+  app.use(auth.errorHandler)
+  return app
+}
+
+/** A started Node server: its `http://host:port` address and a close that waits for it. */
+export interface Listening {
+  address: string
+  server: Server
+  close(): Promise<void>
+}
+
+/** Serves an Express app on `port` (0: any free port) and `host`. */
+export function listenExpress(app: Express, port: number, host: string): Promise<Listening> {
+  const server = createServer(app)
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      const { address, port: bound } = server.address() as AddressInfo
+      resolve({
+        address: `http://${address.includes(':') ? `[${address}]` : address}:${bound}`,
+        server,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()))
+            server.closeIdleConnections()
+          }),
+      })
+    })
+  })
+}

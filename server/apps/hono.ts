@@ -1,0 +1,47 @@
+/** The reference server on Hono, served on Node by @hono/node-server. */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { type Context, Hono } from 'hono'
+import { currentIdentity } from 'jwtguard'
+import { jwtGuard } from 'jwtguard/hono'
+import type { ServerContext } from '../context.js'
+import type { Listening } from './express.js'
+
+// `c.json()` says `application/json`; the other frameworks (and the library's errors) add the charset.
+const json = (c: Context, value: unknown) =>
+  c.body(JSON.stringify(value), 200, { 'content-type': 'application/json; charset=utf-8' })
+
+export function buildHonoApp(context: ServerContext): Hono {
+  const app = new Hono()
+  const auth = jwtGuard(context.guard, {
+    logError: (error) => context.logger.error({ err: error }, 'request failed'),
+  })
+  const protect = auth.jwtRequired()
+  app.route('/', auth.routes)
+  app.get('/health', (c) => json(c, { status: 'ok' }))
+  app.get('/api/v1/private', protect, (c) => json(c, { meaning_of_life: 42 }))
+  app.get('/api/v1/me', protect, (c) => json(c, currentIdentity()))
+  app.onError(auth.onError)
+  app.notFound(auth.notFound(app))
+  return app
+}
+
+/** Serves a Hono app on `port` (0: any free port) and `host`. */
+export function listenHono(app: Hono, port: number, host: string): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+      const address = info.address.includes(':') ? `[${info.address}]` : info.address
+      resolve({
+        address: `http://${address}:${info.port}`,
+        server,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()))
+            server.closeIdleConnections()
+          }),
+      })
+    }) as Server
+    server.once('error', reject)
+  })
+}
