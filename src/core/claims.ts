@@ -37,19 +37,49 @@ export interface ClaimRules {
   tokenType: TokenType
   /** Current time, in seconds since the epoch. */
   now: number
+  /** Accepted issuers: `iss` must be present and equal one of them. Unchecked when absent. */
+  issuer?: readonly string[] | undefined
+  /** Accepted audiences: `aud` (a string or a list) must contain one of them. Unchecked when absent. */
+  audience?: readonly string[] | undefined
+  /** The expected subject: `sub` must be present and equal it. Unchecked when absent. */
+  subject?: string | undefined
 }
 
 function invalid(claim: string, message: string): JwtGuardError {
   return new JwtGuardError('ERR_CLAIM_INVALID', message, { claim })
 }
 
+function missing(claim: string): JwtGuardError {
+  return invalid(claim, `Token is missing the "${claim}" claim`)
+}
+
 /**
- * Checks presence and type of required claims, then `exp`, `nbf`, `iat` against the clock with
- * leeway, then the token-type marker. Throws the first failure as a coded error.
+ * Normalises an `issuer` or `audience` option (a string or a list of strings) for {@link ClaimRules}.
+ *
+ * @throws {TypeError} naming `option` when the value is not a non-empty string or list of them.
+ */
+export function normaliseClaimOption(
+  value: string | readonly string[] | undefined,
+  option: string,
+): readonly string[] | undefined {
+  if (value === undefined) return undefined
+  const list: readonly unknown[] =
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value : [value]
+  if (list.length === 0 || list.some((item) => typeof item !== 'string' || item === '')) {
+    throw new TypeError(`${option} must be a non-empty string or a non-empty list of them`)
+  }
+  return Object.freeze([...(list as string[])])
+}
+
+/**
+ * Checks presence and type of required claims; the types of `iss` and `sub` (strings) and `aud` (a
+ * string or a list of strings), always; `exp`, `nbf`, `iat` against the clock with leeway; then
+ * `iss`, `aud` and `sub` against the expected values; then the token-type marker. Throws the first
+ * failure as a coded error.
  */
 export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
   for (const claim of rules.requiredClaims) {
-    if (payload[claim] === undefined) throw invalid(claim, `Token is missing the "${claim}" claim`)
+    if (payload[claim] === undefined) throw missing(claim)
   }
   for (const claim of TIME_CLAIMS) {
     const value = payload[claim]
@@ -57,6 +87,18 @@ export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw invalid(claim, `Token "${claim}" claim must be a number`)
     }
+  }
+  // StringOrURI claims (RFC 7519 §4.1.1-3). An `iss` given as a list is refused even when no issuer
+  // is expected: a list of issuers is not an issuer (see nearform/fast-jwt#552).
+  const { iss, sub, aud } = payload as Record<string, unknown>
+  if (iss !== undefined && typeof iss !== 'string') throw invalid('iss', 'Token "iss" claim must be a string')
+  if (sub !== undefined && typeof sub !== 'string') throw invalid('sub', 'Token "sub" claim must be a string')
+  if (
+    aud !== undefined &&
+    typeof aud !== 'string' &&
+    !(Array.isArray(aud) && aud.every((item) => typeof item === 'string'))
+  ) {
+    throw invalid('aud', 'Token "aud" claim must be a string or a list of strings')
   }
   const { now, leeway } = rules
   if (payload.exp !== undefined && payload.exp <= now - leeway) {
@@ -71,6 +113,23 @@ export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
     throw new JwtGuardError('ERR_TOKEN_NOT_YET_VALID', 'Token is not yet valid (iat)', {
       claim: 'iat',
     })
+  }
+  if (rules.issuer !== undefined) {
+    if (iss === undefined) throw missing('iss')
+    if (!rules.issuer.includes(iss as string)) throw invalid('iss', 'Token issuer is not accepted')
+  }
+  if (rules.audience !== undefined) {
+    if (aud === undefined) throw missing('aud')
+    const accepted = rules.audience
+    const matches =
+      typeof aud === 'string'
+        ? accepted.includes(aud)
+        : (aud as string[]).some((item) => accepted.includes(item))
+    if (!matches) throw invalid('aud', 'Token audience is not accepted')
+  }
+  if (rules.subject !== undefined) {
+    if (sub === undefined) throw missing('sub')
+    if (sub !== rules.subject) throw invalid('sub', 'Token subject is not accepted')
   }
   const type = payload.type
   if (rules.tokenType === 'refresh') {

@@ -5,16 +5,40 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
+import { describeKeyMaterial } from './internal/key-material.js'
 
 /** HMAC algorithms (RFC 7518 §3.2). */
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
 
+/** RSASSA-PKCS1-v1_5 algorithms (RFC 7518 §3.3). */
+export const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'] as const
+
+/** RSASSA-PSS algorithms (RFC 7518 §3.5). */
+export const PSS_ALGORITHMS = ['PS256', 'PS384', 'PS512'] as const
+
+/** ECDSA algorithms, each bound to one curve (RFC 7518 §3.4). */
+export const ECDSA_ALGORITHMS = ['ES256', 'ES384', 'ES512'] as const
+
+/** Edwards-curve signatures; only Ed25519 is accepted (RFC 8037). */
+export const EDDSA_ALGORITHMS = ['EdDSA'] as const
+
+/** Every asymmetric algorithm a key can have. */
+export const ASYMMETRIC_ALGORITHMS = [
+  ...RSA_ALGORITHMS,
+  ...PSS_ALGORITHMS,
+  ...ECDSA_ALGORITHMS,
+  ...EDDSA_ALGORITHMS,
+] as const
+
 /** An HMAC JWS algorithm. */
 export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
 
-/** Every algorithm a {@link JwtKey} can have. */
-export type Algorithm = HmacAlgorithm
+/** An asymmetric JWS algorithm. */
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number]
+
+/** Every algorithm a {@link JwtKey} can have. `none` is not one of them. */
+export type Algorithm = HmacAlgorithm | AsymmetricAlgorithm
 
 /** A key able to verify, and possibly sign, JWS signatures with exactly one algorithm. */
 export interface JwtKey {
@@ -22,10 +46,40 @@ export interface JwtKey {
   readonly alg: Algorithm
   /** Key id placed in the header of tokens it signs, if any. */
   readonly kid: string | undefined
-  /** Signs the ASCII signing input `header.payload`. */
+  /**
+   * Signs the ASCII signing input `header.payload`.
+   * @throws {TypeError} for a verification-only (public) key.
+   */
   sign(signingInput: string): Buffer
-  /** Checks `signature` over `signingInput` in constant time. */
+  /** Checks `signature` over `signingInput`; false for any malformed signature, never throws. */
   verify(signingInput: string, signature: Uint8Array): boolean
+}
+
+/**
+ * A set of verification keys at one moment. Immutable: a source that changes returns a new set,
+ * so a verifier can cache what it derives from a set for as long as it gets the same object back.
+ */
+export interface KeySet {
+  /** Increases each time the source's keys change. */
+  readonly version: number
+  /** Keys that may verify. */
+  readonly keys: readonly JwtKey[]
+  /** The key for a token whose header has no `kid`, if any. */
+  readonly defaultKey: JwtKey | undefined
+}
+
+/** Claims a key source requires every verifier to check (a remote JWKS pins its issuer). */
+export interface PinnedClaims {
+  readonly issuer: readonly string[] | undefined
+  readonly audience: readonly string[] | undefined
+}
+
+/** Keys that may change at runtime: a {@link KeyStore}-like rotation store or a remote JWKS. */
+export interface KeySource {
+  /** The current key set: cheap and synchronous, called once per token. */
+  current(): KeySet
+  /** Claims every verifier over this source must check. */
+  readonly pinnedClaims?: PinnedClaims | undefined
 }
 
 /** A shared secret as accepted by {@link createHmacKey}. */
@@ -55,20 +109,24 @@ const HASH: Record<HmacAlgorithm, { name: string; bytes: number }> = {
   HS512: { name: 'sha512', bytes: 64 },
 }
 
-// A public key or certificate in any PEM flavour, or a JWK, is never a shared secret: using one as
-// an HMAC secret is the algorithm-confusion attack (CVE-2015-9235, CVE-2023-48223).
-const ASYMMETRIC_MATERIAL = /-----BEGIN [A-Z0-9 ]*(KEY|CERTIFICATE)[A-Z ]*-----|ssh-(rsa|ed25519)|ecdsa-sha2-/
-
-function secretBytes(secret: Secret): Buffer {
+function secretBytes(secret: unknown): Buffer {
   if (typeof secret === 'string') return Buffer.from(secret, 'utf8')
-  if (secret instanceof Uint8Array) return Buffer.from(secret)
-  if (typeof secret === 'object' && secret !== null && 'type' in secret) {
+  if (secret instanceof KeyObject) {
     if (secret.type !== 'secret') {
       throw new TypeError(
-        `an HMAC secret must be a secret key, not a ${secret.type} key: use the key's own algorithm instead`,
+        `an HMAC secret must be a secret key, not a ${secret.type} key: use createAsymmetricKey() for it instead`,
       )
     }
     return secret.export()
+  }
+  if (secret instanceof Uint8Array) return Buffer.from(secret)
+  if (secret === undefined || secret === null) {
+    throw new TypeError('secret is required: set it to a random value of at least 32 bytes')
+  }
+  if (typeof secret === 'object' && 'kty' in secret) {
+    throw new TypeError(
+      'secret is a JWK object: load it with createAsymmetricKey() instead of using it as an HMAC secret',
+    )
   }
   throw new TypeError('secret must be a string, a Uint8Array or a secret KeyObject')
 }
@@ -78,15 +136,12 @@ function assertUsableSecret(bytes: Buffer, alg: HmacAlgorithm, allowShort: boole
   if (bytes.length === 0) {
     throw new TypeError('secret is empty: set a random secret of at least 32 bytes')
   }
-  const text = bytes.toString('latin1')
-  if (ASYMMETRIC_MATERIAL.test(text)) {
+  const material = describeKeyMaterial(bytes)
+  if (material !== undefined) {
     throw new TypeError(
-      'secret looks like a public/private key or certificate: asymmetric keys must not be used as HMAC secrets',
+      `secret looks like ${material}: a public/private key, certificate or JWK must never be used as an ` +
+        'HMAC secret; load it with createAsymmetricKey() instead',
     )
-  }
-  const trimmed = text.trimStart()
-  if (trimmed.startsWith('{') && /"kty"\s*:/.test(trimmed)) {
-    throw new TypeError('secret looks like a JWK: import it as a key instead of using it as an HMAC secret')
   }
   const minimum = HASH[alg].bytes
   if (!allowShort && bytes.length < minimum) {
@@ -98,8 +153,9 @@ function assertUsableSecret(bytes: Buffer, alg: HmacAlgorithm, allowShort: boole
 }
 
 /**
- * Creates an HMAC key. The secret is checked once, here: empty secrets, PEM keys, certificates
- * and JWKs are refused, and so are secrets shorter than the hash unless explicitly allowed.
+ * Creates an HMAC key. The secret is checked once, here: empty secrets, public or private keys and
+ * certificates in any encoding (PEM with any label or prefix, DER, base64 or hex DER, SSH), JWKs and
+ * non-secret KeyObjects are refused, and so are secrets shorter than the hash unless allowed.
  *
  * @example
  * ```ts
@@ -111,6 +167,9 @@ export function createHmacKey(secret: Secret, options: HmacKeyOptions = {}): Jwt
   const alg = options.alg ?? 'HS256'
   if (!HMAC_ALGORITHMS.includes(alg)) {
     throw new TypeError(`alg must be one of ${HMAC_ALGORITHMS.join(', ')}`)
+  }
+  if (options.kid !== undefined && (typeof options.kid !== 'string' || options.kid === '')) {
+    throw new TypeError('kid must be a non-empty string')
   }
   const bytes = secretBytes(secret)
   assertUsableSecret(bytes, alg, options.allowShortSecret === true)

@@ -22,9 +22,15 @@ export function headerSegmentFor(key: JwtKey): string {
   return segment
 }
 
+/** Anything with a current signing key, such as a keystore from `createKeyStore`. */
+export interface SigningKeyHolder {
+  readonly activeKey: JwtKey
+}
+
 /**
- * Signs `payload` as a compact JWS with `key`. The payload is written as given: building claims
- * (`exp`, `iat`, ...) is the caller's job, see `JwtGuard.createAccessToken`.
+ * Signs `payload` as a compact JWS with `key`, or with the active key of a keystore (whose `kid`
+ * goes into the header). The payload is written as given: building claims (`exp`, `iat`, ...) is
+ * the caller's job, see `JwtGuard.createAccessToken`.
  *
  * @example
  * ```ts
@@ -32,8 +38,12 @@ export function headerSegmentFor(key: JwtKey): string {
  * const now = Math.floor(Date.now() / 1000)
  * const token = signToken({ identity: 123, iat: now, nbf: now, exp: now + 300 }, createHmacKey(secret))
  * ```
+ *
+ * @throws {TypeError} when the key is public (verification only).
  */
-export function signToken(payload: JwtPayload, key: JwtKey): string {
-  const signingInput = `${headerSegmentFor(key)}.${encodeBase64url(JSON.stringify(payload))}`
-  return `${signingInput}.${key.sign(signingInput).toString('base64url')}`
+export function signToken(payload: JwtPayload, key: JwtKey | SigningKeyHolder): string {
+  const signingKey =
+    typeof (key as JwtKey).sign === 'function' ? (key as JwtKey) : (key as SigningKeyHolder).activeKey
+  const signingInput = `${headerSegmentFor(signingKey)}.${encodeBase64url(JSON.stringify(payload))}`
+  return `${signingInput}.${signingKey.sign(signingInput).toString('base64url')}`
 }

@@ -1,23 +1,34 @@
 /**
  * Compact JWS verification, in the order that keeps unauthenticated input from deciding anything:
- * size, shape, canonical base64url, header, algorithm pinned by the key, signature, and only then
- * the payload and its claims.
+ * size, shape, canonical base64url, header, key by `kid`, algorithm pinned by the key, signature,
+ * and only then the payload and its claims.
+ *
+ * Header parameters that point at keys (`jku`, `x5u`, `jwk`, `x5c`) are never followed: the key
+ * always comes from the verifier's own keys.
  *
  * @module
  */
-import { type ClaimRules, type JwtPayload, type TokenType, validateClaims } from './claims.js'
+import {
+  type ClaimRules,
+  type JwtPayload,
+  normaliseClaimOption,
+  type TokenType,
+  validateClaims,
+} from './claims.js'
 import { JwtGuardError } from './errors.js'
 import { decodeBase64url, isCanonicalBase64url } from './internal/base64url.js'
-import type { JwtKey } from './keys.js'
+import type { JwtKey, KeySet, KeySource } from './keys.js'
 import { headerSegmentFor } from './sign.js'
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {
   /**
-   * Keys that may verify. A token naming a `kid` is verified by the key with that `kid`; a token
-   * without one by the first key. The key's algorithm is the only algorithm accepted.
+   * Keys that may verify: a fixed list, or a source whose keys change at runtime (a keystore from
+   * `createKeyStore`, a remote JWKS from `createRemoteJwks`). A token naming a `kid` is verified by
+   * the key with that `kid` (unknown: `ERR_KEY_NOT_FOUND`); a token without one by the first key of
+   * a list, the active key of a keystore. The key's algorithm is the only algorithm accepted.
    */
-  keys: readonly JwtKey[]
+  keys: readonly JwtKey[] | KeySource
   /**
    * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
    * @default 10
@@ -38,6 +49,21 @@ export interface VerifierOptions {
    * @default () => Date.now() / 1000
    */
   now?: (() => number) | undefined
+  /**
+   * Accepted issuers: `iss` must equal one. A key source may pin its own (a remote JWKS does).
+   * @default unchecked (but an `iss` that is not a string is always refused)
+   */
+  issuer?: string | readonly string[] | undefined
+  /**
+   * Accepted audiences: `aud` (a string or a list of strings) must contain one.
+   * @default unchecked
+   */
+  audience?: string | readonly string[] | undefined
+  /**
+   * The expected subject: `sub` must equal it.
+   * @default unchecked
+   */
+  subject?: string | undefined
 }
 
 /** A function that verifies a compact JWS and returns its payload, or throws a coded error. */
@@ -49,6 +75,15 @@ interface JoseHeader {
   crit?: unknown
   b64?: unknown
   [name: string]: unknown
+}
+
+/** What a verifier derives from one key set: rebuilt only when the set changes. */
+interface KeyIndex {
+  set: KeySet
+  byKid: Map<string, JwtKey>
+  // Headers exactly as this library writes them need no JSON parsing: an exact string match
+  // identifies the key. Any other header takes the full path.
+  byOwnHeader: Map<string, JwtKey>
 }
 
 function malformed(message: string, cause?: unknown): JwtGuardError {
@@ -69,8 +104,25 @@ function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<st
   return value as Record<string, unknown>
 }
 
+function isKeySource(keys: readonly JwtKey[] | KeySource): keys is KeySource {
+  return typeof (keys as KeySource).current === 'function'
+}
+
+function indexKeys(set: KeySet): KeyIndex {
+  const byKid = new Map<string, JwtKey>()
+  const byOwnHeader = new Map<string, JwtKey>()
+  // First key wins on a duplicate kid, as it does for the default key.
+  for (const key of set.keys) {
+    if (key.kid !== undefined && !byKid.has(key.kid)) byKid.set(key.kid, key)
+    const segment = headerSegmentFor(key)
+    if (!byOwnHeader.has(segment)) byOwnHeader.set(segment, key)
+  }
+  return { set, byKid, byOwnHeader }
+}
+
 /**
- * Builds a verifier. Options are validated and keys indexed once, here, not per token.
+ * Builds a verifier. Options are validated and keys indexed once, here, not per token; over a key
+ * source, the index is rebuilt when (and only when) the source returns a new key set.
  *
  * @example
  * ```ts
@@ -81,8 +133,16 @@ function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<st
  */
 export function createVerifier(options: VerifierOptions): VerifyFunction {
   const { keys } = options
-  const defaultKey = keys[0]
-  if (defaultKey === undefined) throw new TypeError('keys must contain at least one key')
+  const source: KeySource | undefined = isKeySource(keys) ? keys : undefined
+  let index: KeyIndex
+  if (source === undefined) {
+    const list = keys as readonly JwtKey[]
+    if (!Array.isArray(list) || list[0] === undefined)
+      throw new TypeError('keys must contain at least one key')
+    index = indexKeys(Object.freeze({ version: 0, keys: [...list], defaultKey: list[0] }))
+  } else {
+    index = indexKeys(source.current())
+  }
   const leeway = options.leeway ?? 10
   const maxTokenSize = options.maxTokenSize ?? 8192
   const requiredClaims = [...(options.requiredClaims ?? ['exp', 'iat', 'nbf'])]
@@ -91,18 +151,20 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
   if (!Number.isInteger(maxTokenSize) || maxTokenSize < 64) {
     throw new RangeError('maxTokenSize must be an integer of at least 64 characters')
   }
-
-  const keysByKid = new Map<string, JwtKey>()
-  // Headers exactly as this library writes them need no JSON parsing: an exact string match
-  // identifies the key. Any other header takes the full path below.
-  const keysByOwnHeader = new Map<string, JwtKey>()
-  for (const key of keys) {
-    if (key.kid !== undefined) keysByKid.set(key.kid, key)
-    keysByOwnHeader.set(headerSegmentFor(key), key)
+  const pinned = source?.pinnedClaims
+  const issuer = normaliseClaimOption(options.issuer, 'issuer') ?? pinned?.issuer
+  const audience = normaliseClaimOption(options.audience, 'audience') ?? pinned?.audience
+  const subject = options.subject
+  if (subject !== undefined && (typeof subject !== 'string' || subject === '')) {
+    throw new TypeError('subject must be a non-empty string')
   }
 
   function keyForHeader(headerSegment: string): JwtKey {
-    const known = keysByOwnHeader.get(headerSegment)
+    if (source !== undefined) {
+      const set = source.current()
+      if (set !== index.set) index = indexKeys(set)
+    }
+    const known = index.byOwnHeader.get(headerSegment)
     if (known !== undefined) return known
     const header: JoseHeader = parseJsonObject(headerSegment, 'header')
     if (header.crit !== undefined) {
@@ -112,11 +174,14 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     if (header.b64 !== undefined && header.b64 !== true) {
       throw new JwtGuardError('ERR_CRIT_UNSUPPORTED', 'Token uses an unsupported payload encoding')
     }
-    let key = defaultKey as JwtKey
+    // `jku`, `x5u`, `jwk` and `x5c` are deliberately ignored: keys come only from `keys`.
+    let key: JwtKey | undefined
     if (header.kid !== undefined) {
-      const byKid = typeof header.kid === 'string' ? keysByKid.get(header.kid) : undefined
-      if (byKid === undefined) throw new JwtGuardError('ERR_KEY_NOT_FOUND', 'Token key id is unknown')
-      key = byKid
+      key = typeof header.kid === 'string' ? index.byKid.get(header.kid) : undefined
+      if (key === undefined) throw new JwtGuardError('ERR_KEY_NOT_FOUND', 'Token key id is unknown')
+    } else {
+      key = index.set.defaultKey
+      if (key === undefined) throw new JwtGuardError('ERR_KEY_NOT_FOUND', 'Token has no key id')
     }
     if (header.alg !== key.alg) {
       throw new JwtGuardError('ERR_ALG_NOT_ALLOWED', 'Token algorithm is not allowed')
@@ -144,7 +209,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
       throw new JwtGuardError('ERR_SIGNATURE_INVALID', 'Signature verification failed')
     }
     const payload = parseJsonObject(payloadSegment, 'payload') as JwtPayload
-    const rules: ClaimRules = { leeway, requiredClaims, tokenType, now: now() }
+    const rules: ClaimRules = { leeway, requiredClaims, tokenType, now: now(), issuer, audience, subject }
     validateClaims(payload, rules)
     return payload
   }
