@@ -34,3 +34,48 @@ export type { VerifierOptions, VerifyFunction } from './core/verify.js'
 export { createVerifier } from './core/verify.js'
 export { clientAddress } from './core/throttle.js'
 export type { LoginAttempt, LoginLimiter } from './core/throttle.js'
+export type {
+  AsymmetricKey,
+  AsymmetricKeyMaterial,
+  AsymmetricKeyOptions,
+  GenerateKeyOptions,
+} from './core/asymmetric.js'
+export {
+  createAsymmetricKey,
+  generateAsymmetricKey,
+  isAsymmetricKey,
+  MIN_RSA_MODULUS_BITS,
+} from './core/asymmetric.js'
+export type { ImportedJwk, PublicJwk } from './core/jwk.js'
+export { jwkThumbprint, publicJwkOf, readJwk } from './core/jwk.js'
+export type { JwksDocument, JwksResponseOptions } from './core/jwks.js'
+export { jwksResponse, toJwks } from './core/jwks.js'
+export type { KeyDirectoryOptions } from './core/key-files.js'
+export { KEY_FILE_EXTENSIONS, readKeyDirectory, readKeyFile } from './core/key-files.js'
+export type { AsymmetricAlgorithm, KeySet, KeySource, PinnedClaims } from './core/keys.js'
+export {
+  ASYMMETRIC_ALGORITHMS,
+  ECDSA_ALGORITHMS,
+  EDDSA_ALGORITHMS,
+  PSS_ALGORITHMS,
+  RSA_ALGORITHMS,
+} from './core/keys.js'
+export type {
+  AddKeyOptions,
+  KeyStore,
+  KeyStoreEntry,
+  KeyStoreOptions,
+  RotateOptions,
+} from './core/keystore.js'
+export { createKeyStore, isKeyStore } from './core/keystore.js'
+export type {
+  AsyncVerifyFunction,
+  FetchFunction,
+  RemoteJwks,
+  RemoteJwksOptions,
+  RemoteJwksStatus,
+  RemoteVerifierOptions,
+} from './core/remote-jwks.js'
+export { createRemoteJwks, createRemoteVerifier } from './core/remote-jwks.js'
+export type { SigningKeyHolder } from './core/sign.js'
+export { normaliseClaimOption } from './core/claims.js'
