@@ -296,5 +296,49 @@ describe.each(APPS)('HTTP contract: $name', ({ create }) => {
     it('answers 404 for an unknown route', async () => {
       await expectError(app.request('GET', '/nope'), 404, 'Not Found', /not found/)
     })
+
+    it('answers 405 with Allow for PUT /auth and OPTIONS /api/v1/private', async () => {
+      const put = await expectError(app.request('PUT', '/auth'), 405, 'Method Not Allowed', /not allowed/)
+      expect(put.headers.allow).toBe('POST')
+      const options = await expectError(
+        app.request('OPTIONS', '/api/v1/private'),
+        405,
+        'Method Not Allowed',
+        /not allowed/,
+      )
+      expect(options.headers.allow).toBe('GET, HEAD')
+    })
+
+    it.each([
+      ['a trailing slash', 'GET', '/health/'],
+      ['another case', 'GET', '/Health'],
+      ['a trailing slash on /auth', 'POST', '/auth/'],
+    ])('routes strictly: 404 for %s', async (_name, method, path) => {
+      await expectError(app.request(method, path), 404, 'Not Found', /not found/)
+    })
+
+    it('answers HEAD on a protected route with the GET status and challenge, without a body', async () => {
+      const response = await app.request('HEAD', '/api/v1/private')
+      expect(response.status).toBe(401)
+      expect(response.headers['content-type']).toBe(JSON_TYPE)
+      expect(response.headers['www-authenticate']).toBe(REALM)
+      expect(response.text).toBe('')
+    })
+  })
+
+  describe('success responses', () => {
+    it.each([
+      ['/health', undefined, { status: 'ok' }],
+      ['/health?probe=1', undefined, { status: 'ok' }],
+      ['/api/v1/private', 'token', { meaning_of_life: 42 }],
+      ['/api/v1/me', 'token', { user_id: 123 }],
+    ])('GET %s answers JSON with the charset', async (path, auth, body) => {
+      const headers: Record<string, string> =
+        auth === undefined ? {} : { authorization: `JWT ${accessToken}` }
+      const response = await app.request('GET', path, { headers })
+      expect(response.status).toBe(200)
+      expect(response.headers['content-type']).toBe(JSON_TYPE)
+      expect(response.json()).toEqual(body)
+    })
   })
 })
