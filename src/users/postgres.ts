@@ -1,0 +1,231 @@
+/**
+ * `jwtguard/users/postgres`: users in PostgreSQL through `pg`, for several server instances
+ * sharing one user table.
+ *
+ * @module jwtguard/users/postgres
+ */
+import { DatabaseError, Pool, type PoolClient } from 'pg'
+import type { NewUser, UserRecord, UserStore } from './types.js'
+
+/** Options of {@link createPostgresUserStore}. Give `pool` or `connectionString`, not both. */
+export interface PostgresUserStoreOptions {
+  /** A `pg` pool to run on. The store never ends it: `close` leaves it to its owner. */
+  pool?: Pool | undefined
+  /** A `postgres://` URL: the store opens its own pool and ends it on `close`. */
+  connectionString?: string | undefined
+  /**
+   * Name of the users table: a plain identifier, at most 63 characters, used as written (quoted).
+   * @default 'jwtguard_users'
+   */
+  table?: string | undefined
+}
+
+interface UserRow {
+  // BIGINT arrives as a string from `pg`; ids stay within Number.MAX_SAFE_INTEGER (checked on write).
+  id: string
+  username: string
+  password_hash: string
+  roles: string[]
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+const UNIQUE_VIOLATION = '23505'
+
+function toRecord(row: UserRow | undefined): UserRecord | null {
+  if (row === undefined) return null
+  return {
+    id: Number(row.id),
+    username: row.username,
+    passwordHash: row.password_hash,
+    roles: [...row.roles],
+  }
+}
+
+function checkOptions(options: PostgresUserStoreOptions): string {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
+  if ((options.pool === undefined) === (options.connectionString === undefined)) {
+    throw new TypeError('give either pool (a pg Pool) or connectionString (postgres://...), not both')
+  }
+  if (options.pool !== undefined && typeof options.pool.connect !== 'function') {
+    throw new TypeError('pool must be a Pool from the pg package')
+  }
+  if (
+    options.connectionString !== undefined &&
+    (typeof options.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(options.connectionString))
+  ) {
+    throw new TypeError('connectionString must be a URL such as postgres://user@127.0.0.1:5432/db')
+  }
+  const table = options.table ?? 'jwtguard_users'
+  if (typeof table !== 'string' || !IDENTIFIER.test(table)) {
+    throw new TypeError(
+      'table must be a plain SQL identifier of at most 63 characters, such as jwtguard_users',
+    )
+  }
+  return table
+}
+
+function checkNewUser(user: NewUser): void {
+  if (typeof user !== 'object' || user === null) throw new TypeError('user is required')
+  if (typeof user.username !== 'string' || user.username === '') {
+    throw new TypeError('username must be a non-empty string')
+  }
+  if (typeof user.passwordHash !== 'string' || user.passwordHash === '') {
+    throw new TypeError('passwordHash must be a non-empty string')
+  }
+  if (user.id !== undefined && (!Number.isSafeInteger(user.id) || user.id < 1)) {
+    throw new RangeError('id must be a positive integer no larger than Number.MAX_SAFE_INTEGER')
+  }
+  if (user.roles !== undefined && !user.roles.every((role) => typeof role === 'string')) {
+    throw new TypeError('roles must be an array of strings')
+  }
+}
+
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+/**
+ * Creates the PostgreSQL user store, creating its table if needed. Resolves once the table exists,
+ * so an unreachable database fails at start-up, not at the first login.
+ *
+ * Ids are a `BIGINT` identity column: omitted ids come from its sequence, and a user created with
+ * an explicit id (an import, the seed's user 123) moves the sequence past it, never back, so an id
+ * is never handed out twice, not even after its user was removed.
+ *
+ * @example
+ * ```ts
+ * import { createPostgresUserStore } from 'jwtguard/users/postgres'
+ * const users = await createPostgresUserStore({ connectionString: process.env.DATABASE_URL })
+ * ```
+ *
+ * @throws {TypeError} for invalid options; rejects with `pg`'s error when the database is unreachable.
+ */
+export async function createPostgresUserStore(options: PostgresUserStoreOptions): Promise<UserStore> {
+  const tableName = checkOptions(options)
+  const owned = options.pool === undefined
+  const pool = options.pool ?? new Pool({ connectionString: options.connectionString })
+  if (owned) {
+    // An idle connection that drops emits 'error' on the pool, which would otherwise crash the
+    // process; the next query reconnects or rejects on its own.
+    pool.on('error', () => undefined)
+  }
+  const table = `"${tableName}"`
+  try {
+    // Serialise concurrent migrations (several instances starting at once): CREATE TABLE IF NOT
+    // EXISTS alone can still collide on the catalog.
+    await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwtguard:migrate:${tableName}`])
+      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+        id BIGINT PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        roles TEXT[] NOT NULL DEFAULT '{}',
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`)
+    })
+  } catch (error) {
+    if (owned) await pool.end().catch(() => undefined)
+    throw error
+  }
+  const sequenceResult = await pool.query<{ sequence: string | null }>(
+    'SELECT pg_get_serial_sequence($1, $2) AS sequence',
+    [table, 'id'],
+  )
+  const sequence = sequenceResult.rows[0]?.sequence
+  if (sequence === undefined || sequence === null) {
+    if (owned) await pool.end().catch(() => undefined)
+    throw new TypeError(
+      `table ${tableName} exists but its id is not an identity column: use another table name`,
+    )
+  }
+  const columns = 'id, username, password_hash, roles'
+
+  function conflict(user: NewUser, error: unknown): never {
+    if (error instanceof DatabaseError && error.code === UNIQUE_VIOLATION) {
+      throw new TypeError(`a user with username "${user.username}" or id ${user.id ?? '?'} already exists`, {
+        cause: error,
+      })
+    }
+    throw error
+  }
+
+  return {
+    async findByUsername(username) {
+      const result = await pool.query<UserRow>(`SELECT ${columns} FROM ${table} WHERE username = $1`, [
+        username,
+      ])
+      return toRecord(result.rows[0])
+    },
+    async findById(id) {
+      if (!Number.isSafeInteger(id)) return null
+      const result = await pool.query<UserRow>(`SELECT ${columns} FROM ${table} WHERE id = $1`, [id])
+      return toRecord(result.rows[0])
+    },
+    async create(user) {
+      checkNewUser(user)
+      const roles = [...(user.roles ?? [])]
+      try {
+        if (user.id === undefined) {
+          const result = await pool.query<UserRow>(
+            `INSERT INTO ${table} (username, password_hash, roles) VALUES ($1, $2, $3) RETURNING ${columns}`,
+            [user.username, user.passwordHash, roles],
+          )
+          return toRecord(result.rows[0]) as UserRecord
+        }
+        const id = user.id
+        return await inTransaction(pool, async (client) => {
+          // Generated-id inserts hold ROW EXCLUSIVE until they commit; this lock waits for them and
+          // keeps new ones out, so the sequence moves past every id in use without a race.
+          await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`)
+          const result = await client.query<UserRow>(
+            `INSERT INTO ${table} (id, username, password_hash, roles) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+            [id, user.username, user.passwordHash, roles],
+          )
+          await client.query(
+            `SELECT setval($1::regclass, GREATEST($2::bigint, (SELECT last_value FROM ${sequence})))`,
+            [sequence, id],
+          )
+          return toRecord(result.rows[0]) as UserRecord
+        })
+      } catch (error) {
+        return conflict(user, error)
+      }
+    },
+    async setPasswordHash(username, passwordHash) {
+      const result = await pool.query(`UPDATE ${table} SET password_hash = $1 WHERE username = $2`, [
+        passwordHash,
+        username,
+      ])
+      return (result.rowCount ?? 0) > 0
+    },
+    async setRoles(username, roles) {
+      const result = await pool.query(`UPDATE ${table} SET roles = $1 WHERE username = $2`, [
+        [...roles],
+        username,
+      ])
+      return (result.rowCount ?? 0) > 0
+    },
+    async remove(username) {
+      const result = await pool.query(`DELETE FROM ${table} WHERE username = $1`, [username])
+      return (result.rowCount ?? 0) > 0
+    },
+    async list() {
+      const result = await pool.query<UserRow>(`SELECT ${columns} FROM ${table} ORDER BY id`)
+      return result.rows.map((row) => toRecord(row) as UserRecord)
+    },
+    async close() {
+      if (owned) await pool.end()
+    },
+  } satisfies UserStore
+}
