@@ -109,7 +109,7 @@ function duplexPair(): [Duplex, Duplex] {
  * which breaks real sockets in the same process). So: Node's own HTTP server and client, joined
  * by an in-memory stream instead of a socket; no port, the real parser on both sides.
  */
-function inMemoryClient(listener: RequestListener): TestApp['request'] {
+export function inMemoryClient(listener: RequestListener): TestApp['request'] {
   const server = createServer(listener)
   return (method, path, init = {}) =>
     new Promise((resolve, reject) => {

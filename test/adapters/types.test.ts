@@ -1,0 +1,103 @@
+/**
+ * Type-level tests: what each adapter puts on the request is typed through the framework's own
+ * augmentation point, from the `Register` interface users merge into. The first block is checked
+ * by `tsc -p tsconfig.json` (expectTypeOf does nothing at run time); the last compiles a user's
+ * app that registers an identity type, in its own program so the augmentation stays there.
+ */
+import { execFile } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express'
+import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify'
+import type { Context, ErrorHandler, Hono, MiddlewareHandler, NotFoundHandler } from 'hono'
+import type { JwtPayload, ProtectOptions, RegisteredIdentity } from 'jwtguard'
+import type { ExpressJwtGuard } from 'jwtguard/express'
+import type { HonoJwtGuard } from 'jwtguard/hono'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+
+describe('request typing', () => {
+  it('express: req.auth is the registered identity, req.jwtPayload the payload, both optional', () => {
+    expectTypeOf<Request['auth']>().toEqualTypeOf<RegisteredIdentity | undefined>()
+    expectTypeOf<Request['jwtPayload']>().toEqualTypeOf<JwtPayload | undefined>()
+    expectTypeOf<ExpressJwtGuard['routes']>().toEqualTypeOf<Router>()
+    expectTypeOf<ExpressJwtGuard['jwtRequired']>().toEqualTypeOf<
+      (options?: ProtectOptions) => RequestHandler
+    >()
+    expectTypeOf<ExpressJwtGuard['errorHandler']>().toEqualTypeOf<ErrorRequestHandler>()
+    expectTypeOf<ExpressJwtGuard['notFound']>().toEqualTypeOf<RequestHandler>()
+  })
+
+  it("hono: c.get('identity') and c.var.jwtPayload through ContextVariableMap", () => {
+    expectTypeOf((c: Context) => c.get('identity')).returns.toEqualTypeOf<RegisteredIdentity>()
+    expectTypeOf((c: Context) => c.var.identity).returns.toEqualTypeOf<RegisteredIdentity>()
+    expectTypeOf((c: Context) => c.get('jwtPayload')).returns.toEqualTypeOf<JwtPayload>()
+    expectTypeOf<HonoJwtGuard['routes']>().toEqualTypeOf<Hono>()
+    expectTypeOf<HonoJwtGuard['jwtRequired']>().toEqualTypeOf<
+      (options?: ProtectOptions) => MiddlewareHandler
+    >()
+    expectTypeOf<HonoJwtGuard['onError']>().toEqualTypeOf<ErrorHandler>()
+    expectTypeOf<HonoJwtGuard['notFound']>().returns.toEqualTypeOf<NotFoundHandler>()
+  })
+
+  it('fastify: request.identity and request.jwtPayload, null outside protected routes', () => {
+    expectTypeOf<FastifyRequest['identity']>().toEqualTypeOf<RegisteredIdentity | null>()
+    expectTypeOf<FastifyRequest['jwtPayload']>().toEqualTypeOf<JwtPayload | null>()
+    expectTypeOf<FastifyInstance['jwtRequired']>().returns.toEqualTypeOf<preHandlerHookHandler>()
+  })
+})
+
+// A user's app: it registers its identity type once and reads it, typed, on every framework.
+const USER_APP = `
+import express from 'express'
+import type { FastifyRequest } from 'fastify'
+import { Hono } from 'hono'
+import { currentIdentity, type JwtGuard } from 'jwtguard'
+import { jwtGuard as expressGuard } from 'jwtguard/express'
+import type {} from 'jwtguard/fastify'
+import { jwtGuard as honoGuard } from 'jwtguard/hono'
+
+declare module 'jwtguard' {
+  interface Register {
+    identity: { user_id: number }
+  }
+}
+
+declare const guard: JwtGuard<{ user_id: number }>
+declare const request: FastifyRequest
+const app = express()
+app.get('/', expressGuard(guard).jwtRequired(), (req, res) => {
+  const id: number | undefined = req.auth?.user_id
+  // @ts-expect-error the identity is not a string
+  const wrong: string | undefined = req.auth?.user_id
+  res.json({ id, wrong })
+})
+const hono = new Hono()
+hono.get('/', honoGuard(guard).jwtRequired(), (c) => c.json({ id: c.get('identity').user_id satisfies number }))
+export const fromStore: number | undefined = currentIdentity()?.user_id
+export const fromFastify: number | undefined = request.identity?.user_id
+`
+
+describe('a registered identity type', () => {
+  it('types req.auth, c.get("identity"), request.identity and currentIdentity()', async () => {
+    // Inside the package (so `jwtguard/*` resolves to the sources) but outside tsconfig's include.
+    const root = resolve(import.meta.dirname, '../..')
+    const dir = join(root, 'node_modules', '.cache', `jwtguard-register-${process.pid}`)
+    mkdirSync(dir, { recursive: true })
+    try {
+      writeFileSync(join(dir, 'app.ts'), USER_APP)
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ extends: join(root, 'tsconfig.json'), include: ['app.ts'] }),
+      )
+      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+      const result = await promisify(execFile)(process.execPath, [tsc, '-p', dir]).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      )
+      expect(result).toBe('')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
