@@ -21,6 +21,12 @@ export interface ServerConfig {
   production: boolean
   framework: Framework
   logLevel: string
+  /** Redis for revocations, refresh families and throttling, shared by every instance. */
+  redisUrl: string | undefined
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  redisKeyPrefix: string
+  /** PostgreSQL for users instead of SQLite. */
+  databaseUrl: string | undefined
 }
 
 /** A configuration the server refuses to start with; the message is the one line printed. */
@@ -90,5 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     production,
     framework: framework as Framework,
     logLevel: env.LOG_LEVEL ?? 'info',
+    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'jwtguard:',
+    databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
   }
 }

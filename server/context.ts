@@ -1,9 +1,12 @@
 /**
- * What every framework's app shares: the user store, the guard and the seed's user.
+ * What every framework's app shares: the user store, the token store, the guard and the seed's user.
  */
 import { createJwtGuard, type JwtGuard } from 'jwtguard'
+import type { TokenStore } from 'jwtguard/stores/memory'
+import { createRedisStore } from 'jwtguard/stores/redis'
+import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { createPasswordHasher, passwordAuthenticator, type UserStore } from 'jwtguard/users'
-import { createSqliteUserStore } from 'jwtguard/users/sqlite'
+import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
 
@@ -15,6 +18,7 @@ export interface SeedIdentity {
 export interface ServerContext {
   config: ServerConfig
   users: UserStore
+  tokens: TokenStore
   guard: JwtGuard<SeedIdentity>
   logger: Logger
   close(): Promise<void>
@@ -22,8 +26,24 @@ export interface ServerContext {
 
 export const DEMO_USER = { id: 123, username: 'masnun', password: 'abc123' } as const
 
+async function openTokenStore(
+  config: ServerConfig,
+  database: Parameters<typeof createSqliteStore>[0]['database'],
+  logger: Logger,
+) {
+  if (config.redisUrl === undefined) return createSqliteStore({ database })
+  return createRedisStore({
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    onError: (error) => logger.warn({ err: error }, 'redis token store'),
+  })
+}
+
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
-  const users = createSqliteUserStore({ database: config.databaseFile })
+  // One SQLite connection serves the users and, without Redis, the token lifecycle.
+  const database = openSqliteDatabase(config.databaseFile)
+  const users = createSqliteUserStore({ database })
+  const tokens = await openTokenStore(config, database, logger)
   const hasher = createPasswordHasher()
   if (!config.production && (await users.findByUsername(DEMO_USER.username)) === null) {
     await users.create({
@@ -38,7 +58,12 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
     // with an existing Flask-JWT app; production refuses it in loadConfig.
     allowShortSecret: !config.production,
+    store: tokens,
     authenticate: passwordAuthenticator(users, hasher),
+    additionalClaims: (user) => {
+      const roles = (user as { roles?: string[] }).roles
+      return roles !== undefined && roles.length > 0 ? { roles } : {}
+    },
     identity: async (payload) => {
       const id = payload.identity
       if (typeof id !== 'number') return null
@@ -46,5 +71,16 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       return user === null ? null : { user_id: user.id }
     },
   })
-  return { config, users, guard, logger, close: () => users.close() }
+  return {
+    config,
+    users,
+    tokens,
+    guard,
+    logger,
+    async close() {
+      await tokens.close()
+      await users.close()
+      database.close()
+    },
+  }
 }

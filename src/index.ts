@@ -14,7 +14,7 @@ export type { ErrorCode, JwtGuardErrorDetails } from './core/errors.js'
 export { ERROR_CODES, isJwtGuardError, JwtGuardError } from './core/errors.js'
 export type { HeaderSource } from './core/extract.js'
 export { readHeader, tokenFromAuthorization } from './core/extract.js'
-export type { AuthResult, AuthRoute, JwtGuard, ProtectOptions } from './core/guard.js'
+export type { AuthResult, AuthRoute, JwtGuard, ProtectedRoute } from './core/guard.js'
 export { createJwtGuard } from './core/guard.js'
 export type { ChallengeContext, ErrorBody, HttpResponse } from './core/http.js'
 export { challengeHeader, errorResponse, jsonResponse, statusOf } from './core/http.js'
@@ -29,11 +29,19 @@ export type {
   ResolvedOptions,
 } from './core/options.js'
 export { resolveOptions } from './core/options.js'
+export {
+  allowedMethods,
+  assertIdentityEncoding,
+  encodingUnsupported,
+  HTTP_METHODS,
+  protectRealm,
+  unmatchedRoute,
+} from './core/routes.js'
 export { headerSegmentFor, signToken } from './core/sign.js'
+export type { LoginAttempt, LoginLimiter } from './core/throttle.js'
+export { clientAddress } from './core/throttle.js'
 export type { VerifierOptions, VerifyFunction } from './core/verify.js'
 export { createVerifier } from './core/verify.js'
-export { clientAddress } from './core/throttle.js'
-export type { LoginAttempt, LoginLimiter } from './core/throttle.js'
 export type {
   AsymmetricKey,
   AsymmetricKeyMaterial,
@@ -79,3 +87,7 @@ export type {
 export { createRemoteJwks, createRemoteVerifier } from './core/remote-jwks.js'
 export type { SigningKeyHolder } from './core/sign.js'
 export { normaliseClaimOption } from './core/claims.js'
+export { compileRequirements } from './core/protect.js'
+export type { ProtectOptions, Requirement, RouteRequirements } from './core/protect.js'
+export { carriedClaims, RESERVED_CLAIMS } from './core/issue.js'
+export type { IssuedTokens } from './core/issue.js'

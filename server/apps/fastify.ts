@@ -11,5 +11,8 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
   app.get('/health', async () => ({ status: 'ok' }))
   app.get('/api/v1/private', { preHandler: protect }, async () => ({ meaning_of_life: 42 }))
   app.get('/api/v1/me', { preHandler: protect }, async () => currentIdentity())
+  app.get('/api/v1/admin', { preHandler: app.jwtRequired({ roles: ['admin'] }) }, async () => ({
+    admin: true,
+  }))
   return app
 }

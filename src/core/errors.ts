@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'ERR_TOKEN_NOT_YET_VALID',
   'ERR_TOKEN_TYPE_INVALID',
   'ERR_TOKEN_REVOKED',
+  'ERR_TOKEN_NOT_FRESH',
+  'ERR_INSUFFICIENT_SCOPE',
   'ERR_USER_NOT_FOUND',
   'ERR_INVALID_CREDENTIALS',
   'ERR_TOO_MANY_REQUESTS',
@@ -31,6 +33,7 @@ export const ERROR_CODES = [
   'ERR_MEDIA_TYPE_UNSUPPORTED',
   'ERR_METHOD_NOT_ALLOWED',
   'ERR_ROUTE_NOT_FOUND',
+  'ERR_STORE_UNAVAILABLE',
   'ERR_INTERNAL',
 ] as const
 
@@ -45,6 +48,8 @@ export interface JwtGuardErrorDetails {
   claim?: string | undefined
   /** Methods allowed on the route, for `ERR_METHOD_NOT_ALLOWED`. */
   allow?: readonly string[] | undefined
+  /** The roles or scopes missing, space-separated, for `ERR_INSUFFICIENT_SCOPE`. */
+  scope?: string | undefined
   /** Seconds the client should wait, for `ERR_TOO_MANY_REQUESTS`. */
   retryAfter?: number | undefined
   /** The underlying error, kept for logs. */
@@ -67,6 +72,7 @@ export class JwtGuardError extends Error {
   readonly claim: string | undefined
   readonly allow: readonly string[] | undefined
   readonly retryAfter: number | undefined
+  readonly scope: string | undefined
   readonly [BRAND] = true
 
   constructor(code: ErrorCode, message: string, details: JwtGuardErrorDetails = {}) {
@@ -76,6 +82,7 @@ export class JwtGuardError extends Error {
     this.claim = details.claim
     this.allow = details.allow
     this.retryAfter = details.retryAfter
+    this.scope = details.scope
   }
 }
 

@@ -1,23 +1,29 @@
 /**
- * The auth object: Flask-JWT's `JWT(app, authenticate, identity)` without the app. It issues and
- * verifies tokens, handles the login route and renders errors; the adapters only translate.
+ * The auth object: Flask-JWT's `JWT(app, authenticate, identity)` without the app. It issues,
+ * verifies, refreshes and revokes tokens, handles the auth routes and renders errors; the
+ * adapters only translate.
  *
  * @module
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
+import type { TokenStore } from '../stores/types.js'
 import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
 import { runWithIdentity } from './context.js'
 import { JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, jsonResponse } from './http.js'
+import { carriedClaims, customClaims, type IssueContext, issueTokens, userId } from './issue.js'
 import {
   type AuthenticatedUser,
   type JwtGuardOptions,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { signToken } from './sign.js'
+import { compileRequirements, type ProtectOptions } from './protect.js'
+
+export type { ProtectOptions } from './protect.js'
+
 import { clientAddress, type LoginAttempt } from './throttle.js'
 import { createVerifier, type VerifyFunction } from './verify.js'
 
@@ -27,34 +33,45 @@ export interface AuthResult<TIdentity> {
   payload: JwtPayload
 }
 
-/** A route the adapters mount; its handler takes the raw body and returns the full response. */
+/** A route the adapters mount; its handler takes the raw request and returns the full response. */
 export interface AuthRoute {
   method: 'POST'
   path: string
   handle(request: AuthRequest): Promise<HttpResponse>
 }
 
-/** Options of a protected route (`jwtRequired`). */
-export interface ProtectOptions {
+/** A protected route's check, compiled once by {@link JwtGuard.protect}. */
+export interface ProtectedRoute<TIdentity, TRequest = unknown> {
+  /** The realm of the route's challenge. */
+  readonly realm: string
   /**
-   * Realm of this route's challenge.
-   * @default the guard's realm
+   * Authenticates the request: `null` only for an optional route without a token. Throws a
+   * {@link JwtGuardError} for everything else that is not allowed.
    */
-  realm?: string | undefined
+  authenticate(headers: HeaderSource, request?: TRequest): Promise<AuthResult<TIdentity> | null>
 }
 
 /** The object returned by {@link createJwtGuard}. */
 export interface JwtGuard<TIdentity> {
   /** The validated options with defaults applied. */
   readonly options: Readonly<ResolvedOptions>
-  /** The routes to mount (`POST /auth`), empty when `authPath` is `false`. */
+  /** The routes to mount: `/auth`, and with a store `/auth/refresh` and `/auth/revoke`. */
   readonly routes: readonly AuthRoute[]
-  /** Issues an access token for a user returned by `authenticate`. */
+  /** The token store, when one is configured. */
+  readonly store: TokenStore | undefined
+  /** Issues an access token for a user returned by `authenticate` (a fresh one, without refresh). */
   createAccessToken(user: AuthenticatedUser): string
-  /** Verifies an access token: signature first, then claims. Throws a {@link JwtGuardError}. */
+  /** Verifies an access token: signature first, then claims (not revocation). */
   verify(token: string): JwtPayload
-  /** Extracts and verifies the request's token and loads its identity. */
+  /** Compiles a protected route's requirements; `optional` admits requests without a token. */
+  protect<TRequest = unknown>(
+    options?: ProtectOptions<TRequest>,
+    mode?: 'required' | 'optional',
+  ): ProtectedRoute<TIdentity, TRequest>
+  /** Extracts and verifies the request's token and loads its identity (the default route check). */
   authenticateRequest(headers: HeaderSource): Promise<AuthResult<TIdentity>>
+  /** "Log out everywhere": refuses every token of `identity` issued before `before` (default now). */
+  revokeAllFor(identity: string | number, before?: number): Promise<void>
   /** The response for any error, with the challenge of `realm` (default: the guard's). */
   errorResponse(error: unknown, realm?: string): HttpResponse
   /** Runs `callback` with `identity` as {@link currentIdentity}. */
@@ -65,12 +82,13 @@ export interface JwtGuard<TIdentity> {
   notFound(): JwtGuardError
 }
 
-function userId(user: AuthenticatedUser): string | number {
-  const id = (user as { id?: unknown } | null)?.id
-  if (typeof id !== 'string' && typeof id !== 'number') {
-    throw new TypeError('authenticate() must return an object with an id (string or number), or null')
-  }
-  return id
+const revoked = (message = 'Token has been revoked') => new JwtGuardError('ERR_TOKEN_REVOKED', message)
+
+/** The revocation id of an access token: its `jti`, or for tokens without one a hash of the token. */
+function revocationId(payload: JwtPayload, token: string): string {
+  return typeof payload.jti === 'string' && payload.jti !== ''
+    ? payload.jti
+    : `sha256:${createHash('sha256').update(token).digest('base64url')}`
 }
 
 /**
@@ -88,34 +106,90 @@ function userId(user: AuthenticatedUser): string | number {
  */
 export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): JwtGuard<TIdentity> {
   const resolved = resolveOptions(options)
-  const { key, now, headerPrefix, realm, identityClaim } = resolved
-  const verifyToken: VerifyFunction = createVerifier({
-    keys: [key],
+  const { now, headerPrefix, realm, identityClaim } = resolved
+  const store = options.store
+  const verifierOptions = {
     leeway: resolved.leeway,
     requiredClaims: resolved.requiredClaims,
     maxTokenSize: resolved.maxTokenSize,
     now,
-  })
-  const authenticate = options.authenticate
-  const loadIdentity = options.identity
+  }
+  const verifyAccess: VerifyFunction = createVerifier({ keys: [resolved.key], ...verifierOptions })
+  const verifyRefresh: VerifyFunction =
+    resolved.refreshKey === resolved.key
+      ? verifyAccess
+      : createVerifier({ keys: [resolved.refreshKey], ...verifierOptions })
+  const { authenticate, identity: loadIdentity, payloadHandler } = options
+  const limiter = options.loginLimiter
   const extract =
     options.tokenExtractor ??
     ((headers: HeaderSource) => tokenFromAuthorization(readHeader(headers, 'authorization'), headerPrefix))
 
-  function createAccessToken(user: AuthenticatedUser): string {
-    const issuedAt = Math.floor(now())
-    const defaults: JwtPayload = {
-      exp: issuedAt + resolved.expiresIn,
-      iat: issuedAt,
-      nbf: issuedAt + resolved.notBefore,
-      jti: randomUUID(),
-      [identityClaim]: userId(user),
-    }
-    const payload = options.payloadHandler ? options.payloadHandler(user, defaults) : defaults
-    return signToken(payload, key)
+  function issue(
+    context: Omit<IssueContext, 'withRefresh'>,
+    user: AuthenticatedUser,
+    withRefresh = store !== undefined,
+  ) {
+    const handler =
+      payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
+    return issueTokens(resolved, { ...context, withRefresh }, handler)
   }
 
-  const limiter = options.loginLimiter
+  async function saveRefresh(
+    issued: ReturnType<typeof issue>,
+    identity: string | number,
+    familyId: string,
+  ): Promise<void> {
+    if (store === undefined || issued.refresh === undefined) return
+    await store.saveRefresh({
+      id: issued.refresh.jti,
+      familyId,
+      identity: String(identity),
+      issuedAt: issued.refresh.iat,
+      expiresAt: issued.refresh.exp + resolved.leeway,
+    })
+  }
+
+  /** Throws when the access token was revoked, by jti or by a "log out everywhere" cut-off. */
+  function assertNotRevoked(payload: JwtPayload, token: string): void {
+    if (store === undefined) return
+    const { view } = store
+    if (view.isRevoked(revocationId(payload, token))) throw revoked()
+    const cutOff = view.revokedBefore(String(payload[identityClaim]))
+    if (cutOff !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < cutOff) throw revoked()
+  }
+
+  async function identityOf(payload: JwtPayload): Promise<TIdentity> {
+    const identity = await loadIdentity(payload)
+    if (identity === null || identity === undefined) {
+      throw new JwtGuardError('ERR_USER_NOT_FOUND', 'User does not exist')
+    }
+    return identity
+  }
+
+  function protect<TRequest>(
+    protectOptions: ProtectOptions<TRequest> = {},
+    mode: 'required' | 'optional' = 'required',
+  ): ProtectedRoute<TIdentity, TRequest> {
+    const requirements = compileRequirements(protectOptions)
+    return {
+      realm: requirements.realm ?? realm,
+      async authenticate(headers, request) {
+        const token = extract(headers)
+        if (token === undefined) {
+          if (mode === 'optional') return null
+          throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+        }
+        const payload = verifyAccess(token, 'access')
+        assertNotRevoked(payload, token)
+        const identity = await identityOf(payload)
+        await requirements.check(payload, request as TRequest)
+        return { identity, payload }
+      },
+    }
+  }
+
+  const defaultRoute = protect()
 
   async function login(request: AuthRequest): Promise<HttpResponse> {
     const body = parseJsonObjectBody(request, resolved.bodyLimit)
@@ -144,33 +218,124 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       throw new JwtGuardError('ERR_INVALID_CREDENTIALS', 'Invalid credentials')
     }
     if (attempt !== undefined) await limiter?.recordSuccess(attempt)
-    const tokens = { access_token: createAccessToken(user) }
-    const responseBody = options.authResponseHandler ? options.authResponseHandler(tokens, user) : tokens
+    const id = userId(user)
+    const familyId = randomUUID()
+    const issued = issue(
+      { identity: id, fresh: true, familyId, claims: customClaims(options, resolved, user) },
+      user,
+    )
+    await saveRefresh(issued, id, familyId)
+    const responseBody = options.authResponseHandler
+      ? options.authResponseHandler(issued.tokens, user)
+      : issued.tokens
     return jsonResponse(200, responseBody)
+  }
+
+  function refreshTokenOf(body: Record<string, unknown>): string {
+    const token = body.refresh_token
+    if (typeof token !== 'string' || token === '') {
+      throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body must be {"refresh_token": "<token>"}')
+    }
+    return token
+  }
+
+  async function refresh(request: AuthRequest): Promise<HttpResponse> {
+    const activeStore = store as TokenStore
+    const payload = verifyRefresh(refreshTokenOf(parseJsonObjectBody(request, resolved.bodyLimit)), 'refresh')
+    const jti = payload.jti
+    const familyId = payload.fam
+    if (typeof jti !== 'string' || typeof familyId !== 'string') {
+      throw new JwtGuardError('ERR_TOKEN_MALFORMED', 'Refresh token lacks its id or family')
+    }
+    const result = await activeStore.consumeRefresh(jti, now())
+    switch (result.status) {
+      case 'ok':
+        break
+      case 'reused':
+        // A spent token came back: it was stolen or replayed. End the whole session.
+        await activeStore.revokeFamily(familyId, now() + resolved.refreshExpiresIn + resolved.leeway)
+        throw revoked('Refresh token reuse detected: the session has been revoked')
+      case 'unknown':
+        throw revoked('Refresh token is unknown or expired')
+      default:
+        throw revoked()
+    }
+    await identityOf(payload)
+    const id = payload[identityClaim]
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      throw new JwtGuardError('ERR_CLAIM_INVALID', 'Refresh token lacks an identity', {
+        claim: identityClaim,
+      })
+    }
+    const issued = issue(
+      { identity: id, fresh: false, familyId, claims: carriedClaims(payload, identityClaim) },
+      { id },
+    )
+    await saveRefresh(issued, id, familyId)
+    return jsonResponse(200, issued.tokens)
+  }
+
+  async function revoke(request: AuthRequest): Promise<HttpResponse> {
+    const activeStore = store as TokenStore
+    const headers = request.headers ?? {}
+    const token = extract(headers)
+    const result = await defaultRoute.authenticate(headers)
+    if (result === null || token === undefined) {
+      throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+    }
+    const { payload } = result
+    const hasBody = request.body !== undefined && request.body.length > 0
+    const body = hasBody ? parseJsonObjectBody(request, resolved.bodyLimit) : {}
+    const families = new Set<string>()
+    if (typeof payload.fam === 'string') families.add(payload.fam)
+    if (body.refresh_token !== undefined) {
+      const refreshPayload = verifyRefresh(refreshTokenOf(body), 'refresh')
+      if (String(refreshPayload[identityClaim]) !== String(payload[identityClaim])) {
+        throw new JwtGuardError('ERR_TOKEN_TYPE_INVALID', 'Refresh token belongs to another identity')
+      }
+      if (typeof refreshPayload.fam === 'string') families.add(refreshPayload.fam)
+    }
+    const at = now()
+    await activeStore.revoke(revocationId(payload, token), (payload.exp ?? at) + resolved.leeway)
+    for (const familyId of families) {
+      await activeStore.revokeFamily(familyId, at + resolved.refreshExpiresIn + resolved.leeway)
+    }
+    return { status: 204, headers: {}, body: null }
+  }
+
+  const routes: AuthRoute[] = []
+  if (resolved.authPath !== false) routes.push({ method: 'POST', path: resolved.authPath, handle: login })
+  if (store !== undefined) {
+    if (resolved.refreshPath !== false)
+      routes.push({ method: 'POST', path: resolved.refreshPath, handle: refresh })
+    if (resolved.revokePath !== false)
+      routes.push({ method: 'POST', path: resolved.revokePath, handle: revoke })
   }
 
   return {
     options: resolved,
-    routes: resolved.authPath === false ? [] : [{ method: 'POST', path: resolved.authPath, handle: login }],
-    createAccessToken,
-    verify: (token) => verifyToken(token, 'access'),
+    routes,
+    store,
+    createAccessToken: (user) =>
+      issue(
+        { identity: userId(user), fresh: true, familyId: '', claims: customClaims(options, resolved, user) },
+        user,
+        false,
+      ).tokens.access_token,
+    verify: (token) => verifyAccess(token, 'access'),
+    protect,
     async authenticateRequest(headers) {
-      const token = extract(headers)
-      if (token === undefined) {
-        throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
-      }
-      const payload = verifyToken(token, 'access')
-      const identity = await loadIdentity(payload)
-      if (identity === null || identity === undefined) {
-        throw new JwtGuardError('ERR_USER_NOT_FOUND', 'User does not exist')
-      }
-      return { identity, payload }
+      return (await defaultRoute.authenticate(headers)) as AuthResult<TIdentity>
+    },
+    async revokeAllFor(identity, before = now()) {
+      if (store === undefined) throw new TypeError('revokeAllFor needs a token store: set the store option')
+      await store.revokeAllFor(String(identity), before, before + resolved.refreshExpiresIn + resolved.leeway)
     },
     errorResponse(error, routeRealm = realm) {
       const response = errorResponse(error, { scheme: headerPrefix, realm: routeRealm })
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
-    runWithIdentity: runWithIdentity,
+    runWithIdentity,
     methodNotAllowed: (allow) =>
       new JwtGuardError('ERR_METHOD_NOT_ALLOWED', 'The method is not allowed for the requested URL.', {
         allow,

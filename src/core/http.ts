@@ -21,7 +21,7 @@ export interface ErrorBody {
   description: string
 }
 
-type Challenge = 'none' | 'bare' | 'invalid_request' | 'invalid_token'
+type Challenge = 'none' | 'bare' | 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
 interface HttpMeaning {
   status: number
@@ -51,6 +51,8 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_TOKEN_NOT_YET_VALID: INVALID_TOKEN,
   ERR_TOKEN_TYPE_INVALID: INVALID_TOKEN,
   ERR_TOKEN_REVOKED: INVALID_TOKEN,
+  ERR_TOKEN_NOT_FRESH: INVALID_TOKEN,
+  ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'Forbidden', challenge: 'insufficient_scope' },
   ERR_USER_NOT_FOUND: { status: 401, error: 'Invalid JWT', challenge: 'invalid_token' },
   ERR_INVALID_CREDENTIALS: { status: 401, error: 'Bad Request', challenge: 'bare' },
   ERR_TOO_MANY_REQUESTS: { status: 429, error: 'Too Many Requests', challenge: 'none' },
@@ -59,6 +61,7 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_MEDIA_TYPE_UNSUPPORTED: { status: 415, error: 'Unsupported Media Type', challenge: 'none' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, error: 'Method Not Allowed', challenge: 'none' },
   ERR_ROUTE_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
+  ERR_STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', challenge: 'none' },
   ERR_INTERNAL: { status: 500, error: 'Internal Server Error', challenge: 'none' },
 }
 
@@ -75,10 +78,17 @@ export function quoteString(value: string): string {
 }
 
 /** `JWT realm="..."`, with RFC 6750 `error` and `error_description` when given. */
-export function challengeHeader(scheme: string, realm: string, error?: string, description?: string): string {
+export function challengeHeader(
+  scheme: string,
+  realm: string,
+  error?: string,
+  description?: string,
+  scope?: string,
+): string {
   let header = `${scheme} realm=${quoteString(realm)}`
   if (error !== undefined) header += `, error=${quoteString(error)}`
   if (description !== undefined) header += `, error_description=${quoteString(description)}`
+  if (scope !== undefined) header += `, scope=${quoteString(scope)}`
   return header
 }
 
@@ -130,6 +140,7 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
         context.realm,
         meaning.challenge,
         known.message,
+        known.scope,
       )
   }
   if (known.code === 'ERR_METHOD_NOT_ALLOWED' && known.allow !== undefined) {

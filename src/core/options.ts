@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { TokenStore } from '../stores/types.js'
 import type { JwtPayload } from './claims.js'
 import type { HeaderSource } from './extract.js'
 import type { HttpResponse } from './http.js'
@@ -104,6 +105,31 @@ export interface JwtGuardOptions<TIdentity> {
   authResponseHandler?: ((tokens: { access_token: string }, user: AuthenticatedUser) => unknown) | undefined
   /** Extracts the token from the request [`JWT_REQUEST_HANDLER`]; `undefined` when none. */
   tokenExtractor?: ((headers: HeaderSource) => string | undefined) | undefined
+  /**
+   * Where revocations and refresh-token families live (`jwtguard/stores/memory`, `/sqlite`,
+   * `/redis`). With a store, `/auth` also returns a refresh token, `POST /auth/refresh` and
+   * `POST /auth/revoke` are mounted, and every protected request checks revocation.
+   * @default none: stateless access tokens only, as in Flask-JWT
+   */
+  store?: TokenStore | undefined
+  /**
+   * Refresh-token lifetime.
+   * @default '14d'
+   */
+  refreshExpiresIn?: Duration | undefined
+  /** A separate secret (or key) for refresh tokens. @default the access-token key */
+  refreshSecret?: Secret | undefined
+  refreshKey?: JwtKey | undefined
+  /** @default '/auth/refresh' (`false`: not mounted) */
+  refreshPath?: string | false | undefined
+  /** @default '/auth/revoke' (`false`: not mounted) */
+  revokePath?: string | false | undefined
+  /**
+   * Extra claims for the tokens of a user, at login (kept through refreshes). Registered and
+   * jwtguard's own claims (`exp`, `iat`, `nbf`, `jti`, `type`, `fresh`, `fam`, the identity claim)
+   * cannot be set here.
+   */
+  additionalClaims?: ((user: AuthenticatedUser) => Record<string, unknown>) | undefined
   /** Throttles failed logins; see `jwtguard/throttle`. @default no throttling */
   loginLimiter?: LoginLimiter | undefined
   /**
@@ -119,6 +145,10 @@ export interface JwtGuardOptions<TIdentity> {
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
   key: JwtKey
+  refreshKey: JwtKey
+  refreshExpiresIn: number
+  refreshPath: string | false
+  revokePath: string | false
   expiresIn: number
   notBefore: number
   leeway: number
@@ -144,6 +174,14 @@ function nonEmptyString(value: unknown, option: string, fallback: string): strin
   if (value === undefined) return fallback
   if (typeof value !== 'string' || value === '') throw new TypeError(`${option} must be a non-empty string`)
   return value
+}
+
+function routePath(value: unknown, option: string, fallback: string): string | false {
+  const path = value === undefined ? fallback : value
+  if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
+    throw new TypeError(`${option} must be a path starting with "/", or false to mount no route`)
+  }
+  return path
 }
 
 function positiveInteger(value: unknown, option: string, fallback: number, minimum: number): number {
@@ -188,9 +226,22 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   }
   const realm = nonEmptyString(options.realm, 'realm', 'Login Required')
   if (!PRINTABLE.test(realm)) throw new TypeError('realm must be printable ASCII')
-  const authPath = options.authPath === undefined ? '/auth' : options.authPath
-  if (authPath !== false && (typeof authPath !== 'string' || !authPath.startsWith('/'))) {
-    throw new TypeError('authPath must be a path starting with "/", or false to mount no login route')
+  const authPath = routePath(options.authPath, 'authPath', '/auth')
+  let refreshKey = key
+  if (options.refreshKey !== undefined) {
+    if (options.refreshSecret !== undefined)
+      throw new TypeError('give either refreshKey or refreshSecret, not both')
+    refreshKey = options.refreshKey
+  } else if (options.refreshSecret !== undefined) {
+    refreshKey = createHmacKey(options.refreshSecret, {
+      alg: options.algorithm,
+      allowShortSecret: options.allowShortSecret,
+    })
+  }
+  const refreshExpiresIn = toSeconds(options.refreshExpiresIn ?? '14d', 'refreshExpiresIn')
+  if (refreshExpiresIn <= 0) throw new RangeError('refreshExpiresIn must be at least 1 second')
+  if (options.store !== undefined && typeof options.store?.consumeRefresh !== 'function') {
+    throw new TypeError('store must be a token store (jwtguard/stores/memory, /sqlite or /redis)')
   }
   const usernameKey = nonEmptyString(options.usernameKey, 'usernameKey', 'username')
   const passwordKey = nonEmptyString(options.passwordKey, 'passwordKey', 'password')
@@ -208,6 +259,10 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   if (typeof now !== 'function') throw new TypeError('now must be a function returning seconds')
   return {
     key,
+    refreshKey,
+    refreshExpiresIn,
+    refreshPath: routePath(options.refreshPath, 'refreshPath', '/auth/refresh'),
+    revokePath: routePath(options.revokePath, 'revokePath', '/auth/revoke'),
     expiresIn,
     notBefore: toSeconds(options.notBefore ?? 0, 'notBefore'),
     leeway: toSeconds(options.leeway ?? 10, 'leeway'),

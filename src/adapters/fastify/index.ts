@@ -31,6 +31,7 @@ import {
   type JwtGuard,
   JwtGuardError,
   type JwtPayload,
+  type ProtectedRoute,
   type ProtectOptions,
   type RegisteredIdentity,
 } from '../../index.js'
@@ -57,8 +58,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The auth object registered with the plugin. */
     jwtGuard: JwtGuard<RegisteredIdentity>
-    /** A `preHandler` that admits only requests with a valid access token. */
-    jwtRequired(options?: ProtectOptions): preHandlerHookHandler
+    /** A `preHandler` that admits only requests with a valid access token meeting `options`. */
+    jwtRequired(options?: ProtectOptions<FastifyRequest>): preHandlerHookHandler
+    /** A `preHandler` that sets the identity when a valid token is sent, and refuses an invalid one. */
+    jwtOptional(options?: ProtectOptions<FastifyRequest>): preHandlerHookHandler
   }
 }
 
@@ -96,22 +99,27 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   fastify.decorateRequest('identity', null)
   fastify.decorateRequest('jwtPayload', null)
   fastify.decorate('jwtGuard', guard)
-  fastify.decorate('jwtRequired', (protect: ProtectOptions = {}): preHandlerHookHandler => {
-    const realm = protect.realm
-    return function jwtRequired(request, reply, done) {
-      guard.authenticateRequest(request.headers).then(
+  const protectHook = (route: ProtectedRoute<RegisteredIdentity, FastifyRequest>): preHandlerHookHandler =>
+    function jwtGuardHook(request, reply, done) {
+      route.authenticate(request.headers, request).then(
         (result) => {
+          if (result === null) return done()
           request.identity = result.identity
           request.jwtPayload = result.payload
           guard.runWithIdentity(result.identity, done)
         },
         (error: unknown) => {
           if (!isJwtGuardError(error)) request.log.error({ err: error }, 'authentication failed')
-          send(reply, guard.errorResponse(error, realm))
+          send(reply, guard.errorResponse(error, route.realm))
         },
       )
     }
-  })
+  fastify.decorate('jwtRequired', (options?: ProtectOptions<FastifyRequest>) =>
+    protectHook(guard.protect(options, 'required')),
+  )
+  fastify.decorate('jwtOptional', (options?: ProtectOptions<FastifyRequest>) =>
+    protectHook(guard.protect(options, 'optional')),
+  )
 
   // The auth routes live in their own context so their raw-body parser touches no other route.
   fastify.register(async (routes) => {

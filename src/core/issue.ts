@@ -1,0 +1,112 @@
+/**
+ * Building and signing the tokens a guard issues: access tokens in Flask-JWT's shape, and refresh
+ * tokens with their own type marker, family and lifetime.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import type { JwtPayload } from './claims.js'
+import type { AuthenticatedUser, JwtGuardOptions, ResolvedOptions } from './options.js'
+import { signToken } from './sign.js'
+
+/** Claims the library writes itself; `additionalClaims` cannot set them. */
+export const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti', 'type', 'fresh', 'fam'] as const
+
+/** A freshly issued pair. */
+export interface IssuedTokens {
+  access_token: string
+  refresh_token?: string
+}
+
+/** How a pair is issued: at login (fresh, new family) or by a refresh (same family). */
+export interface IssueContext {
+  identity: string | number
+  fresh: boolean
+  familyId: string
+  /** Custom claims, carried from the login to every refresh. */
+  claims: Record<string, unknown>
+  /** Whether to issue a refresh token (only with a store). */
+  withRefresh: boolean
+}
+
+/** The part of a refresh record the guard saves after issuing. */
+export interface IssuedRefresh {
+  jti: string
+  iat: number
+  exp: number
+}
+
+export function userId(user: AuthenticatedUser): string | number {
+  const id = (user as { id?: unknown } | null)?.id
+  if (typeof id !== 'string' && typeof id !== 'number') {
+    throw new TypeError('authenticate() must return an object with an id (string or number), or null')
+  }
+  return id
+}
+
+/** Runs `additionalClaims`, refusing any attempt to set a reserved claim. */
+export function customClaims(
+  options: Pick<JwtGuardOptions<unknown>, 'additionalClaims'>,
+  resolved: ResolvedOptions,
+  user: AuthenticatedUser,
+): Record<string, unknown> {
+  if (options.additionalClaims === undefined) return {}
+  const claims = options.additionalClaims(user)
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new TypeError('additionalClaims() must return an object')
+  }
+  for (const name of [...RESERVED_CLAIMS, resolved.identityClaim]) {
+    if (Object.hasOwn(claims, name)) {
+      throw new TypeError(`additionalClaims() cannot set the reserved claim "${name}"`)
+    }
+  }
+  return claims
+}
+
+/** Issues an access token (and a refresh token when asked), returning both and the refresh's claims. */
+export function issueTokens(
+  resolved: ResolvedOptions,
+  context: IssueContext,
+  payloadHandler: ((defaults: JwtPayload) => JwtPayload) | undefined,
+): { tokens: IssuedTokens; refresh: IssuedRefresh | undefined } {
+  const issuedAt = Math.floor(resolved.now())
+  const defaults: JwtPayload = {
+    ...context.claims,
+    exp: issuedAt + resolved.expiresIn,
+    iat: issuedAt,
+    nbf: issuedAt + resolved.notBefore,
+    jti: randomUUID(),
+    [resolved.identityClaim]: context.identity,
+    fresh: context.fresh,
+  }
+  if (context.withRefresh) defaults.fam = context.familyId
+  const payload = payloadHandler === undefined ? defaults : payloadHandler(defaults)
+  const tokens: IssuedTokens = { access_token: signToken(payload, resolved.key) }
+  if (!context.withRefresh) return { tokens, refresh: undefined }
+  const refresh: IssuedRefresh = {
+    jti: randomUUID(),
+    iat: issuedAt,
+    exp: issuedAt + resolved.refreshExpiresIn,
+  }
+  tokens.refresh_token = signToken(
+    {
+      ...context.claims,
+      exp: refresh.exp,
+      iat: issuedAt,
+      nbf: issuedAt,
+      jti: refresh.jti,
+      type: 'refresh',
+      fam: context.familyId,
+      [resolved.identityClaim]: context.identity,
+    },
+    resolved.refreshKey,
+  )
+  return { tokens, refresh }
+}
+
+/** The custom claims of a verified token: everything that is not reserved. */
+export function carriedClaims(payload: JwtPayload, identityClaim: string): Record<string, unknown> {
+  const claims: Record<string, unknown> = { ...payload }
+  for (const name of [...RESERVED_CLAIMS, identityClaim]) delete claims[name]
+  return claims
+}

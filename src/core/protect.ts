@@ -1,0 +1,121 @@
+/**
+ * What a protected route requires beyond a valid token: freshness, roles, scopes, a predicate.
+ * Requirements are compiled once per route, then checked on every request (after the signature,
+ * the claims and revocation).
+ *
+ * @module
+ */
+import type { JwtPayload } from './claims.js'
+import { JwtGuardError } from './errors.js'
+
+/** A list of values, all required; or `{ anyOf }` / `{ allOf }` to say which. */
+export type Requirement = readonly string[] | { anyOf: readonly string[] } | { allOf: readonly string[] }
+
+/** Options of a protected route: `jwtRequired(options)` / `jwtOptional(options)` in every adapter. */
+export interface ProtectOptions<TRequest = unknown> {
+  /**
+   * Realm of this route's challenge.
+   * @default the guard's realm
+   */
+  realm?: string | undefined
+  /**
+   * Require a fresh token: one issued by a login, not by a refresh.
+   * @default false
+   */
+  fresh?: boolean | undefined
+  /**
+   * Roles the token's `roles` claim must hold. A plain list requires all of them.
+   * @default none
+   */
+  roles?: Requirement | undefined
+  /**
+   * Scopes the token's `scope` claim (space-delimited, RFC 8693) must hold. A plain list requires all.
+   * @default none
+   */
+  scopes?: Requirement | undefined
+  /** A last check on the verified claims and the framework's request; `false` answers 403. */
+  allow?: ((claims: JwtPayload, request: TRequest) => boolean | Promise<boolean>) | undefined
+}
+
+interface CompiledRequirement {
+  mode: 'anyOf' | 'allOf'
+  values: readonly string[]
+}
+
+/** A route's requirements, compiled. */
+export interface RouteRequirements<TRequest> {
+  realm: string | undefined
+  check(payload: JwtPayload, request: TRequest): Promise<void> | undefined
+}
+
+function compile(requirement: Requirement | undefined, option: string): CompiledRequirement | undefined {
+  if (requirement === undefined) return undefined
+  const [mode, values] = Array.isArray(requirement)
+    ? (['allOf', requirement] as const)
+    : 'anyOf' in requirement
+      ? (['anyOf', requirement.anyOf] as const)
+      : (['allOf', (requirement as { allOf: readonly string[] }).allOf] as const)
+  if (!Array.isArray(values) || values.length === 0 || values.some((value) => typeof value !== 'string')) {
+    throw new TypeError(`${option} must be a non-empty list of strings, or { anyOf } / { allOf } of one`)
+  }
+  return { mode, values: [...values] }
+}
+
+function held(claim: unknown, spaceDelimited: boolean): ReadonlySet<string> {
+  if (Array.isArray(claim))
+    return new Set(claim.filter((value): value is string => typeof value === 'string'))
+  if (spaceDelimited && typeof claim === 'string') return new Set(claim.split(' ').filter(Boolean))
+  return new Set()
+}
+
+function missing(requirement: CompiledRequirement, have: ReadonlySet<string>): readonly string[] {
+  const absent = requirement.values.filter((value) => !have.has(value))
+  if (requirement.mode === 'anyOf') return absent.length < requirement.values.length ? [] : absent
+  return absent
+}
+
+function insufficient(kind: 'role' | 'scope', absent: readonly string[], mode: string): JwtGuardError {
+  const list = absent.join(' ')
+  const which =
+    mode === 'anyOf' && absent.length > 1
+      ? `one of the ${kind}s`
+      : `the ${kind}${absent.length > 1 ? 's' : ''}`
+  return new JwtGuardError('ERR_INSUFFICIENT_SCOPE', `Token lacks ${which}: ${list}`, { scope: list })
+}
+
+/** Compiles a route's options, validating them: a bad option fails when the route is declared. */
+export function compileRequirements<TRequest>(
+  options: ProtectOptions<TRequest> = {},
+): RouteRequirements<TRequest> {
+  const roles = compile(options.roles, 'roles')
+  const scopes = compile(options.scopes, 'scopes')
+  const { fresh, allow } = options
+  if (allow !== undefined && typeof allow !== 'function') throw new TypeError('allow must be a function')
+  if (
+    options.realm !== undefined &&
+    (typeof options.realm !== 'string' || !/^[\x20-\x7e]+$/.test(options.realm))
+  ) {
+    throw new TypeError('realm must be printable ASCII')
+  }
+  return {
+    realm: options.realm,
+    check(payload, request) {
+      if (fresh === true && payload.fresh !== true) {
+        throw new JwtGuardError('ERR_TOKEN_NOT_FRESH', 'Fresh token required')
+      }
+      if (roles !== undefined) {
+        const absent = missing(roles, held(payload.roles, false))
+        if (absent.length > 0) throw insufficient('role', absent, roles.mode)
+      }
+      if (scopes !== undefined) {
+        const absent = missing(scopes, held(payload.scope, true))
+        if (absent.length > 0) throw insufficient('scope', absent, scopes.mode)
+      }
+      if (allow === undefined) return undefined
+      return Promise.resolve(allow(payload, request)).then((allowed) => {
+        if (allowed !== true)
+          throw new JwtGuardError('ERR_INSUFFICIENT_SCOPE', 'Access to this resource is not allowed')
+      })
+    },
+  }
+}
