@@ -206,44 +206,25 @@ function algorithmFor(publicKey: KeyObject, asked: AsymmetricAlgorithm | undefin
   const type = publicKey.asymmetricKeyType
   const details = publicKey.asymmetricKeyDetails ?? {}
   switch (type) {
-    case 'rsa':
-    case 'rsa-pss': {
+    case 'rsa': {
       const bits = details.modulusLength ?? 0
       if (bits < MIN_RSA_MODULUS_BITS) {
         throw new RangeError(`RSA key is ${bits} bits: at least ${MIN_RSA_MODULUS_BITS} are required`)
       }
       if (asked === undefined) {
-        if (type === 'rsa-pss' && details.hashAlgorithm !== undefined) {
-          const alg = `PS${details.hashAlgorithm.slice(3)}`
-          if (isAsymmetricAlgorithm(alg)) return alg
-        }
         throw new TypeError(
           "an RSA key serves one algorithm: give alg ('RS256', 'RS384', 'RS512', 'PS256', 'PS384' or 'PS512')",
         )
       }
-      const spec = SPEC[asked]
-      if (spec.kty !== 'RSA') throw new TypeError(`an RSA key cannot be used for ${asked}`)
-      if (type === 'rsa-pss') {
-        if (spec.pss !== true)
-          throw new TypeError(`an RSA-PSS key cannot be used for ${asked}: use PS256/384/512`)
-        if (details.hashAlgorithm !== undefined && details.hashAlgorithm !== spec.hash) {
-          throw new TypeError(
-            `this RSA-PSS key is restricted to ${details.hashAlgorithm}: it cannot be used for ${asked}`,
-          )
-        }
-        if (details.mgf1HashAlgorithm !== undefined && details.mgf1HashAlgorithm !== spec.hash) {
-          throw new TypeError(
-            `this RSA-PSS key uses MGF1 with ${details.mgf1HashAlgorithm}: it cannot be used for ${asked}`,
-          )
-        }
-        if (details.saltLength !== undefined && details.saltLength > spec.hashBytes) {
-          throw new TypeError(
-            `this RSA-PSS key requires a salt longer than ${asked} uses (${spec.hashBytes} bytes)`,
-          )
-        }
-      }
+      if (SPEC[asked].kty !== 'RSA') throw new TypeError(`an RSA key cannot be used for ${asked}`)
       return asked
     }
+    case 'rsa-pss':
+      // id-RSASSA-PSS keys carry their own parameters and have no JWK form; a plain RSA key serves
+      // PS256/384/512 with exactly the JWA parameters.
+      throw new TypeError(
+        'RSA-PSS-restricted keys (id-RSASSA-PSS) are not supported: use a plain RSA key with alg PS256, PS384 or PS512',
+      )
     case 'ec': {
       const curve = details.namedCurve ?? ''
       const alg = ES_BY_CURVE[curve]
@@ -325,8 +306,6 @@ export function createAsymmetricKey(
       const pss = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes }
       verifyKey = { key: publicKey, ...pss }
       if (privateKey !== undefined) signKey = { key: privateKey, ...pss }
-    } else if (publicKey.asymmetricKeyType !== 'rsa') {
-      throw new TypeError(`an RSA-PSS key cannot be used for ${alg}`)
     }
   } else if (spec.kty === 'EC') {
     verifyKey = { key: publicKey, dsaEncoding: 'ieee-p1363' }

@@ -67,13 +67,21 @@ export function describeKeyMaterial(bytes: Buffer): string | undefined {
   if (looksLikeJwk(bytes.toString('utf8'))) return 'a JWK'
   if (parsesAsDer(bytes)) return 'a DER-encoded key or certificate'
   const compact = text.replace(/\s+/g, '')
-  if (compact.length >= 2 * MIN_DER_BYTES) {
-    if (HEX_TEXT.test(compact) && parsesAsDer(Buffer.from(compact, 'hex'))) {
-      return 'a hex-encoded DER key or certificate'
-    }
+  if (
+    compact.length >= 2 * MIN_DER_BYTES &&
+    HEX_TEXT.test(compact) &&
+    parsesAsDer(Buffer.from(compact, 'hex'))
+  ) {
+    return 'a hex-encoded DER key or certificate'
+  }
+  // 56 base64 characters carry 42 bytes: less than the smallest key (Ed25519 SPKI, 44 bytes).
+  if (compact.length >= 56) {
     if (BASE64_TEXT.test(compact)) {
       // Node's base64 decoder reads both alphabets, with or without padding.
-      if (parsesAsDer(Buffer.from(compact, 'base64'))) return 'a base64-encoded DER key or certificate'
+      const decoded = Buffer.from(compact, 'base64')
+      if (parsesAsDer(decoded)) return 'a base64-encoded DER key or certificate'
+      // The base64 blob of an OpenSSH public key names its type in clear once decoded.
+      if (OPENSSH.test(decoded.toString('latin1'))) return 'an SSH public key'
     }
   }
   return undefined
