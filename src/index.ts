@@ -4,44 +4,6 @@
  * @module jwtguard
  */
 
-export type { AuthRequest, RawBody } from './core/body.js'
-export { bodyTooLarge, isJsonMediaType, parseJsonObjectBody } from './core/body.js'
-export type { ClaimRules, JwtPayload, TokenType } from './core/claims.js'
-export { TIME_CLAIMS, validateClaims } from './core/claims.js'
-export type { Register, RegisteredIdentity } from './core/context.js'
-export { currentIdentity, runWithIdentity } from './core/context.js'
-export type { ErrorCode, JwtGuardErrorDetails } from './core/errors.js'
-export { ERROR_CODES, isJwtGuardError, JwtGuardError } from './core/errors.js'
-export type { HeaderSource } from './core/extract.js'
-export { readHeader, tokenFromAuthorization } from './core/extract.js'
-export type { AuthResult, AuthRoute, JwtGuard, ProtectedRoute } from './core/guard.js'
-export { createJwtGuard } from './core/guard.js'
-export type { ChallengeContext, ErrorBody, HttpResponse } from './core/http.js'
-export { challengeHeader, errorResponse, jsonResponse, statusOf } from './core/http.js'
-export type { Duration } from './core/internal/duration.js'
-export { toSeconds } from './core/internal/duration.js'
-export type { Algorithm, HmacAlgorithm, HmacKeyOptions, JwtKey, Secret } from './core/keys.js'
-export { createHmacKey, HMAC_ALGORITHMS } from './core/keys.js'
-export type {
-  AuthenticatedUser,
-  JwtGuardOptions,
-  MaybePromise,
-  ResolvedOptions,
-} from './core/options.js'
-export { resolveOptions } from './core/options.js'
-export {
-  allowedMethods,
-  assertIdentityEncoding,
-  encodingUnsupported,
-  HTTP_METHODS,
-  protectRealm,
-  unmatchedRoute,
-} from './core/routes.js'
-export { headerSegmentFor, signToken } from './core/sign.js'
-export type { LoginAttempt, LoginLimiter } from './core/throttle.js'
-export { clientAddress } from './core/throttle.js'
-export type { VerifierOptions, VerifyFunction } from './core/verify.js'
-export { createVerifier } from './core/verify.js'
 export type {
   AsymmetricKey,
   AsymmetricKeyMaterial,
@@ -54,17 +16,47 @@ export {
   isAsymmetricKey,
   MIN_RSA_MODULUS_BITS,
 } from './core/asymmetric.js'
+export type { AuthRequest, RawBody } from './core/body.js'
+export { bodyTooLarge, isJsonMediaType, parseJsonObjectBody } from './core/body.js'
+export type { ClaimRules, JwtPayload, TokenType } from './core/claims.js'
+export { normaliseClaimOption, TIME_CLAIMS, validateClaims } from './core/claims.js'
+export type { Register, RegisteredIdentity } from './core/context.js'
+export { currentIdentity, runWithIdentity } from './core/context.js'
+export type { ErrorCode, JwtGuardErrorDetails } from './core/errors.js'
+export { ERROR_CODES, isJwtGuardError, JwtGuardError } from './core/errors.js'
+export type { HeaderSource } from './core/extract.js'
+export { readHeader, tokenFromAuthorization } from './core/extract.js'
+export type { AuthResult, AuthRoute, JwtGuard, ProtectedRoute } from './core/guard.js'
+export { createJwtGuard } from './core/guard.js'
+export type { ChallengeContext, ErrorBody, HttpResponse } from './core/http.js'
+export { challengeHeader, errorResponse, jsonResponse, statusOf } from './core/http.js'
+export type { Duration } from './core/internal/duration.js'
+export { toSeconds } from './core/internal/duration.js'
+export type { IssuedTokens } from './core/issue.js'
+export { carriedClaims, RESERVED_CLAIMS } from './core/issue.js'
 export type { ImportedJwk, PublicJwk } from './core/jwk.js'
 export { jwkThumbprint, publicJwkOf, readJwk } from './core/jwk.js'
 export type { JwksDocument, JwksResponseOptions } from './core/jwks.js'
 export { jwksResponse, toJwks } from './core/jwks.js'
 export type { KeyDirectoryOptions } from './core/key-files.js'
 export { KEY_FILE_EXTENSIONS, readKeyDirectory, readKeyFile } from './core/key-files.js'
-export type { AsymmetricAlgorithm, KeySet, KeySource, PinnedClaims } from './core/keys.js'
+export type {
+  Algorithm,
+  AsymmetricAlgorithm,
+  HmacAlgorithm,
+  HmacKeyOptions,
+  JwtKey,
+  KeySet,
+  KeySource,
+  PinnedClaims,
+  Secret,
+} from './core/keys.js'
 export {
   ASYMMETRIC_ALGORITHMS,
+  createHmacKey,
   ECDSA_ALGORITHMS,
   EDDSA_ALGORITHMS,
+  HMAC_ALGORITHMS,
   PSS_ALGORITHMS,
   RSA_ALGORITHMS,
 } from './core/keys.js'
@@ -77,6 +69,15 @@ export type {
 } from './core/keystore.js'
 export { createKeyStore, isKeyStore } from './core/keystore.js'
 export type {
+  AuthenticatedUser,
+  JwtGuardOptions,
+  MaybePromise,
+  ResolvedOptions,
+} from './core/options.js'
+export { resolveOptions } from './core/options.js'
+export type { ProtectOptions, Requirement, RouteRequirements } from './core/protect.js'
+export { compileRequirements } from './core/protect.js'
+export type {
   AsyncVerifyFunction,
   FetchFunction,
   RemoteJwks,
@@ -85,9 +86,17 @@ export type {
   RemoteVerifierOptions,
 } from './core/remote-jwks.js'
 export { createRemoteJwks, createRemoteVerifier } from './core/remote-jwks.js'
+export {
+  allowedMethods,
+  assertIdentityEncoding,
+  encodingUnsupported,
+  HTTP_METHODS,
+  protectRealm,
+  unmatchedRoute,
+} from './core/routes.js'
 export type { SigningKeyHolder } from './core/sign.js'
-export { normaliseClaimOption } from './core/claims.js'
-export { compileRequirements } from './core/protect.js'
-export type { ProtectOptions, Requirement, RouteRequirements } from './core/protect.js'
-export { carriedClaims, RESERVED_CLAIMS } from './core/issue.js'
-export type { IssuedTokens } from './core/issue.js'
+export { headerSegmentFor, signToken } from './core/sign.js'
+export type { LoginAttempt, LoginLimiter } from './core/throttle.js'
+export { clientAddress } from './core/throttle.js'
+export type { VerifierOptions, VerifyFunction } from './core/verify.js'
+export { createVerifier } from './core/verify.js'
