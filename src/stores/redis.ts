@@ -10,9 +10,11 @@
  *
  * @module jwtguard/stores/redis
  */
-import { createClient, ErrorReply, type RedisClientType } from 'redis'
-import { storeUnavailable } from './internal/errors.js'
+import { createClient, type RedisClientType } from 'redis'
+import { isJwtGuardError } from '../index.js'
+import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
+import { resolveRedisOptions } from './internal/redis-options.js'
 import {
   CONSUME_REFRESH,
   consumeResult,
@@ -23,15 +25,7 @@ import {
   SET_MAX_EXPIRY,
 } from './internal/redis-scripts.js'
 import { RedisRevocationView, revokedMessage } from './internal/redis-view.js'
-import {
-  checkExpiry,
-  checkId,
-  checkRecord,
-  checkTime,
-  clockOption,
-  every,
-  intervalOption,
-} from './internal/validate.js'
+import { checkExpiry, checkId, checkRecord, checkTime, every } from './internal/validate.js'
 import type { TokenStore } from './types.js'
 
 export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
@@ -70,7 +64,8 @@ export interface RedisStoreOptions {
    */
   now?: (() => number) | undefined
   /**
-   * Seconds a command may take before the call rejects as unavailable.
+   * Seconds a command may take before the call rejects as unavailable. A command that was sent
+   * may still take effect after that (a refresh token then ends up spent: the user logs in again).
    * @default 2
    */
   commandTimeout?: number | undefined
@@ -80,35 +75,18 @@ export interface RedisStoreOptions {
    */
   connectTimeout?: number | undefined
   /**
+   * Seconds between heartbeats through Redis pub/sub, which detect a connection that died
+   * silently: the view turns unavailable after three missed ones. `0` turns them off.
+   * @default 1
+   */
+  heartbeatInterval?: number | undefined
+  /**
    * Seconds between sweeps of expired entries out of the view; `0` turns it off.
    * @default 60
    */
   sweepInterval?: number | undefined
   /** Receives connection and sync errors (the store recovers by itself). @default ignore them */
   onError?: ((error: unknown) => void) | undefined
-}
-
-function checkOptions(options: RedisStoreOptions): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
-  if ((options.client === undefined) === (options.url === undefined)) {
-    throw new TypeError('give either client (a redis client) or url (redis://host:port), not both')
-  }
-  if (options.url !== undefined && typeof options.url !== 'string')
-    throw new TypeError('url must be a string')
-  if (options.client !== undefined && typeof options.client.duplicate !== 'function') {
-    throw new TypeError('client must be a client from createClient() of the redis package')
-  }
-  if (options.client?.options?.keyPrefix !== undefined) {
-    throw new TypeError('the client must not have a keyPrefix: give keyPrefix to createRedisStore instead')
-  }
-  const prefix = options.keyPrefix
-  if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) {
-    throw new TypeError('keyPrefix must be a non-empty string such as "jwtguard:"')
-  }
-  const policy = options.onUnavailable
-  if (policy !== undefined && policy !== 'fail-closed' && policy !== 'use-local-view') {
-    throw new TypeError('onUnavailable must be "fail-closed" or "use-local-view"')
-  }
 }
 
 /**
@@ -122,16 +100,8 @@ function checkOptions(options: RedisStoreOptions): void {
  * ```
  */
 export async function createRedisStore(options: RedisStoreOptions): Promise<TokenStore> {
-  checkOptions(options)
-  const prefix = options.keyPrefix ?? 'jwtguard:'
-  const channel = `${prefix}events`
-  const now = clockOption(options.now)
-  const timeoutMs = Math.max(1, intervalOption(options.commandTimeout, 'commandTimeout', 2) * 1000)
-  const connectMs = intervalOption(options.connectTimeout, 'connectTimeout', 10) * 1000
-  const sweepEvery = intervalOption(options.sweepInterval, 'sweepInterval', 60)
-  const onError = options.onError ?? (() => {})
-  if (typeof onError !== 'function') throw new TypeError('onError must be a function')
-
+  const { prefix, channel, now, timeoutMs, connectMs, sweepEvery, heartbeatMs, failClosed, onError } =
+    resolveRedisOptions(options)
   const client: RedisClientType = options.client ?? createClient({ url: options.url as string })
   const owned = options.client === undefined
   if (owned) client.on('error', onError)
@@ -144,7 +114,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     prefix,
     channel,
     mirror,
-    failClosed: options.onUnavailable === 'fail-closed',
+    failClosed,
+    timeoutMs,
+    heartbeatMs,
     onError,
   })
   let closed = false
@@ -180,14 +152,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
   }
   stopSweep = every(sweepEvery, () => mirror.sweep(now()))
 
-  const commands = client.withCommandOptions({ timeout: timeoutMs })
   async function call<T>(run: (redis: RedisClientType) => Promise<T>): Promise<T> {
     if (closed || !client.isReady) throw storeUnavailable()
     try {
-      return await run(commands as RedisClientType)
+      return await withinDeadline(run(client), timeoutMs)
     } catch (error) {
-      if (error instanceof ErrorReply) throw error
-      throw storeUnavailable(error)
+      // Error replies too (OOM, READONLY after a failover, ...): the backend cannot serve us.
+      throw isJwtGuardError(error) ? error : storeUnavailable(error)
     }
   }
   const script = (lua: LuaScript, key: string, args: string[]) =>

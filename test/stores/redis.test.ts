@@ -226,6 +226,39 @@ describe('createRedisStore', () => {
       await relay.close()
     })
 
+    it('notices a connection that went silent, fails closed meanwhile, and recovers', async () => {
+      const keyPrefix = nextPrefix()
+      const client: RedisClientType = createClient({
+        url: relay.url,
+        socket: { reconnectStrategy: () => 20 },
+      })
+      client.on('error', () => {})
+      clients.push(client)
+      const options = { onUnavailable: policy, commandTimeout: 0.3, heartbeatInterval: 0.05 }
+      const cut = await open({ client, url: undefined, keyPrefix, ...options })
+      const other = await open({ keyPrefix })
+      const now = t0()
+      await cut.revoke('before-stall', now + HOUR)
+
+      relay.stall()
+      await other.revoke('during-stall', now + HOUR)
+      const noticed = await waitFor(() => !cut.view.available, 1_000, 'the silence to be noticed')
+      expect(noticed).toBeLessThan(500)
+      expect(client.isReady).toBe(true) // nothing closed: only the heartbeat can tell
+      if (policy === 'fail-closed')
+        expect(codeOf(() => cut.view.isRevoked('before-stall'))).toBe('ERR_INTERNAL')
+      else expect(cut.view.isRevoked('before-stall')).toBe(true)
+      const started = performance.now()
+      const error = await rejectionOf(cut.consumeRefresh('nothing', now))
+      expect(isJwtGuardError(error) && error.code).toBe('ERR_INTERNAL')
+      expect(performance.now() - started).toBeLessThan(1_000) // the command timeout, not TCP's
+
+      relay.restore()
+      await waitFor(() => cut.view.available, 3_000, 'recovery')
+      expect(cut.view.isRevoked('during-stall')).toBe(true)
+      expect(cut.view.isRevoked('before-stall')).toBe(true)
+    })
+
     it('behaves as documented, then rebuilds the view from Redis on reconnection', async () => {
       // Glob characters in the prefix: the rebuild's SCAN MATCH must escape them.
       const keyPrefix = nextPrefix('glob[*?]\\:')

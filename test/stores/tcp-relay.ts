@@ -9,13 +9,22 @@ export interface TcpRelay {
   url: string
   /** Drops every relayed connection and refuses new ones until `restore`. */
   cut(): void
+  /** Stops forwarding bytes on live connections without closing them (a half-open network). */
+  stall(): void
+  /** Accepts connections and forwards bytes again. */
   restore(): void
   close(): Promise<void>
 }
 
 export async function startTcpRelay(targetPort = 6379, targetHost = '127.0.0.1'): Promise<TcpRelay> {
   const sockets = new Set<Socket>()
+  const pairs = new Set<[Socket, Socket]>()
   let down = false
+  let stalled = false
+  const connect = ([a, b]: [Socket, Socket]): void => {
+    a.pipe(b)
+    b.pipe(a)
+  }
   const server = createServer((downstream) => {
     if (down) {
       downstream.destroy()
@@ -31,8 +40,10 @@ export async function startTcpRelay(targetPort = 6379, targetHost = '127.0.0.1')
         upstream.destroy()
       })
     }
-    downstream.pipe(upstream)
-    upstream.pipe(downstream)
+    const pair: [Socket, Socket] = [downstream, upstream]
+    pairs.add(pair)
+    downstream.on('close', () => pairs.delete(pair))
+    if (!stalled) connect(pair)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -43,8 +54,19 @@ export async function startTcpRelay(targetPort = 6379, targetHost = '127.0.0.1')
       down = true
       for (const socket of sockets) socket.destroy()
     },
+    stall() {
+      stalled = true
+      for (const [a, b] of pairs) {
+        a.unpipe(b)
+        b.unpipe(a)
+        a.pause()
+        b.pause()
+      }
+    },
     restore() {
       down = false
+      if (stalled) for (const pair of pairs) connect(pair)
+      stalled = false
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -15,3 +15,19 @@ export const STORE_UNAVAILABLE: ErrorCode = 'ERR_INTERNAL'
 export function storeUnavailable(cause?: unknown): JwtGuardError {
   return new JwtGuardError(STORE_UNAVAILABLE, 'Token store unavailable', { cause })
 }
+
+/**
+ * Settles like `promise`, or rejects as unavailable after `ms`. A command already written to a
+ * connection that went silent is never timed out by the driver; this bounds the caller's wait.
+ */
+export async function withinDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(storeUnavailable(new Error(`no reply within ${ms} ms`))), ms)
+  })
+  try {
+    return await Promise.race([promise, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}

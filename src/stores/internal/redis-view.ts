@@ -4,11 +4,17 @@
  * `KEYS`) whenever that connection becomes ready, since messages published while it was down are
  * lost. The subscription is re-established before `ready`, so nothing falls between the two.
  *
+ * A connection can also die silently (half-open TCP: no reset, no error). Each instance therefore
+ * publishes a heartbeat on a channel of its own and listens for it on its subscriber: when three
+ * in a row are missed the view turns unavailable, and the first heartbeat heard again triggers a
+ * rebuild.
+ *
  * @module
  */
+import { randomUUID } from 'node:crypto'
 import type { RedisClientType } from 'redis'
 import type { RevocationView } from '../types.js'
-import { storeUnavailable } from './errors.js'
+import { storeUnavailable, withinDeadline } from './errors.js'
 import type { RevocationMirror } from './mirror.js'
 
 /** What the view needs from the store. */
@@ -21,6 +27,10 @@ export interface RedisViewOptions {
   channel: string
   mirror: RevocationMirror
   failClosed: boolean
+  /** Milliseconds each command of a rebuild may take. */
+  timeoutMs: number
+  /** Milliseconds between heartbeats; `0` turns them off. */
+  heartbeatMs: number
   onError: (error: unknown) => void
 }
 
@@ -38,6 +48,7 @@ function finite(value: unknown): number | undefined {
 }
 const SCAN_COUNT = 500
 const RETRY_MS = 1000
+const MISSED_BEATS = 3
 
 /** The view object the store exposes, plus its lifecycle. */
 export class RedisRevocationView implements RevocationView {
@@ -46,18 +57,29 @@ export class RedisRevocationView implements RevocationView {
   #generation = 0
   #closed = false
   #retry: NodeJS.Timeout | undefined
+  #heartbeat: NodeJS.Timeout | undefined
+  #lastBeat = performance.now()
+  #silent = false
+  readonly #beatChannel: string
   readonly #onReady = (): void => void this.resync()
   readonly #onDown = (): void => {
     this.#synced = false
   }
   readonly #onMessage = (message: string): void => this.#apply(message)
+  readonly #onBeat = (): void => {
+    this.#lastBeat = performance.now()
+    if (!this.#silent) return
+    this.#silent = false
+    void this.resync()
+  }
 
   constructor(options: RedisViewOptions) {
     this.#options = options
+    this.#beatChannel = `${options.prefix}heartbeat:${randomUUID()}`
   }
 
   get available(): boolean {
-    return this.#synced && !this.#closed && this.#options.subscriber.isReady
+    return this.#synced && !this.#silent && !this.#closed && this.#options.subscriber.isReady
   }
 
   isRevoked(jti: string): boolean {
@@ -78,6 +100,18 @@ export class RedisRevocationView implements RevocationView {
     subscriber.on('reconnecting', this.#onDown)
     subscriber.on('end', this.#onDown)
     if (!(await this.resync())) throw storeUnavailable(new Error('the first revocation scan failed'))
+    const { heartbeatMs } = this.#options
+    if (heartbeatMs === 0) return
+    await subscriber.subscribe(this.#beatChannel, this.#onBeat)
+    this.#lastBeat = performance.now()
+    this.#heartbeat = setInterval(() => this.#beat(), heartbeatMs)
+    this.#heartbeat.unref()
+  }
+
+  #beat(): void {
+    const { client, heartbeatMs, onError } = this.#options
+    if (performance.now() - this.#lastBeat > MISSED_BEATS * heartbeatMs) this.#silent = true
+    if (client.isReady) client.publish(this.#beatChannel, '').catch(onError)
   }
 
   /** Rebuilds the view from Redis; on failure, retries every second while the view is stale. */
@@ -103,6 +137,7 @@ export class RedisRevocationView implements RevocationView {
   close(): void {
     this.#closed = true
     clearTimeout(this.#retry)
+    clearInterval(this.#heartbeat)
     const { subscriber } = this.#options
     subscriber.off('ready', this.#onReady)
     subscriber.off('reconnecting', this.#onDown)
@@ -110,27 +145,38 @@ export class RedisRevocationView implements RevocationView {
   }
 
   async #scan(): Promise<void> {
-    const { client, prefix, mirror } = this.#options
+    const { client, prefix, mirror, timeoutMs } = this.#options
     const pattern = prefix.replace(GLOB, '\\$&')
-    const revoked = `${prefix}revoked:`
-    for await (const keys of client.scanIterator({ MATCH: `${pattern}revoked:*`, COUNT: SCAN_COUNT })) {
-      if (keys.length === 0) continue
-      const values = await client.mGet(keys)
-      keys.forEach((key, i) => {
-        const expiresAt = finite(values[i])
-        if (expiresAt !== undefined) mirror.addRevoked(key.slice(revoked.length), expiresAt)
-      })
-    }
-    const cutoff = `${prefix}cutoff:`
-    for await (const keys of client.scanIterator({ MATCH: `${pattern}cutoff:*`, COUNT: SCAN_COUNT })) {
-      const values = await Promise.all(keys.map((key) => client.hmGet(key, ['b', 'e'])))
-      keys.forEach((key, i) => {
-        const before = finite(values[i]?.[0])
-        const expiresAt = finite(values[i]?.[1])
-        if (before !== undefined && expiresAt !== undefined) {
-          mirror.addCutoff(key.slice(cutoff.length), before, expiresAt)
+    for (const kind of ['revoked', 'cutoff'] as const) {
+      const start = `${prefix}${kind}:`.length
+      let cursor = '0'
+      do {
+        const reply = await withinDeadline(
+          client.scan(cursor, { MATCH: `${pattern}${kind}:*`, COUNT: SCAN_COUNT }),
+          timeoutMs,
+        )
+        cursor = String(reply.cursor)
+        const { keys } = reply
+        if (keys.length === 0) continue
+        if (kind === 'revoked') {
+          const values = await withinDeadline(client.mGet(keys), timeoutMs)
+          keys.forEach((key, i) => {
+            const expiresAt = finite(values[i])
+            if (expiresAt !== undefined) mirror.addRevoked(key.slice(start), expiresAt)
+          })
+        } else {
+          const values = await withinDeadline(
+            Promise.all(keys.map((key) => client.hmGet(key, ['b', 'e']))),
+            timeoutMs,
+          )
+          keys.forEach((key, i) => {
+            const before = finite(values[i]?.[0])
+            const expiresAt = finite(values[i]?.[1])
+            if (before !== undefined && expiresAt !== undefined)
+              mirror.addCutoff(key.slice(start), before, expiresAt)
+          })
         }
-      })
+      } while (cursor !== '0')
     }
   }
 
