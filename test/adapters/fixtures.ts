@@ -1,7 +1,7 @@
 /**
  * One small app per framework on a guard without a database, for the adapter tests: the same
- * routes everywhere, reached in-process (Fastify's inject, Hono's app.request, Express through the
- * in-memory HTTP client).
+ * routes everywhere (`POST /auth`, `GET /protected`, `GET /open`), reached in-process (Fastify's
+ * inject, Hono's app.request, Express through the in-memory HTTP client) or over a real socket.
  */
 import express from 'express'
 import Fastify from 'fastify'
@@ -10,9 +10,11 @@ import { createJwtGuard, type JwtGuard, type JwtGuardOptions } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
+import { listenExpress } from '../../server/apps/express.js'
+import { listenHono } from '../../server/apps/hono.js'
 import { inMemoryClient } from '../support/apps.js'
 import type { RequestInit, TestResponse } from '../support/server.js'
-import { TEST_SECRET, toTestResponse } from '../support/server.js'
+import { socketRequest, TEST_SECRET, toTestResponse } from '../support/server.js'
 
 export interface Who {
   user_id: number
@@ -29,23 +31,34 @@ export function makeGuard(options: Partial<JwtGuardOptions<Who>> = {}): JwtGuard
   })
 }
 
-/** What the route under test returns, computed by the same code on every framework. */
+/** What the two test routes answer (as JSON), computed by the same code on every framework. */
 export type Handler = (identityOnRequest: unknown) => Promise<unknown>
 
 export type Client = (method: string, path: string, init?: RequestInit) => Promise<TestResponse>
 
+export interface TestServer {
+  request: Client
+  /** `http://127.0.0.1:port` for the socket transport. */
+  address?: string
+  close(): Promise<void>
+}
+
 export interface Framework {
   name: 'express' | 'fastify' | 'hono'
-  /** An app with `GET /protected` (jwtRequired) and `GET /open`, both answering `handler`'s JSON. */
-  build(guard: JwtGuard<unknown>, handler: Handler): Promise<{ request: Client; close(): Promise<void> }>
+  start(guard: JwtGuard<unknown>, handler: Handler, transport?: 'in-process' | 'socket'): Promise<TestServer>
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
+const LOOPBACK = '127.0.0.1'
+
+function overSocket(address: string, close: () => Promise<void>): TestServer {
+  return { address, request: (method, path, init) => socketRequest(address, method, path, init), close }
+}
 
 export const FRAMEWORKS: Framework[] = [
   {
     name: 'express',
-    async build(guard, handler) {
+    async start(guard, handler, transport = 'in-process') {
       const app = express()
       const auth = expressGuard(guard)
       app.use(auth.routes)
@@ -57,16 +70,21 @@ export const FRAMEWORKS: Framework[] = [
       })
       app.use(auth.notFound)
       app.use(auth.errorHandler)
-      return { request: inMemoryClient(app), close: async () => {} }
+      if (transport === 'in-process') return { request: inMemoryClient(app), close: async () => {} }
+      const { address, close } = await listenExpress(app, 0, LOOPBACK)
+      return overSocket(address, close)
     },
   },
   {
     name: 'fastify',
-    async build(guard, handler) {
+    async start(guard, handler, transport = 'in-process') {
       const app = Fastify()
       await app.register(jwtGuardPlugin, { guard, renderAllErrors: true })
       app.get('/protected', { preHandler: app.jwtRequired() }, (request) => handler(request.identity))
       app.get('/open', (request) => handler(request.identity ?? undefined))
+      if (transport === 'socket') {
+        return overSocket(await app.listen({ port: 0, host: LOOPBACK }), () => app.close())
+      }
       await app.ready()
       return {
         async request(method, path, init = {}) {
@@ -88,7 +106,7 @@ export const FRAMEWORKS: Framework[] = [
   },
   {
     name: 'hono',
-    async build(guard, handler) {
+    async start(guard, handler, transport = 'in-process') {
       const app = new Hono()
       const auth = honoGuard(guard)
       app.route('/', auth.routes)
@@ -99,6 +117,10 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/open', async (c) => c.body(await reply(c.get('identity')), 200, JSON_HEADERS))
       app.onError(auth.onError)
       app.notFound(auth.notFound(app))
+      if (transport === 'socket') {
+        const { address, close } = await listenHono(app, 0, LOOPBACK)
+        return overSocket(address, close)
+      }
       return {
         async request(method, path, init = {}) {
           const response = await app.request(path, {

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { currentIdentity } from 'jwtguard'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FRAMEWORKS, makeGuard } from './fixtures.js'
+import { FRAMEWORKS, makeGuard, type TestServer } from './fixtures.js'
 
 /** Code the handler calls: awaits timers of different lengths, then asks who is calling. */
 async function auditTrail(depth: number, delay: number): Promise<unknown[]> {
@@ -18,10 +18,10 @@ async function auditTrail(depth: number, delay: number): Promise<unknown[]> {
 
 describe.each(FRAMEWORKS)('currentIdentity() on $name', (framework) => {
   const guard = makeGuard()
-  let app: Awaited<ReturnType<typeof framework.build>>
+  let app: TestServer
 
   beforeAll(async () => {
-    app = await framework.build(guard, async (identityOnRequest) => {
+    app = await framework.start(guard, async (identityOnRequest) => {
       const before = currentIdentity()
       // Interleave: the lower the id, the longer this request waits at each step.
       const id = (identityOnRequest as { user_id?: number } | undefined)?.user_id ?? 0
