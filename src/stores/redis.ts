@@ -76,7 +76,8 @@ export interface RedisStoreOptions {
   connectTimeout?: number | undefined
   /**
    * Seconds between heartbeats through Redis pub/sub, which detect a connection that died
-   * silently: the view turns unavailable after three missed ones. `0` turns them off.
+   * silently: the view turns unavailable after three missed ones (they are published on the
+   * command connection, so that connection being down counts too). `0` turns them off.
    * @default 1
    */
   heartbeatInterval?: number | undefined
