@@ -131,7 +131,7 @@ describe('createRedisStore', () => {
   it('rejects with a coded error when Redis cannot be reached at start-up', async () => {
     const started = performance.now()
     const error = await rejectionOf(createRedisStore({ url: 'redis://127.0.0.1:1', connectTimeout: 0.3 }))
-    expect(isJwtGuardError(error) && error.code).toBe('ERR_INTERNAL')
+    expect(isJwtGuardError(error) && error.code).toBe('ERR_STORE_UNAVAILABLE')
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 
@@ -246,11 +246,11 @@ describe('createRedisStore', () => {
       expect(noticed).toBeLessThan(500)
       expect(client.isReady).toBe(true) // nothing closed: only the heartbeat can tell
       if (policy === 'fail-closed')
-        expect(codeOf(() => cut.view.isRevoked('before-stall'))).toBe('ERR_INTERNAL')
+        expect(codeOf(() => cut.view.isRevoked('before-stall'))).toBe('ERR_STORE_UNAVAILABLE')
       else expect(cut.view.isRevoked('before-stall')).toBe(true)
       const started = performance.now()
       const error = await rejectionOf(cut.consumeRefresh('nothing', now))
-      expect(isJwtGuardError(error) && error.code).toBe('ERR_INTERNAL')
+      expect(isJwtGuardError(error) && error.code).toBe('ERR_STORE_UNAVAILABLE')
       expect(performance.now() - started).toBeLessThan(1_000) // the command timeout, not TCP's
 
       relay.restore()
@@ -288,7 +288,7 @@ describe('createRedisStore', () => {
         expect(cut.view.revokedBefore('i')).toBeNull()
       } else {
         for (const check of [() => cut.view.isRevoked('before-outage'), () => cut.view.revokedBefore('i')]) {
-          expect(codeOf(check)).toBe('ERR_INTERNAL')
+          expect(codeOf(check)).toBe('ERR_STORE_UNAVAILABLE')
         }
       }
       // Everything but the view fails closed, at once.
@@ -299,7 +299,7 @@ describe('createRedisStore', () => {
       ]) {
         const started = performance.now()
         const error = await rejectionOf(call())
-        expect(isJwtGuardError(error) && error.code).toBe('ERR_INTERNAL')
+        expect(isJwtGuardError(error) && error.code).toBe('ERR_STORE_UNAVAILABLE')
         expect(performance.now() - started).toBeLessThan(100)
       }
       // Published while `cut` cannot hear it: only the rebuild can bring these in.

@@ -5,11 +5,8 @@
  */
 import { type ErrorCode, JwtGuardError } from '../../index.js'
 
-/**
- * The code of "token store unavailable". `ERR_INTERNAL` (500) until the core gains a dedicated
- * code (e.g. `ERR_STORE_UNAVAILABLE`, 503): changing it here changes it for every store.
- */
-export const STORE_UNAVAILABLE: ErrorCode = 'ERR_INTERNAL'
+/** The code of "token store unavailable" (503 in `http.ts`). */
+export const STORE_UNAVAILABLE: ErrorCode = 'ERR_STORE_UNAVAILABLE'
 
 /** A coded, client-safe error; the backend's own error is kept as `cause` for the logs. */
 export function storeUnavailable(cause?: unknown): JwtGuardError {
