@@ -6,6 +6,7 @@ import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { createPasswordHasher, passwordAuthenticator, type UserStore } from 'jwtguard/users'
+import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
@@ -40,9 +41,12 @@ async function openTokenStore(
 }
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
-  // One SQLite connection serves the users and, without Redis, the token lifecycle.
+  // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
   const database = openSqliteDatabase(config.databaseFile)
-  const users = createSqliteUserStore({ database })
+  const users =
+    config.databaseUrl === undefined
+      ? createSqliteUserStore({ database })
+      : await createPostgresUserStore({ connectionString: config.databaseUrl })
   const tokens = await openTokenStore(config, database, logger)
   const hasher = createPasswordHasher()
   if (!config.production && (await users.findByUsername(DEMO_USER.username)) === null) {
