@@ -106,6 +106,8 @@ export interface RemoteJwksStatus {
   skipped: number
   /** Completed fetches, successful or not. */
   fetches: number
+  /** True while a fetch is in flight. */
+  refreshing: boolean
   /** The last fetch failure, cleared by a success. */
   lastError: Error | undefined
 }
@@ -352,7 +354,14 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
       if (!(await fetchNow())) throw lastError ?? new Error('JWKS could not be loaded')
     },
     status() {
-      return { fetchedAt, keys: set.keys.length, skipped, fetches, lastError }
+      return {
+        fetchedAt,
+        keys: set.keys.length,
+        skipped,
+        fetches,
+        refreshing: inflight !== undefined,
+        lastError,
+      }
     },
   }
   return jwks
