@@ -107,13 +107,19 @@ async function main(): Promise<void> {
           item.label,
           formatRate(item.opsPerSec.median),
           range(item.opsPerSec, formatRate),
+          formatRate(item.opsPerCpuSec.median),
           item.id === 'ours' ? '' : formatRatio(ours / item.opsPerSec.median),
         ])
       }
     }
     sections.push(
-      `Micro benchmarks: ops/s, median of ${parameters.rounds} interleaved samples of ${parameters.sampleMs} ms\n` +
-        renderTable(['group', 'case', 'median', 'min–max', 'ours/this'], rows, new Set([2, 3, 4])),
+      `Micro benchmarks: ops/s, median of ${parameters.rounds} interleaved samples of ${parameters.sampleMs} ms ` +
+        '(per cpu-s: ops per CPU second of the process, less moved by other load)\n' +
+        renderTable(
+          ['group', 'case', 'median', 'min–max', 'per cpu-s', 'ours/this'],
+          rows,
+          new Set([2, 3, 4, 5]),
+        ),
     )
     const ratioRows: string[][] = []
     for (const group of groups) {
@@ -123,15 +129,22 @@ async function main(): Promise<void> {
           `${ratio.numerator} / ${ratio.denominator}`,
           formatRatio(ratio.ratio.median),
           range(ratio.ratio, formatRatio),
-          verdict(ratio.ratio.median, ratio.target),
+          formatRatio(ratio.cpuRatio.median),
+          range(ratio.cpuRatio, formatRatio),
+          verdict(ratio.cpuRatio.median, ratio.target),
         ]
         ratioRows.push(row)
-        if (ratio.target !== undefined) targets.push(row)
+        if (ratio.target !== undefined) targets.push([row[0], row[1], row[4], row[5], row[6]] as string[])
       }
     }
     sections.push(
-      "Micro ratios (paired: the ratio of each round's two samples, then the median over rounds)\n" +
-        renderTable(['group', 'ratio', 'median', 'min–max', 'target'], ratioRows, new Set([2, 3])),
+      "Micro ratios, paired: each round's two samples divided, then the median over rounds; by wall-clock " +
+        'ops/s and by ops per CPU second (the verdict uses the latter, which other load on the machine moves least)\n' +
+        renderTable(
+          ['group', 'ratio', 'wall', 'min–max', 'cpu', 'min–max', 'target'],
+          ratioRows,
+          new Set([2, 3, 4, 5]),
+        ),
     )
   }
 
@@ -142,7 +155,7 @@ async function main(): Promise<void> {
     json.http = result
     const rows = result.variants.map((variant) => {
       if (variant.status !== 'measured' || !variant.open || !variant.protected || !variant.ratio) {
-        return [variant.framework, variant.middleware, variant.status, '', '', '', '', '']
+        return [variant.framework, variant.middleware, variant.status, '', '', '', '', '', '', '', '']
       }
       const row = [
         variant.framework,
@@ -153,23 +166,43 @@ async function main(): Promise<void> {
         range(variant.protected, formatRate),
         formatRatio(variant.ratio.median),
         range(variant.ratio, formatRatio),
+        `${variant.serverCpu?.open.toFixed(2) ?? '?'} / ${variant.serverCpu?.protected.toFixed(2) ?? '?'}`,
+        `${variant.cpuUsPerRequest?.open.toFixed(1) ?? '?'} / ${variant.cpuUsPerRequest?.protected.toFixed(1) ?? '?'}`,
+        formatRatio(variant.cpuRatio?.median ?? Number.NaN),
       ]
       targets.push([
         'HTTP',
-        `${variant.id} protected/open`,
+        `${variant.id} protected/open req/s`,
         formatRatio(variant.ratio.median),
         range(variant.ratio, formatRatio),
-        variant.middleware === 'ours' ? verdict(variant.ratio.median, HTTP_TARGET) : '(peer, for reference)',
+        variant.middleware === 'ours'
+          ? `${verdict(variant.ratio.median, HTTP_TARGET)}; by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`
+          : `(peer, for reference); by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`,
       ])
       return row
     })
     sections.push(
       `HTTP: req/s with autocannon (${parameters.connections} connections, ${parameters.durationS} s per run, ` +
-        `${parameters.rounds} interleaved round(s)); server in its own process, loopback\n` +
+        `${parameters.rounds} interleaved round(s)); server in its own process, loopback; ` +
+        'server cpu = share of a core the server used, cpu us/req = server CPU time per request ' +
+        '(open / protected; unlike req/s, barely moved by other load on the machine), ' +
+        'cpu ratio = open/protected of cpu us/req (the prot/open req/s a saturated server would reach)\n' +
         renderTable(
-          ['framework', 'middleware', 'open', 'min–max', 'protected', 'min–max', 'prot/open', 'min–max'],
+          [
+            'framework',
+            'middleware',
+            'open',
+            'min–max',
+            'protected',
+            'min–max',
+            'prot/open',
+            'min–max',
+            'server cpu',
+            'cpu us/req',
+            'cpu ratio',
+          ],
           rows,
-          new Set([2, 3, 4, 5, 6, 7]),
+          new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]),
         ),
     )
   }

@@ -7,9 +7,10 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { withCpuShare } from '../lib/cpu.js'
 import { makeToken, tamper } from '../lib/fixtures.js'
 import { loadAverage } from '../lib/machine.js'
-import { pairedRatio, type Summary, summarize } from '../lib/stats.js'
+import { median, pairedRatio, type Summary, summarize } from '../lib/stats.js'
 import { VARIANTS, type Variant } from './apps.js'
 import { type LoadResult, type LoadSpec, runLoad } from './loader.js'
 import type { ServerMessage } from './server.js'
@@ -37,7 +38,31 @@ export interface VariantResult {
   protected?: Summary
   /** Paired protected/open ratio of req/s. */
   ratio?: Summary
+  /**
+   * Paired open/protected ratio of server CPU time per request: the req/s ratio the server would
+   * reach if it alone limited throughput, whatever else runs on the machine.
+   */
+  cpuRatio?: Summary
   latencyP99Ms?: { open: number; protected: number }
+  /** Median CPU share of the server process during a run (1.0 = one core). */
+  serverCpu?: { open: number; protected: number }
+  /** Median CPU share of the load generator's process. */
+  loaderCpu?: number
+  /** Median server CPU time per request, in microseconds (10 ms /proc ticks: approximate). */
+  cpuUsPerRequest?: { open: number; protected: number }
+  runs?: RunRecord[]
+}
+
+/** The two routes of every app. */
+export type Route = 'open' | 'protected'
+
+/** One load run, as recorded in the JSON. */
+export interface RunRecord extends LoadResult {
+  route: Route
+  serverCpu: number
+  loaderCpu: number
+  /** Server CPU time per request, in microseconds: robust to machine load, unlike req/s. */
+  serverCpuUsPerRequest: number
 }
 
 export interface HttpSuiteResult {
@@ -63,13 +88,13 @@ function forkTs(file: string, args: string[]): ChildProcess {
   })
 }
 
-interface StartedServer {
+export interface StartedServer {
   variant: Variant
   child: ChildProcess
   port: number
 }
 
-function startServer(
+export function startServer(
   variant: Variant,
 ): Promise<StartedServer | { variant: Variant; status: 'not available' | 'failed'; reason: string }> {
   const child = forkTs('./server.ts', [variant.id])
@@ -97,7 +122,7 @@ function startServer(
   })
 }
 
-function stopServer(server: StartedServer): Promise<void> {
+export function stopServer(server: StartedServer): Promise<void> {
   return new Promise((resolve) => {
     if (server.child.exitCode !== null) return resolve()
     const timer = setTimeout(() => {
@@ -113,8 +138,13 @@ function stopServer(server: StartedServer): Promise<void> {
 }
 
 /** Runs loads in this process, or forwards them to one long-lived child. */
-class Loader {
+export class Loader {
   #child: ChildProcess | undefined
+
+  /** The process the load runs in. */
+  get pid(): number {
+    return this.#child?.pid ?? process.pid
+  }
 
   static async create(mode: LoaderMode): Promise<Loader> {
     const loader = new Loader()
@@ -153,7 +183,7 @@ interface Probe {
 }
 
 /** Checks that a server does what it is benchmarked for before any load is sent. */
-async function checkServer(server: StartedServer, token: string): Promise<void> {
+export async function checkServer(server: StartedServer, token: string): Promise<void> {
   const scheme = server.variant.scheme
   const probes: Probe[] = [
     { path: '/health', auth: undefined, expect: 200 },
@@ -176,11 +206,48 @@ async function checkServer(server: StartedServer, token: string): Promise<void> 
   }
 }
 
-function clean(result: LoadResult, label: string): LoadResult {
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${label}: ${result.non2xx} non-2xx responses and ${result.errors} errors during load`)
+/** The load of one route of one server. */
+export function loadSpec(
+  server: StartedServer,
+  route: Route,
+  durationS: number,
+  token: string,
+  connections: number,
+): LoadSpec {
+  return {
+    url: `http://127.0.0.1:${server.port}${route === 'open' ? '/health' : '/api/v1/private'}`,
+    headers: route === 'open' ? {} : { authorization: `${server.variant.scheme} ${token}` },
+    durationS,
+    connections,
   }
-  return result
+}
+
+/** One measured run, with the CPU share of the server and of the load generator. */
+export async function measure(
+  loader: Loader,
+  server: StartedServer,
+  route: Route,
+  durationS: number,
+  token: string,
+  connections: number,
+): Promise<RunRecord> {
+  const serverPid = server.child.pid ?? -1
+  const { result, shares, cpuSeconds } = await withCpuShare([serverPid, loader.pid], () =>
+    loader.run(loadSpec(server, route, durationS, token, connections)),
+  )
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(
+      `${server.variant.id} ${route}: ${result.non2xx} non-2xx responses and ${result.errors} errors during load`,
+    )
+  }
+  const serverCpuSeconds = cpuSeconds[0] ?? Number.NaN
+  return {
+    ...result,
+    route,
+    serverCpu: shares[0] ?? Number.NaN,
+    loaderCpu: shares[1] ?? Number.NaN,
+    serverCpuUsPerRequest: result.total > 0 ? (serverCpuSeconds * 1e6) / result.total : Number.NaN,
+  }
 }
 
 /** Runs the HTTP suite over the given frameworks. */
@@ -215,54 +282,60 @@ export async function runHttp(
       results.set(variant.id, { ...base, status: 'measured' })
     }
 
-    const spec = (server: StartedServer, route: 'open' | 'protected', durationS: number): LoadSpec => ({
-      url: `http://127.0.0.1:${server.port}${route === 'open' ? '/health' : '/api/v1/private'}`,
-      headers: route === 'open' ? {} : { authorization: `${server.variant.scheme} ${token}` },
-      durationS,
-      connections: options.connections,
-    })
-
     for (const server of servers) {
-      await loader.run(spec(server, 'open', options.warmupS))
-      await loader.run(spec(server, 'protected', options.warmupS))
+      await loader.run(loadSpec(server, 'open', options.warmupS, token, options.connections))
+      await loader.run(loadSpec(server, 'protected', options.warmupS, token, options.connections))
     }
 
-    const open = new Map<string, number[]>(servers.map((server) => [server.variant.id, []]))
-    const protectedRates = new Map<string, number[]>(servers.map((server) => [server.variant.id, []]))
-    const p99 = new Map<string, { open: number[]; protected: number[] }>(
-      servers.map((server) => [server.variant.id, { open: [], protected: [] }]),
-    )
+    const runs = new Map<string, RunRecord[]>(servers.map((server) => [server.variant.id, []]))
     for (let round = 0; round < options.rounds; round++) {
       for (let offset = 0; offset < servers.length; offset++) {
         const server = servers[(round + offset) % servers.length] as StartedServer
         const id = server.variant.id
-        const order: Array<'open' | 'protected'> =
-          round % 2 === 0 ? ['open', 'protected'] : ['protected', 'open']
+        const order: Route[] = round % 2 === 0 ? ['open', 'protected'] : ['protected', 'open']
         for (const route of order) {
-          const result = clean(await loader.run(spec(server, route, options.durationS)), `${id} ${route}`)
-          ;(route === 'open' ? open : protectedRates).get(id)?.push(result.reqPerSec)
-          p99.get(id)?.[route].push(result.latencyP99Ms)
+          runs
+            .get(id)
+            ?.push(await measure(loader, server, route, options.durationS, token, options.connections))
         }
-        const o = open.get(id)?.at(-1) ?? Number.NaN
-        const p = protectedRates.get(id)?.at(-1) ?? Number.NaN
+        const last = runs.get(id)?.slice(-2) ?? []
+        const rate = (route: Route) => last.find((run) => run.route === route)?.reqPerSec ?? Number.NaN
         options.log(
-          `http round ${round + 1}/${options.rounds} ${id}: open ${Math.round(o)} req/s, protected ${Math.round(p)} req/s, ratio ${(p / o).toFixed(2)} (load ${loadAverage()[0]})`,
+          `http round ${round + 1}/${options.rounds} ${id}: open ${Math.round(rate('open'))} req/s, ` +
+            `protected ${Math.round(rate('protected'))} req/s, ratio ${(rate('protected') / rate('open')).toFixed(2)} ` +
+            `(server cpu ${last.map((run) => `${run.serverCpu.toFixed(2)} = ${run.serverCpuUsPerRequest.toFixed(1)} us/req`).join(', ')}; load ${loadAverage()[0]})`,
         )
       }
     }
     for (const server of servers) {
       const id = server.variant.id
       const result = results.get(id) as VariantResult
-      const openRates = open.get(id) ?? []
-      const protectedSeries = protectedRates.get(id) ?? []
-      result.open = summarize(openRates)
-      result.protected = summarize(protectedSeries)
-      result.ratio = pairedRatio(protectedSeries, openRates)
-      const latency = p99.get(id)
+      const all = runs.get(id) ?? []
+      const series = (
+        route: Route,
+        field: 'reqPerSec' | 'latencyP99Ms' | 'serverCpu' | 'loaderCpu' | 'serverCpuUsPerRequest',
+      ) => all.filter((run) => run.route === route).map((run) => run[field])
+      result.open = summarize(series('open', 'reqPerSec'))
+      result.protected = summarize(series('protected', 'reqPerSec'))
+      result.ratio = pairedRatio(series('protected', 'reqPerSec'), series('open', 'reqPerSec'))
       result.latencyP99Ms = {
-        open: summarize(latency?.open ?? []).median,
-        protected: summarize(latency?.protected ?? []).median,
+        open: median(series('open', 'latencyP99Ms')),
+        protected: median(series('protected', 'latencyP99Ms')),
       }
+      result.serverCpu = {
+        open: median(series('open', 'serverCpu')),
+        protected: median(series('protected', 'serverCpu')),
+      }
+      result.cpuUsPerRequest = {
+        open: median(series('open', 'serverCpuUsPerRequest')),
+        protected: median(series('protected', 'serverCpuUsPerRequest')),
+      }
+      result.cpuRatio = pairedRatio(
+        series('open', 'serverCpuUsPerRequest'),
+        series('protected', 'serverCpuUsPerRequest'),
+      )
+      result.loaderCpu = median([...series('open', 'loaderCpu'), ...series('protected', 'loaderCpu')])
+      result.runs = all
     }
   } finally {
     loader.close()

@@ -16,7 +16,7 @@ export const HASHES: Record<Alg, { hash: string; bytes: number }> = {
 }
 
 /** A fixed 64-byte secret (long enough for HS512), so runs are reproducible. */
-export const SECRET = 'jwtguard-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDE'
+export const SECRET = 'jwtguard-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCD'
 
 /** The secret as a KeyObject, for the libraries that take one. */
 export const SECRET_KEY: KeyObject = createSecretKey(Buffer.from(SECRET, 'utf8'))

@@ -22,14 +22,19 @@ export interface MicroCaseResult {
   label: string
   async: boolean
   batch: number
+  /** Operations per wall-clock second: the figure reported. */
   opsPerSec: Summary
+  /** Operations per CPU second of the process: a cross-check that other load moves less. */
+  opsPerCpuSec: Summary
 }
 
 export interface RatioResult {
   numerator: string
   denominator: string
-  /** Paired (round-by-round) ratio of ops/s. */
+  /** Paired (round-by-round) ratio of ops per wall-clock second. */
   ratio: Summary
+  /** Paired ratio of ops per CPU second: what the target verdict uses (see README). */
+  cpuRatio: Summary
   target: number | undefined
 }
 
@@ -65,12 +70,14 @@ export async function runMicro(options: MicroOptions): Promise<MicroGroupResult[
       timers.set(item.id, timer)
     }
     const samples = new Map<string, number[]>(group.cases.map((item) => [item.id, []]))
+    const cpuSamples = new Map<string, number[]>(group.cases.map((item) => [item.id, []]))
     for (let round = 0; round < options.rounds; round++) {
       for (let offset = 0; offset < group.cases.length; offset++) {
         const item = group.cases[(round + offset) % group.cases.length]
         if (item === undefined) continue
-        const opsPerSec = await (timers.get(item.id) as Timer).sample(options.sampleMs)
-        samples.get(item.id)?.push(opsPerSec)
+        const sample = await (timers.get(item.id) as Timer).sample(options.sampleMs)
+        samples.get(item.id)?.push(sample.perSecond)
+        cpuSamples.get(item.id)?.push(sample.perCpuSecond)
       }
     }
     const series = (id: string) => samples.get(id) ?? []
@@ -82,11 +89,13 @@ export async function runMicro(options: MicroOptions): Promise<MicroGroupResult[
         async: item.async,
         batch: batches.get(item.id) ?? 0,
         opsPerSec: summarize(series(item.id)),
+        opsPerCpuSec: summarize(cpuSamples.get(item.id) ?? []),
       })),
       ratios: group.ratios.map(([numerator, denominator, target]) => ({
         numerator,
         denominator,
         ratio: pairedRatio(series(numerator), series(denominator)),
+        cpuRatio: pairedRatio(cpuSamples.get(numerator) ?? [], cpuSamples.get(denominator) ?? []),
         target,
       })),
       loadAverage: { before, after: loadAverage() },

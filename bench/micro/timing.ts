@@ -4,7 +4,15 @@
  * is read every few milliseconds, not per operation), a warm-up, and samples of fixed duration.
  * The last result of every batch is stored in a module-level sink, so no work can be dead-coded.
  */
-import { hrtime } from 'node:process'
+import { cpuUsage, hrtime } from 'node:process'
+
+/** One timed sample. */
+export interface Sample {
+  /** Operations per wall-clock second. */
+  perSecond: number
+  /** Operations per CPU second used by this process. */
+  perCpuSecond: number
+}
 
 /** A benchmarked operation: synchronous, or returning a promise (then each call is awaited). */
 export type Operation = () => unknown
@@ -81,10 +89,14 @@ export class Timer {
     return iterations
   }
 
-  /** Runs whole batches for at least `durationMs` and returns operations per second. */
-  async sample(durationMs: number): Promise<number> {
+  /**
+   * Runs whole batches for at least `durationMs`; returns operations per wall-clock second and
+   * per CPU second of this process (the latter moves less when other processes take the CPU).
+   */
+  async sample(durationMs: number): Promise<Sample> {
     const budget = BigInt(Math.round(durationMs * 1e6))
     let operations = 0
+    const cpuStart = cpuUsage()
     const start = hrtime.bigint()
     let elapsed = 0n
     do {
@@ -92,6 +104,8 @@ export class Timer {
       operations += this.#batch
       elapsed = hrtime.bigint() - start
     } while (elapsed < budget)
-    return (operations * 1e9) / Number(elapsed)
+    const cpu = cpuUsage(cpuStart)
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6
+    return { perSecond: (operations * 1e9) / Number(elapsed), perCpuSecond: operations / cpuSeconds }
   }
 }
