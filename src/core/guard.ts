@@ -10,10 +10,18 @@ import type { TokenStore } from '../stores/types.js'
 import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
 import { runWithIdentity } from './context.js'
+import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies.js'
 import { JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, jsonResponse } from './http.js'
-import { carriedClaims, customClaims, type IssueContext, issueTokens, userId } from './issue.js'
+import {
+  carriedClaims,
+  customClaims,
+  type IssueContext,
+  type IssuedTokens,
+  issueTokens,
+  userId,
+} from './issue.js'
 import {
   type AuthenticatedUser,
   type JwtGuardOptions,
@@ -48,7 +56,19 @@ export interface ProtectedRoute<TIdentity, TRequest = unknown> {
    * Authenticates the request: `null` only for an optional route without a token. Throws a
    * {@link JwtGuardError} for everything else that is not allowed.
    */
-  authenticate(headers: HeaderSource, request?: TRequest): Promise<AuthResult<TIdentity> | null>
+  authenticate(
+    headers: HeaderSource,
+    request?: TRequest,
+    meta?: RequestMeta,
+  ): Promise<AuthResult<TIdentity> | null>
+}
+
+/** What cookie mode and query tokens need to know of a request besides its headers. */
+export interface RequestMeta {
+  /** The HTTP method: unsafe methods need the CSRF header when the token came from a cookie. */
+  method?: string | undefined
+  /** The request URL (path and query), for `tokenLocation: ['query']`. */
+  url?: string | undefined
 }
 
 /** The object returned by {@link createJwtGuard}. */
@@ -121,9 +141,73 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       : createVerifier({ keys: [resolved.refreshKey], ...verifierOptions })
   const { authenticate, identity: loadIdentity, payloadHandler } = options
   const limiter = options.loginLimiter
-  const extract =
+  const extractFromHeader =
     options.tokenExtractor ??
     ((headers: HeaderSource) => tokenFromAuthorization(readHeader(headers, 'authorization'), headerPrefix))
+  const { cookies, tokenLocation, queryParam } = resolved
+
+  /** The access token and where it was found, following `tokenLocation` in order. */
+  function findToken(
+    headers: HeaderSource,
+    meta: RequestMeta | undefined,
+  ): { token: string; fromCookie: boolean } | undefined {
+    for (const location of tokenLocation) {
+      let token: string | undefined
+      if (location === 'header') token = extractFromHeader(headers)
+      else if (location === 'cookies' && cookies !== undefined)
+        token = readCookie(headers, cookies.accessName)
+      else if (location === 'query' && meta?.url !== undefined) {
+        const query = meta.url.indexOf('?')
+        token =
+          query === -1
+            ? undefined
+            : (new URLSearchParams(meta.url.slice(query + 1)).get(queryParam) ?? undefined)
+      }
+      if (token !== undefined && token !== '') return { token, fromCookie: location === 'cookies' }
+    }
+    return undefined
+  }
+
+  /** Cookies that carry a freshly issued pair, or that clear every cookie (`tokens` undefined). */
+  function sessionCookies(tokens: IssuedTokens | undefined, csrf: string | undefined): string[] | undefined {
+    if (cookies === undefined) return undefined
+    const refreshPath = resolved.refreshPath === false ? '/' : resolved.refreshPath
+    const set = (name: string, value: string | undefined, maxAge: number, path: string, httpOnly: boolean) =>
+      serializeCookie(cookies, name, value ?? '', {
+        maxAge: value === undefined ? 0 : maxAge,
+        path,
+        httpOnly,
+      })
+    const list = [set(cookies.accessName, tokens?.access_token, resolved.expiresIn, '/', true)]
+    if (store !== undefined) {
+      list.push(set(cookies.refreshName, tokens?.refresh_token, resolved.refreshExpiresIn, refreshPath, true))
+    }
+    list.push(
+      set(
+        cookies.csrfName,
+        csrf,
+        store === undefined ? resolved.expiresIn : resolved.refreshExpiresIn,
+        '/',
+        false,
+      ),
+    )
+    return list
+  }
+
+  /** The response of a login or refresh: tokens in the body (header mode), in cookies (cookie mode), or both. */
+  function tokensResponse(
+    tokens: IssuedTokens,
+    csrf: string | undefined,
+    body: unknown = tokens,
+  ): HttpResponse {
+    if (cookies === undefined) return jsonResponse(200, body)
+    const response = jsonResponse(
+      200,
+      tokenLocation.includes('header') ? { ...(body as object), csrf_token: csrf } : { csrf_token: csrf },
+    )
+    response.cookies = sessionCookies(tokens, csrf)
+    return response
+  }
 
   function issue(
     context: Omit<IssueContext, 'withRefresh'>,
@@ -174,13 +258,15 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     const requirements = compileRequirements(protectOptions)
     return {
       realm: requirements.realm ?? realm,
-      async authenticate(headers, request) {
-        const token = extract(headers)
-        if (token === undefined) {
+      async authenticate(headers, request, meta) {
+        const found = findToken(headers, meta)
+        if (found === undefined) {
           if (mode === 'optional') return null
           throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
         }
+        const { token } = found
         const payload = verifyAccess(token, 'access')
+        if (found.fromCookie && cookies !== undefined) assertCsrf(cookies, headers, meta?.method, payload)
         assertNotRevoked(payload, token)
         const identity = await identityOf(payload)
         await requirements.check(payload, request as TRequest)
@@ -220,15 +306,17 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (attempt !== undefined) await limiter?.recordSuccess(attempt)
     const id = userId(user)
     const familyId = randomUUID()
+    const csrf = cookies === undefined ? undefined : newCsrfValue()
+    const claims = customClaims(options, resolved, user)
     const issued = issue(
-      { identity: id, fresh: true, familyId, claims: customClaims(options, resolved, user) },
+      { identity: id, fresh: true, familyId, claims: csrf === undefined ? claims : { ...claims, csrf } },
       user,
     )
     await saveRefresh(issued, id, familyId)
     const responseBody = options.authResponseHandler
       ? options.authResponseHandler(issued.tokens, user)
       : issued.tokens
-    return jsonResponse(200, responseBody)
+    return tokensResponse(issued.tokens, csrf, responseBody)
   }
 
   function refreshTokenOf(body: Record<string, unknown>): string {
@@ -239,9 +327,22 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     return token
   }
 
+  /** The refresh token of a request: from the JSON body, else (cookie mode) from its cookie, CSRF-checked. */
+  function requestRefreshPayload(request: AuthRequest): JwtPayload {
+    const headers = request.headers ?? {}
+    const cookie = cookies === undefined ? undefined : readCookie(headers, cookies.refreshName)
+    const hasBody = request.body !== undefined && request.body.length > 0
+    if (cookie !== undefined && cookies !== undefined && !hasBody) {
+      const payload = verifyRefresh(cookie, 'refresh')
+      assertCsrf(cookies, headers, 'POST', payload)
+      return payload
+    }
+    return verifyRefresh(refreshTokenOf(parseJsonObjectBody(request, resolved.bodyLimit)), 'refresh')
+  }
+
   async function refresh(request: AuthRequest): Promise<HttpResponse> {
     const activeStore = store as TokenStore
-    const payload = verifyRefresh(refreshTokenOf(parseJsonObjectBody(request, resolved.bodyLimit)), 'refresh')
+    const payload = requestRefreshPayload(request)
     const jti = payload.jti
     const familyId = payload.fam
     if (typeof jti !== 'string' || typeof familyId !== 'string') {
@@ -267,19 +368,22 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
         claim: identityClaim,
       })
     }
+    const csrf = cookies === undefined ? undefined : newCsrfValue()
+    const carried = carriedClaims(payload, identityClaim)
     const issued = issue(
-      { identity: id, fresh: false, familyId, claims: carriedClaims(payload, identityClaim) },
+      { identity: id, fresh: false, familyId, claims: csrf === undefined ? carried : { ...carried, csrf } },
       { id },
     )
     await saveRefresh(issued, id, familyId)
-    return jsonResponse(200, issued.tokens)
+    return tokensResponse(issued.tokens, csrf)
   }
 
   async function revoke(request: AuthRequest): Promise<HttpResponse> {
     const activeStore = store as TokenStore
     const headers = request.headers ?? {}
-    const token = extract(headers)
-    const result = await defaultRoute.authenticate(headers)
+    const meta = { method: 'POST' }
+    const token = findToken(headers, meta)?.token
+    const result = await defaultRoute.authenticate(headers, undefined, meta)
     if (result === null || token === undefined) {
       throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
     }
@@ -300,7 +404,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     for (const familyId of families) {
       await activeStore.revokeFamily(familyId, at + resolved.refreshExpiresIn + resolved.leeway)
     }
-    return { status: 204, headers: {}, body: null }
+    return { status: 204, headers: {}, body: null, cookies: sessionCookies(undefined, undefined) }
   }
 
   const routes: AuthRoute[] = []

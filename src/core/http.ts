@@ -12,6 +12,8 @@ export interface HttpResponse {
   headers: Record<string, string>
   /** The serialised JSON body, or `null` for an empty body (204). */
   body: string | null
+  /** `Set-Cookie` values, each sent as its own header. */
+  cookies?: readonly string[] | undefined
 }
 
 /** Flask-JWT's error body. */
@@ -52,6 +54,7 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_TOKEN_TYPE_INVALID: INVALID_TOKEN,
   ERR_TOKEN_REVOKED: INVALID_TOKEN,
   ERR_TOKEN_NOT_FRESH: INVALID_TOKEN,
+  ERR_CSRF_INVALID: { status: 401, error: 'CSRF Error', challenge: 'invalid_request' },
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'Forbidden', challenge: 'insufficient_scope' },
   ERR_USER_NOT_FOUND: { status: 401, error: 'Invalid JWT', challenge: 'invalid_token' },
   ERR_INVALID_CREDENTIALS: { status: 401, error: 'Bad Request', challenge: 'bare' },

@@ -10,7 +10,7 @@ import type { AuthenticatedUser, JwtGuardOptions, ResolvedOptions } from './opti
 import { signToken } from './sign.js'
 
 /** Claims the library writes itself; `additionalClaims` cannot set them. */
-export const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti', 'type', 'fresh', 'fam'] as const
+export const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti', 'type', 'fresh', 'fam', 'csrf'] as const
 
 /** A freshly issued pair. */
 export interface IssuedTokens {

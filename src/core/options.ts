@@ -6,6 +6,7 @@
 
 import type { TokenStore } from '../stores/types.js'
 import type { JwtPayload } from './claims.js'
+import { type CookieOptions, type ResolvedCookies, resolveCookies, type TokenLocation } from './cookies.js'
 import type { HeaderSource } from './extract.js'
 import type { HttpResponse } from './http.js'
 import { type Duration, toSeconds } from './internal/duration.js'
@@ -130,6 +131,18 @@ export interface JwtGuardOptions<TIdentity> {
    * cannot be set here.
    */
   additionalClaims?: ((user: AuthenticatedUser) => Record<string, unknown>) | undefined
+  /**
+   * Where tokens are read from, in order. `cookies` turns on cookie mode (HttpOnly cookies set by
+   * the auth routes, CSRF double-submit on unsafe methods); `query` reads access tokens (never
+   * refresh tokens) from `queryParam`, and is only for cases such as EventSource that cannot send
+   * headers.
+   * @default ['header']
+   */
+  tokenLocation?: readonly TokenLocation[] | undefined
+  /** Cookie names and attributes for cookie mode. */
+  cookies?: CookieOptions | undefined
+  /** The query parameter read when `tokenLocation` includes `query`. @default 'jwt' */
+  queryParam?: string | undefined
   /** Throttles failed logins; see `jwtguard/throttle`. @default no throttling */
   loginLimiter?: LoginLimiter | undefined
   /**
@@ -163,6 +176,9 @@ export interface ResolvedOptions {
   bodyLimit: number
   now: () => number
   trustedProxies: number
+  tokenLocation: readonly TokenLocation[]
+  cookies: ResolvedCookies | undefined
+  queryParam: string
 }
 
 // RFC 7230 token characters, for the scheme name.
@@ -255,6 +271,18 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   if (!Number.isInteger(trustedProxies) || trustedProxies < 0) {
     throw new TypeError('trustProxy must be true, false or the number of proxies in front of the app')
   }
+  const tokenLocation = [...(options.tokenLocation ?? ['header'])]
+  if (
+    tokenLocation.length === 0 ||
+    tokenLocation.some((location) => !['header', 'cookies', 'query'].includes(location)) ||
+    new Set(tokenLocation).size !== tokenLocation.length
+  ) {
+    throw new TypeError('tokenLocation must list "header", "cookies" and/or "query", each once')
+  }
+  const cookies = tokenLocation.includes('cookies') ? resolveCookies(options.cookies) : undefined
+  if (cookies === undefined && options.cookies !== undefined) {
+    throw new TypeError('cookies are configured but tokenLocation does not include "cookies"')
+  }
   const now = options.now ?? (() => Date.now() / 1000)
   if (typeof now !== 'function') throw new TypeError('now must be a function returning seconds')
   return {
@@ -277,5 +305,8 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', 16384, 64),
     now,
     trustedProxies,
+    tokenLocation,
+    cookies,
+    queryParam: nonEmptyString(options.queryParam, 'queryParam', 'jwt'),
   }
 }

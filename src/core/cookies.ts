@@ -1,0 +1,133 @@
+/**
+ * Cookie mode for browser apps: tokens in HttpOnly cookies, and CSRF double-submit bound to the
+ * token (the CSRF value is a claim of the signed token, so a cookie planted by a sibling domain
+ * cannot forge it).
+ *
+ * @module
+ */
+import { Buffer } from 'node:buffer'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { JwtPayload } from './claims.js'
+import { JwtGuardError } from './errors.js'
+import { type HeaderSource, readHeader } from './extract.js'
+
+/** Where tokens are looked for, in this order. */
+export type TokenLocation = 'header' | 'cookies' | 'query'
+
+/** Cookie settings of {@link JwtGuardOptions.cookies}. Names follow Flask-JWT-Extended. */
+export interface CookieOptions {
+  /** @default 'access_token_cookie' */
+  accessName?: string | undefined
+  /** @default 'refresh_token_cookie' */
+  refreshName?: string | undefined
+  /** The readable cookie holding the CSRF value. @default 'csrf_access_token' */
+  csrfName?: string | undefined
+  /** The header that must echo the CSRF value on unsafe methods. @default 'x-csrf-token' */
+  csrfHeader?: string | undefined
+  /** `Secure` attribute; turn off only for local development over http. @default true */
+  secure?: boolean | undefined
+  /** @default 'Lax' */
+  sameSite?: 'Strict' | 'Lax' | 'None' | undefined
+  /** `Domain` attribute. @default none (host-only) */
+  domain?: string | undefined
+}
+
+/** Cookie settings with defaults applied. */
+export interface ResolvedCookies {
+  accessName: string
+  refreshName: string
+  csrfName: string
+  csrfHeader: string
+  secure: boolean
+  sameSite: 'Strict' | 'Lax' | 'None'
+  domain: string | undefined
+}
+
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function resolveCookies(options: CookieOptions = {}): ResolvedCookies {
+  const resolved: ResolvedCookies = {
+    accessName: options.accessName ?? 'access_token_cookie',
+    refreshName: options.refreshName ?? 'refresh_token_cookie',
+    csrfName: options.csrfName ?? 'csrf_access_token',
+    csrfHeader: (options.csrfHeader ?? 'x-csrf-token').toLowerCase(),
+    secure: options.secure ?? true,
+    sameSite: options.sameSite ?? 'Lax',
+    domain: options.domain,
+  }
+  for (const name of [resolved.accessName, resolved.refreshName, resolved.csrfName, resolved.csrfHeader]) {
+    if (!COOKIE_NAME.test(name))
+      throw new TypeError(`cookies: "${name}" is not a valid cookie or header name`)
+  }
+  if (!['Strict', 'Lax', 'None'].includes(resolved.sameSite)) {
+    throw new TypeError('cookies.sameSite must be "Strict", "Lax" or "None"')
+  }
+  if (resolved.sameSite === 'None' && !resolved.secure) {
+    throw new TypeError('cookies.sameSite "None" requires secure: browsers refuse it otherwise')
+  }
+  if (resolved.domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(resolved.domain)) {
+    throw new TypeError('cookies.domain must be a host name')
+  }
+  return resolved
+}
+
+/** The value of cookie `name` in the request's `Cookie` header (the first one, undecoded). */
+export function readCookie(headers: HeaderSource, name: string): string | undefined {
+  const header = readHeader(headers, 'cookie')
+  if (header === undefined) return undefined
+  for (const part of header.split(';')) {
+    const separator = part.indexOf('=')
+    if (separator !== -1 && part.slice(0, separator).trim() === name) {
+      const value = part.slice(separator + 1).trim()
+      return value === '' ? undefined : value
+    }
+  }
+  return undefined
+}
+
+/** A `Set-Cookie` value. `maxAge` 0 deletes the cookie. */
+export function serializeCookie(
+  cookies: ResolvedCookies,
+  name: string,
+  value: string,
+  attributes: { maxAge: number; path: string; httpOnly: boolean },
+): string {
+  let cookie = `${name}=${value}; Max-Age=${Math.max(0, Math.floor(attributes.maxAge))}; Path=${attributes.path}`
+  if (cookies.domain !== undefined) cookie += `; Domain=${cookies.domain}`
+  if (attributes.httpOnly) cookie += '; HttpOnly'
+  if (cookies.secure) cookie += '; Secure'
+  return `${cookie}; SameSite=${cookies.sameSite}`
+}
+
+/** A new random CSRF value (256 bits). */
+export function newCsrfValue(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/**
+ * Double-submit check for a token read from a cookie: on unsafe methods the CSRF header must equal
+ * the token's `csrf` claim, compared in constant time.
+ *
+ * @throws {JwtGuardError} `ERR_CSRF_INVALID` when the header is absent or does not match.
+ */
+export function assertCsrf(
+  cookies: ResolvedCookies,
+  headers: HeaderSource,
+  method: string | undefined,
+  payload: JwtPayload,
+): void {
+  if (method !== undefined && SAFE_METHODS.has(method.toUpperCase())) return
+  const sent = readHeader(headers, cookies.csrfHeader)
+  if (sent === undefined || sent === '') {
+    throw new JwtGuardError(
+      'ERR_CSRF_INVALID',
+      `Missing CSRF token: send the ${cookies.csrfName} cookie's value in ${cookies.csrfHeader}`,
+    )
+  }
+  const expected = typeof payload.csrf === 'string' ? Buffer.from(payload.csrf) : Buffer.alloc(0)
+  const actual = Buffer.from(sent)
+  if (expected.length === 0 || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw new JwtGuardError('ERR_CSRF_INVALID', 'CSRF token does not match')
+  }
+}
