@@ -91,9 +91,11 @@ export { createRemoteJwks, createRemoteVerifier } from './core/remote-jwks.js'
 export {
   allowedMethods,
   assertIdentityEncoding,
+  assertJwtGuard,
+  caughtErrorResponse,
   encodingUnsupported,
   HTTP_METHODS,
-  protectRealm,
+  logToConsole,
   unmatchedRoute,
 } from './core/routes.js'
 export type { SigningKeyHolder } from './core/sign.js'

@@ -26,6 +26,9 @@ export function buildExpressApp(context: ServerContext): Express {
   app.get('/api/v1/me', protect, (_req, res) => {
     res.json(currentIdentity())
   })
+  app.get('/api/v1/admin', auth.jwtRequired({ roles: ['admin'] }), (_req, res) => {
+    res.json({ admin: true })
+  })
   app.use(auth.notFound)
   app.use(auth.errorHandler)
   return app

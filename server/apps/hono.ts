@@ -22,6 +22,7 @@ export function buildHonoApp(context: ServerContext): Hono {
   app.get('/health', (c) => json(c, { status: 'ok' }))
   app.get('/api/v1/private', protect, (c) => json(c, { meaning_of_life: 42 }))
   app.get('/api/v1/me', protect, (c) => json(c, currentIdentity()))
+  app.get('/api/v1/admin', auth.jwtRequired({ roles: ['admin'] }), (c) => json(c, { admin: true }))
   app.onError(auth.onError)
   app.notFound(auth.notFound(app))
   return app

@@ -1,12 +1,13 @@
 /**
  * Routing decisions the adapters share, so that every framework answers alike: the `Allow` list
- * of a path, 404 against 405, the realm of a protected route and the content codings a login
- * body may use. Framework-free: adapters pass what their router knows as plain strings.
+ * of a path, 404 against 405, errors caught by an adapter and the content codings a login body
+ * may use. Framework-free: adapters pass what their router knows as plain strings.
  *
  * @module
  */
-import { JwtGuardError } from './errors.js'
-import type { JwtGuard, ProtectOptions } from './guard.js'
+import { isJwtGuardError, JwtGuardError } from './errors.js'
+import type { JwtGuard } from './guard.js'
+import type { HttpResponse } from './http.js'
 
 /** The methods the adapters route, in the order an `Allow` header lists them. */
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
@@ -44,24 +45,35 @@ export function unmatchedRoute(
   return allow.length > 0 ? guard.methodNotAllowed(allow) : guard.notFound()
 }
 
-const PRINTABLE = /^[\x20-\x7e]+$/
+/**
+ * Checks, in an adapter's factory, that `guard` came from `createJwtGuard()`.
+ *
+ * @throws {TypeError} naming the adapter (`where`) otherwise.
+ */
+export function assertJwtGuard(guard: unknown, where: string): asserts guard is JwtGuard<unknown> {
+  if (typeof (guard as Partial<JwtGuard<unknown>> | null)?.authenticateRequest !== 'function') {
+    throw new TypeError(`${where}: jwtGuard(guard) needs the result of createJwtGuard()`)
+  }
+}
+
+/** The default `logError` of the adapters. */
+export function logToConsole(error: unknown): void {
+  console.error('jwtguard: request failed', error)
+}
 
 /**
- * Validates the options of a protected route at construction and returns its realm
- * (`undefined`: the guard's).
- *
- * @throws {TypeError} when `realm` is not a non-empty printable ASCII string.
+ * The response to an error an adapter caught: the core's answer for the library's own errors;
+ * anything else (a bug, a database down) goes to `log` first and the client gets a 500 that
+ * reveals nothing.
  */
-export function protectRealm(options: ProtectOptions | undefined): string | undefined {
-  if (options === undefined) return undefined
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('jwtRequired(options): options must be an object such as { realm: "API" }')
-  }
-  const { realm } = options
-  if (realm !== undefined && (typeof realm !== 'string' || !PRINTABLE.test(realm))) {
-    throw new TypeError('jwtRequired({ realm }): realm must be a non-empty printable ASCII string')
-  }
-  return realm
+export function caughtErrorResponse(
+  guard: Pick<JwtGuard<unknown>, 'errorResponse'>,
+  error: unknown,
+  log: (error: unknown) => void,
+  realm?: string,
+): HttpResponse {
+  if (!isJwtGuardError(error)) log(error)
+  return guard.errorResponse(error, realm)
 }
 
 /** The `415` for a body sent with a content coding (gzip, br, ...): login bodies are small. */

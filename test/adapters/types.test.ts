@@ -21,9 +21,9 @@ describe('request typing', () => {
     expectTypeOf<Request['auth']>().toEqualTypeOf<RegisteredIdentity | undefined>()
     expectTypeOf<Request['jwtPayload']>().toEqualTypeOf<JwtPayload | undefined>()
     expectTypeOf<ExpressJwtGuard['routes']>().toEqualTypeOf<Router>()
-    expectTypeOf<ExpressJwtGuard['jwtRequired']>().toEqualTypeOf<
-      (options?: ProtectOptions) => RequestHandler
-    >()
+    type Protect = (options?: ProtectOptions<Request>) => RequestHandler
+    expectTypeOf<ExpressJwtGuard['jwtRequired']>().toEqualTypeOf<Protect>()
+    expectTypeOf<ExpressJwtGuard['jwtOptional']>().toEqualTypeOf<Protect>()
     expectTypeOf<ExpressJwtGuard['errorHandler']>().toEqualTypeOf<ErrorRequestHandler>()
     expectTypeOf<ExpressJwtGuard['notFound']>().toEqualTypeOf<RequestHandler>()
   })
@@ -33,9 +33,9 @@ describe('request typing', () => {
     expectTypeOf((c: Context) => c.var.identity).returns.toEqualTypeOf<RegisteredIdentity>()
     expectTypeOf((c: Context) => c.get('jwtPayload')).returns.toEqualTypeOf<JwtPayload>()
     expectTypeOf<HonoJwtGuard['routes']>().toEqualTypeOf<Hono>()
-    expectTypeOf<HonoJwtGuard['jwtRequired']>().toEqualTypeOf<
-      (options?: ProtectOptions) => MiddlewareHandler
-    >()
+    type Protect = (options?: ProtectOptions<Context>) => MiddlewareHandler
+    expectTypeOf<HonoJwtGuard['jwtRequired']>().toEqualTypeOf<Protect>()
+    expectTypeOf<HonoJwtGuard['jwtOptional']>().toEqualTypeOf<Protect>()
     expectTypeOf<HonoJwtGuard['onError']>().toEqualTypeOf<ErrorHandler>()
     expectTypeOf<HonoJwtGuard['notFound']>().returns.toEqualTypeOf<NotFoundHandler>()
   })

@@ -4,12 +4,7 @@
  *
  * @example
  * ```ts
- * import express from 'express'
- * import { createJwtGuard, currentIdentity } from 'jwtguard'
- * import { jwtGuard } from 'jwtguard/express'
- *
  * const auth = jwtGuard(createJwtGuard({ secret, authenticate, identity }))
- * const app = express()
  * app.use(auth.routes)
  * app.get('/api/v1/me', auth.jwtRequired(), (req, res) => { res.json(req.auth) })
  * app.use(auth.notFound)
@@ -18,32 +13,17 @@
  *
  * @module jwtguard/express
  */
-import express, {
-  type ErrorRequestHandler,
-  type Request,
-  type RequestHandler,
-  type Response,
-  Router,
-} from 'express'
-import {
-  bodyTooLarge,
-  encodingUnsupported,
-  type HttpResponse,
-  isJwtGuardError,
-  type JwtGuard,
-  JwtGuardError,
-  type JwtPayload,
-  type ProtectOptions,
-  protectRealm,
-  type RegisteredIdentity,
-  unmatchedRoute,
-} from '../../index.js'
+
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express'
+import express, { Router } from 'express'
+import type { HttpResponse, JwtGuard, JwtPayload, ProtectOptions, RegisteredIdentity } from '../../index.js'
+import * as core from '../../index.js'
 
 declare global {
   // Express types its request through this global namespace (as Passport does).
   namespace Express {
     interface Request {
-      /** The identity of a request that passed `jwtRequired()` (type it through `Register`). */
+      /** The identity of a request that passed `jwtRequired()` (typed through `Register`). */
       auth?: RegisteredIdentity
       /** The verified payload of a request that passed `jwtRequired()`. */
       jwtPayload?: JwtPayload
@@ -54,8 +34,7 @@ declare global {
 /** Options of {@link jwtGuard}. */
 export interface JwtGuardExpressOptions {
   /**
-   * Called with every error that is not the library's (a bug, a database down) before the
-   * generic 500 is sent; the client never sees it.
+   * Receives each error that is not the library's (a bug, a database down); the client gets a 500.
    * @default logs with `console.error`
    */
   logError?: ((error: unknown, request: Request) => void) | undefined
@@ -63,57 +42,50 @@ export interface JwtGuardExpressOptions {
 
 /** What {@link jwtGuard} returns: everything an Express app mounts. */
 export interface ExpressJwtGuard {
-  /** `POST /auth` (the guard's `authPath`), and 405 for its other methods: `app.use(auth.routes)`. */
+  /** `POST /auth` (the guard's `authPath`) and 405 for its other methods: `app.use(auth.routes)`. */
   routes: Router
-  /** Middleware that admits only requests with a valid access token and sets `req.auth`. */
-  jwtRequired(options?: ProtectOptions): RequestHandler
-  /** Renders the core's errors and Express's own body errors as the contract's JSON; install last. */
+  /** Admits only requests with a valid access token meeting `options`; sets `req.auth` and `currentIdentity()`. */
+  jwtRequired(options?: ProtectOptions<Request>): RequestHandler
+  /** Sets `req.auth` when a valid token is sent, lets requests without one through, refuses an invalid one. */
+  jwtOptional(options?: ProtectOptions<Request>): RequestHandler
+  /** Renders the core's errors and body-parser's as the contract's JSON; install last. */
   errorHandler: ErrorRequestHandler
-  /** 405 with `Allow` when another method of the path has a route, else 404; install after the routes. */
+  /** 405 with `Allow` when other methods of the path have routes, else 404; install after the routes. */
   notFound: RequestHandler
 }
 
+const malformed = (message: string) => () => new core.JwtGuardError('ERR_BODY_MALFORMED', message)
+
 /** body-parser's error types (`express.json()`, `express.raw()`, ...) as the core's errors. */
-function bodyParserError(error: unknown, limit: number): unknown {
-  const { type, limit: parserLimit } = (error ?? {}) as { type?: unknown; limit?: unknown }
-  switch (type) {
-    case 'entity.too.large':
-      return bodyTooLarge(typeof parserLimit === 'number' ? parserLimit : limit)
-    case 'entity.parse.failed':
-      return new JwtGuardError('ERR_BODY_MALFORMED', 'Request body could not be parsed', { cause: error })
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return new JwtGuardError('ERR_BODY_MALFORMED', 'Request body does not match its headers')
-    case 'encoding.unsupported':
-      return encodingUnsupported()
-    case 'charset.unsupported':
-      return new JwtGuardError('ERR_MEDIA_TYPE_UNSUPPORTED', 'Request body charset is not supported')
-    default:
-      return error
-  }
+const BODY_PARSER_ERRORS: Record<string, (limit: number) => core.JwtGuardError> = {
+  'entity.too.large': core.bodyTooLarge,
+  'encoding.unsupported': core.encodingUnsupported,
+  'entity.parse.failed': malformed('Request body could not be parsed'),
+  'request.aborted': malformed('Request body was cut short'),
+  'request.size.invalid': malformed('Request body does not match its headers'),
+  'charset.unsupported': () =>
+    new core.JwtGuardError('ERR_MEDIA_TYPE_UNSUPPORTED', 'Request body charset is not supported'),
 }
 
-/** The structural part of Express's router (4 and 5) that `notFound` reads to compute `Allow`. */
-interface RouterLayer {
+/** What `notFound` reads of Express's router (4 and 5) to compute `Allow`. */
+interface Layer {
   route?: { methods?: Record<string, unknown> }
   handle?: { stack?: unknown }
   path?: string
   match(path: string): unknown
 }
 
-/** Collects the methods of every route under `stack` that matches `path`, mounted routers included. */
-function routeMethods(stack: unknown, path: string, into: string[]): string[] {
-  if (!Array.isArray(stack)) return into
-  for (const layer of stack as RouterLayer[]) {
+/** The methods of every route under `stack` matching `path`, mounted routers included. */
+function routeMethods(stack: unknown, path: string, into: string[] = []): string[] {
+  for (const layer of (Array.isArray(stack) ? stack : []) as Layer[]) {
     let match: unknown
     try {
       match = layer.match(path)
-    } catch {
-      continue
-    }
+    } catch {}
     if (!match) continue
     if (layer.route?.methods) into.push(...Object.keys(layer.route.methods).filter((m) => m !== '_all'))
     else if (Array.isArray(layer.handle?.stack)) {
+      // Express 5 returns the matched prefix; Express 4 keeps it on the layer.
       const prefix = typeof match === 'object' ? (match as { path?: unknown }).path : layer.path
       const rest = path.slice(typeof prefix === 'string' ? prefix.length : 0)
       routeMethods(layer.handle.stack, rest.startsWith('/') ? rest : `/${rest}`, into)
@@ -128,22 +100,21 @@ function send(res: Response, response: HttpResponse): void {
   res.end(response.body ?? undefined)
 }
 
-/**
- * Builds the Express middleware of a guard. Options are validated here, at start-up.
- */
+/** Builds a guard's Express middleware; options are checked here, at start-up. */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptions = {}): ExpressJwtGuard {
-  if (typeof guard?.authenticateRequest !== 'function') {
-    throw new TypeError('jwtguard/express: jwtGuard(guard) needs the result of createJwtGuard()')
-  }
-  const logError = options.logError ?? ((error: unknown) => console.error('jwtguard: request failed', error))
-  const render = (req: Request, res: Response, error: unknown, realm?: string): void => {
-    if (!isJwtGuardError(error)) logError(error, req)
-    send(res, guard.errorResponse(error, realm))
+  core.assertJwtGuard(guard, 'jwtguard/express')
+  const { logError = core.logToConsole } = options
+  const render = (req: Request, res: Response, error: unknown, realm?: string) => {
+    const log = (unexpected: unknown) => logError(unexpected, req)
+    send(res, core.caughtErrorResponse(guard, error, log, realm))
   }
 
   const errorHandler: ErrorRequestHandler = function jwtGuardErrorHandler(error: unknown, req, res, next) {
     if (res.headersSent) return next(error)
-    render(req, res, bodyParserError(error, guard.options.bodyLimit))
+    const { type, limit } = (error ?? {}) as { type?: unknown; limit?: unknown }
+    const known = typeof type === 'string' && Object.hasOwn(BODY_PARSER_ERRORS, type)
+    const bodyLimit = typeof limit === 'number' ? limit : guard.options.bodyLimit
+    render(req, res, known ? BODY_PARSER_ERRORS[type]?.(bodyLimit) : error)
   }
 
   const routes = Router({ caseSensitive: true, strict: true })
@@ -152,43 +123,42 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
     routes
       .route(route.path)
       .post(readBody, function jwtGuardLogin(req, res, next) {
-        const body = Buffer.isBuffer(req.body) ? (req.body as Buffer) : undefined
-        const { headers, socket } = req
-        route
-          .handle({
-            contentType: headers['content-type'],
-            body,
-            headers,
-            remoteAddress: socket.remoteAddress,
-          })
-          .then((response) => send(res, response), next)
+        const { headers, socket, body } = req
+        const request = { contentType: headers['content-type'], headers, remoteAddress: socket.remoteAddress }
+        const raw = Buffer.isBuffer(body) ? (body as Buffer) : undefined
+        route.handle({ ...request, body: raw }).then((response) => send(res, response), next)
       })
       .all((_req, _res, next) => next(guard.methodNotAllowed([route.method])))
   }
   routes.use(errorHandler)
 
-  return {
-    routes,
-    jwtRequired(protect?: ProtectOptions): RequestHandler {
-      const realm = protectRealm(protect)
-      return function jwtRequired(req, res, next) {
-        guard.authenticateRequest(req.headers).then(
+  const protect =
+    (mode: 'required' | 'optional') =>
+    (protectOptions?: ProtectOptions<Request>): RequestHandler => {
+      const route = guard.protect(protectOptions, mode)
+      return function jwtGuardProtect(req, res, next) {
+        route.authenticate(req.headers, req).then(
           (result) => {
+            if (result === null) return next()
             req.auth = result.identity as RegisteredIdentity
             req.jwtPayload = result.payload
             guard.runWithIdentity(result.identity, next)
           },
-          (error: unknown) => render(req, res, error, realm),
+          (error: unknown) => render(req, res, error, route.realm),
         )
       }
-    },
+    }
+
+  return {
+    routes,
+    jwtRequired: protect('required'),
+    jwtOptional: protect('optional'),
     errorHandler,
     notFound: function jwtGuardNotFound(req, _res, next) {
-      const app = req.app as unknown as { _router?: { stack?: unknown }; router?: { stack?: unknown } }
-      // Express 4 keeps its router on `_router`; Express 5 on `router`.
-      const stack = (app._router ?? app.router)?.stack
+      // Express 4 keeps its router on `_router`, Express 5 on `router`.
+      const app = req.app as unknown as Record<'_router' | 'router', { stack?: unknown } | undefined>
       const path = (req.originalUrl || req.url).split('?')[0] ?? '/'
-      next(unmatchedRoute(guard, routeMethods(stack, path, [])))
+      next(core.unmatchedRoute(guard, routeMethods((app._router ?? app.router)?.stack, path)))
     },
   }
 }
