@@ -42,6 +42,11 @@ export interface AsymmetricKeyOptions {
    */
   alg?: AsymmetricAlgorithm | undefined
   /**
+   * The algorithm of an RSA key when neither `alg` nor the JWK gives one, for loading sets of keys
+   * of several types (a key directory, a JWKS). Ignored for EC and Ed25519 keys.
+   */
+  rsaAlgorithm?: AsymmetricAlgorithm | undefined
+  /**
    * Key id written into token headers and the JWKS. `null` writes none.
    * @default the key's RFC 7638 thumbprint, or the JWK's `kid`
    */
@@ -284,7 +289,11 @@ export function createAsymmetricKey(
   if (options.alg !== undefined && pair.jwkAlg !== undefined && options.alg !== pair.jwkAlg) {
     throw new TypeError(`alg ${options.alg} contradicts the JWK's alg ${pair.jwkAlg}`)
   }
-  const alg = algorithmFor(pair.publicKey, options.alg ?? pair.jwkAlg)
+  if (options.rsaAlgorithm !== undefined && !/^(RS|PS)(256|384|512)$/.test(options.rsaAlgorithm)) {
+    throw new TypeError('rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512')
+  }
+  const rsaDefault = pair.publicKey.asymmetricKeyType === 'rsa' ? options.rsaAlgorithm : undefined
+  const alg = algorithmFor(pair.publicKey, options.alg ?? pair.jwkAlg ?? rsaDefault)
   const { publicKey } = pair
   const privateKey = options.publicOnly === true ? undefined : pair.privateKey
   let kid: string | undefined

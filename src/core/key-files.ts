@@ -37,8 +37,8 @@ export function readKeyFile(path: string, options: AsymmetricKeyOptions = {}): A
 
 /** Options of {@link readKeyDirectory}. */
 export interface KeyDirectoryOptions {
-  /** The algorithm of RSA keys (required when the directory has RSA keys without a JWK `alg`). */
-  alg?: AsymmetricKeyOptions['alg']
+  /** The algorithm of RSA keys without a JWK `alg` (required when the directory has such keys). */
+  rsaAlgorithm?: AsymmetricKeyOptions['rsaAlgorithm']
   /** See {@link KeyStoreOptions.maxTokenLifetime}. @default '1d' */
   maxTokenLifetime?: Duration | undefined
   /** The clock, in seconds since the epoch. @default () => Date.now() / 1000 */
@@ -82,7 +82,7 @@ export function readKeyDirectory(directory: string, options: KeyDirectoryOptions
         // not JSON: readKeyFile reports it
       }
     }
-    keys.push(readKeyFile(path, { alg: options.alg, kid }))
+    keys.push(readKeyFile(path, { rsaAlgorithm: options.rsaAlgorithm, kid }))
   }
   const signing = keys.filter((key) => key.canSign)
   const active = signing[signing.length - 1]

@@ -235,9 +235,8 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return undefined
     const material: Record<string, unknown> = {}
     for (const member of PUBLIC_JWK_MEMBERS) if (jwk[member] !== undefined) material[member] = jwk[member]
-    const alg = jwk.alg === undefined && jwk.kty === 'RSA' ? rsaAlgorithm : undefined
     const key = createAsymmetricKey(material, {
-      alg,
+      rsaAlgorithm,
       kid: typeof jwk.kid === 'string' ? jwk.kid : null,
       publicOnly: true,
     })

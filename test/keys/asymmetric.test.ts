@@ -126,6 +126,19 @@ describe('key encodings', () => {
     expect(() => createAsymmetricKey(rsaJwk, { alg: 'RS256' })).toThrow(/contradicts/)
   })
 
+  it('rsaAlgorithm applies to RSA keys without alg only', () => {
+    expect(createAsymmetricKey(rsa.publicKey, { rsaAlgorithm: 'PS384' }).alg).toBe('PS384')
+    expect(createAsymmetricKey(rsa.publicKey, { rsaAlgorithm: 'PS384', alg: 'RS256' }).alg).toBe('RS256')
+    expect(
+      createAsymmetricKey(
+        { ...rsa.publicKey.export({ format: 'jwk' }), alg: 'RS512' },
+        { rsaAlgorithm: 'PS384' },
+      ).alg,
+    ).toBe('RS512')
+    expect(createAsymmetricKey(ec.publicKey, { rsaAlgorithm: 'PS384' }).alg).toBe('ES256')
+    expect(() => createAsymmetricKey(ec.publicKey, { rsaAlgorithm: 'ES256' })).toThrow(/rsaAlgorithm/)
+  })
+
   it('defaults kid to the RFC 7638 thumbprint, as jose computes it', async () => {
     for (const publicKey of [rsa.publicKey, ec.publicKey, ed.publicKey]) {
       const key = createAsymmetricKey(publicKey, {
