@@ -1,11 +1,11 @@
 /**
  * One small app per framework on a guard without a database, for the adapter tests: the same
- * routes everywhere (`POST /auth`, `GET /protected`, `GET /open`), reached in-process (Fastify's
+ * routes everywhere (`POST /auth`, `GET /protected`, `/open`, `/optional`, `/predicate`), reached in-process (Fastify's
  * inject, Hono's app.request, Express through the in-memory HTTP client) or over a real socket.
  */
 import express from 'express'
-import Fastify from 'fastify'
-import { Hono } from 'hono'
+import Fastify, { type FastifyRequest } from 'fastify'
+import { type Context, Hono } from 'hono'
 import { createJwtGuard, type JwtGuard, type JwtGuardOptions } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
@@ -68,6 +68,13 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/open', async (req, res) => {
         res.json(await handler(req.auth))
       })
+      app.get('/optional', auth.jwtOptional(), async (req, res) => {
+        res.json(await handler(req.auth))
+      })
+      const allow = (_claims: unknown, req: express.Request) => req.headers['x-allow'] === 'yes'
+      app.get('/predicate', auth.jwtRequired({ allow }), async (req, res) => {
+        res.json(await handler(req.auth))
+      })
       app.use(auth.notFound)
       app.use(auth.errorHandler)
       if (transport === 'in-process') return { request: inMemoryClient(app), close: async () => {} }
@@ -82,6 +89,13 @@ export const FRAMEWORKS: Framework[] = [
       await app.register(jwtGuardPlugin, { guard, renderAllErrors: true })
       app.get('/protected', { preHandler: app.jwtRequired() }, (request) => handler(request.identity))
       app.get('/open', (request) => handler(request.identity ?? undefined))
+      app.get('/optional', { preHandler: app.jwtOptional() }, (request) =>
+        handler(request.identity ?? undefined),
+      )
+      const allow = (_claims: unknown, request: FastifyRequest) => request.headers['x-allow'] === 'yes'
+      app.get('/predicate', { preHandler: app.jwtRequired({ allow }) }, (request) =>
+        handler(request.identity),
+      )
       if (transport === 'socket') {
         return overSocket(await app.listen({ port: 0, host: LOOPBACK }), () => app.close())
       }
@@ -115,6 +129,13 @@ export const FRAMEWORKS: Framework[] = [
         c.body(await reply(c.get('identity')), 200, JSON_HEADERS),
       )
       app.get('/open', async (c) => c.body(await reply(c.get('identity')), 200, JSON_HEADERS))
+      app.get('/optional', auth.jwtOptional(), async (c) =>
+        c.body(await reply(c.get('identity')), 200, JSON_HEADERS),
+      )
+      const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
+      app.get('/predicate', auth.jwtRequired({ allow }), async (c) =>
+        c.body(await reply(c.get('identity')), 200, JSON_HEADERS),
+      )
       app.onError(auth.onError)
       app.notFound(auth.notFound(app))
       if (transport === 'socket') {
