@@ -12,9 +12,9 @@ import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
 import { listenExpress } from '../../server/apps/express.js'
 import { listenHono } from '../../server/apps/hono.js'
-import { inMemoryClient } from '../support/apps.js'
+import { honoClient, injectClient, inMemoryClient } from '../support/apps.js'
 import type { RequestInit, TestResponse } from '../support/server.js'
-import { socketRequest, TEST_SECRET, toTestResponse } from '../support/server.js'
+import { socketRequest, TEST_SECRET } from '../support/server.js'
 
 export interface Who {
   user_id: number
@@ -101,19 +101,7 @@ export const FRAMEWORKS: Framework[] = [
       }
       await app.ready()
       return {
-        async request(method, path, init = {}) {
-          const response = await app.inject({
-            method: method as 'GET',
-            url: path,
-            headers: init.headers ?? {},
-            ...(init.body === undefined ? {} : { payload: Buffer.from(init.body) }),
-          })
-          return toTestResponse(
-            response.statusCode,
-            response.headers as Record<string, string>,
-            response.body,
-          )
-        },
+        request: injectClient(app),
         close: () => app.close(),
       }
     },
@@ -143,15 +131,7 @@ export const FRAMEWORKS: Framework[] = [
         return overSocket(address, close)
       }
       return {
-        async request(method, path, init = {}) {
-          const response = await app.request(path, {
-            method,
-            headers: init.headers ?? {},
-            ...(init.body === undefined ? {} : { body: init.body }),
-          })
-          const headers = Object.fromEntries(response.headers.entries())
-          return toTestResponse(response.status, headers, await response.text())
-        },
+        request: honoClient(app),
         close: async () => {},
       }
     },

@@ -5,6 +5,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Duplex } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import type { Hono } from 'hono'
 import { buildExpressApp, type Listening, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
@@ -23,6 +25,35 @@ function headerRecord(headers: Record<string, unknown>): Record<string, string> 
   return record
 }
 
+/** Fastify's own in-process client, `inject`. */
+export function injectClient(app: Pick<FastifyInstance, 'inject'>): TestApp['request'] {
+  return async (method, path, init = {}) => {
+    const response = await app.inject({
+      method: method as 'GET',
+      url: path,
+      headers: init.headers ?? {},
+      ...(init.body === undefined ? {} : { payload: Buffer.from(init.body) }),
+    })
+    return toTestResponse(response.statusCode, headerRecord(response.headers), response.body)
+  }
+}
+
+/** Hono's own in-process client, `app.request()`. */
+export function honoClient(app: Pick<Hono, 'request'>): TestApp['request'] {
+  return async (method, path, init = {}) => {
+    const response = await app.request(path, {
+      method,
+      headers: init.headers ?? {},
+      ...(init.body === undefined ? {} : { body: init.body }),
+    })
+    return toTestResponse(
+      response.status,
+      Object.fromEntries(response.headers.entries()),
+      await response.text(),
+    )
+  }
+}
+
 const fastifyInProcess: AppFactory = async (env) => {
   const { context, cleanup } = await createTestContext(env)
   const app = await buildFastifyApp(context)
@@ -31,15 +62,7 @@ const fastifyInProcess: AppFactory = async (env) => {
     framework: 'fastify',
     transport: 'in-process',
     context,
-    async request(method, path, init = {}) {
-      const response = await app.inject({
-        method: method as 'GET',
-        url: path,
-        headers: init.headers ?? {},
-        ...(init.body === undefined ? {} : { payload: Buffer.from(init.body) }),
-      })
-      return toTestResponse(response.statusCode, headerRecord(response.headers), response.body)
-    },
+    request: injectClient(app),
     async close() {
       await app.close()
       await cleanup()
@@ -148,23 +171,11 @@ const expressInProcess: AppFactory = async (env) => {
 
 const honoInProcess: AppFactory = async (env) => {
   const { context, cleanup } = await createTestContext(env)
-  const app = buildHonoApp(context)
   return {
     framework: 'hono',
     transport: 'in-process',
     context,
-    async request(method, path, init = {}) {
-      const response = await app.request(path, {
-        method,
-        headers: init.headers ?? {},
-        ...(init.body === undefined ? {} : { body: init.body }),
-      })
-      return toTestResponse(
-        response.status,
-        Object.fromEntries(response.headers.entries()),
-        await response.text(),
-      )
-    },
+    request: honoClient(buildHonoApp(context)),
     close: cleanup,
   }
 }
