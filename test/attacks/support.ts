@@ -1,0 +1,433 @@
+/**
+ * Shared harness of the attack corpus: error-code capture through the public API, the reference
+ * server on every framework (in-process through APPS, plus one real socket per framework for
+ * header-level cases), a raw TCP client for bytes no HTTP client will send, and the assertion that
+ * a refusal is a clean coded 4xx that never echoes the token.
+ */
+import { createHmac } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
+import {
+  createJwtGuard,
+  type ErrorCode,
+  isJwtGuardError,
+  type JwtGuard,
+  type JwtGuardOptions,
+} from 'jwtguard'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
+import { buildFastifyApp } from '../../server/apps/fastify.js'
+import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import type { Framework } from '../../server/config.js'
+import type { SeedIdentity, ServerContext } from '../../server/context.js'
+import { APPS, type AppEntry, inMemoryClient } from '../support/apps.js'
+import {
+  createTestContext,
+  TEST_SECRET,
+  type TestApp,
+  type TestResponse,
+  toTestResponse,
+} from '../support/server.js'
+import { b64url } from '../support/tokens.js'
+
+export { TEST_SECRET } from '../support/server.js'
+export { b64url } from '../support/tokens.js'
+
+export const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono']
+export const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
+export const JSON_HEADERS = { 'content-type': 'application/json' }
+
+/** The reference server, in process, once per framework: every HTTP row of the corpus runs on each. */
+export const IN_PROCESS_APPS: readonly AppEntry[] = APPS.filter((entry) => !entry.name.includes('socket'))
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/**
+ * The moment a test file's tokens are built around. The API guard's clock is frozen here; the
+ * reference server runs on the real clock, seconds later, well inside every margin the rows use.
+ */
+export const T0 = nowSeconds()
+
+/** A Flask-JWT-shaped payload around {@link T0} for the seed user. */
+export function seedClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { exp: T0 + 300, iat: T0, nbf: T0, identity: 123, ...extra }
+}
+
+const HMAC_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
+
+/**
+ * A compact JWS HMAC-signed by node:crypto alone (never the library's signer): `header` and
+ * `payload` are objects, or raw JSON text for what `JSON.stringify` cannot write (duplicate keys,
+ * `NaN`). The hash follows `header.alg` when it names an HS algorithm, else SHA-256.
+ */
+export function hs(header: unknown, payload: unknown, secret: string | Uint8Array = TEST_SECRET): string {
+  const alg =
+    typeof header === 'string'
+      ? /"alg"\s*:\s*"(HS\d{3})"/.exec(header)?.[1]
+      : (header as { alg?: unknown })?.alg
+  const hash = HMAC_HASH[String(alg)] ?? 'sha256'
+  const input = `${b64url(header)}.${b64url(payload)}`
+  return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`
+}
+
+/** The reference server's header. */
+export const HS256 = { alg: 'HS256', typ: 'JWT' }
+
+/**
+ * The reference server's guard as a library user builds it, with the clock frozen at {@link T0}:
+ * same secret, same defaults. Extra options (a store, a key) override.
+ */
+export function apiGuard(options: Partial<JwtGuardOptions<unknown>> = {}): JwtGuard<unknown> {
+  return createJwtGuard<unknown>({
+    secret: TEST_SECRET,
+    now: () => T0,
+    authenticate: () => null,
+    identity: (payload) => payload,
+    ...options,
+  } as JwtGuardOptions<unknown>)
+}
+
+/** The message of the coded error `action` throws (what the HTTP description must be). */
+export function messageOf(action: () => unknown): string {
+  try {
+    action()
+  } catch (error) {
+    if (isJwtGuardError(error)) return error.message
+    throw error
+  }
+  throw new Error('expected a coded error, got none')
+}
+
+/** One attack: a token and the code it must be refused with. */
+export interface AttackRow {
+  name: string
+  token: string
+  code: ErrorCode
+}
+
+/** Where the HTTP half of a table runs: the reference server, or its routes around another guard. */
+export interface TableOptions {
+  /** The API verification. @default the reference server's guard, `API.verify` */
+  verify?: ((token: string) => unknown) | undefined
+  /** Builds the guard of the HTTP apps on the reference context. @default the reference server (APPS) */
+  makeGuard?: ((context: ServerContext) => JwtGuard<SeedIdentity>) | undefined
+}
+
+/**
+ * Runs a table of attacks through the public API (clock frozen at T0) and over HTTP on every
+ * framework: each must be refused with its code, and over HTTP with 401 "Invalid token" and the
+ * same description, never a 5xx, never echoing the token.
+ */
+export function runAttackTable(rows: readonly AttackRow[], options: TableOptions = {}): void {
+  const verify = options.verify ?? ((token: string) => API.verify(token))
+  describe('through the public API', () => {
+    it.each(rows)('$name: $code', ({ token, code }) => {
+      expect(codeOf(() => verify(token))).toBe(code)
+    })
+  })
+  describeHttp((getApp) => {
+    it.each(rows)('$name: 401 Invalid token', async ({ token }) => {
+      await expectRefused(getApp(), `JWT ${token}`, INVALID_TOKEN(messageOf(() => verify(token))))
+    })
+  }, options.makeGuard)
+}
+
+/**
+ * Declares `body` once per framework, in process: against the reference server (APPS), or with
+ * `makeGuard`, against its routes around the guard it returns.
+ */
+export function describeHttp(
+  body: (app: () => TestApp) => void,
+  makeGuard?: (context: ServerContext) => JwtGuard<SeedIdentity>,
+): void {
+  const entries = IN_PROCESS_APPS.map((entry) => ({
+    name: entry.name,
+    create: makeGuard === undefined ? () => entry.create() : () => appWithGuard(entry.framework, makeGuard),
+  }))
+  describe.each(entries)('over HTTP: $name', ({ create }) => {
+    let app: TestApp | undefined
+    beforeAll(async () => {
+      app = await create()
+    })
+    afterAll(async () => {
+      await app?.close()
+    })
+    body(() => {
+      if (app === undefined) throw new Error('app not started')
+      return app
+    })
+  })
+}
+
+/** The API guard of {@link runAttackTable}: the reference server's configuration. */
+export const API = apiGuard()
+
+/** The `code` of the JwtGuardError `action` throws, `'OK'` when it returns, `'UNCODED <name>'` else. */
+export function codeOf(action: () => unknown): ErrorCode | 'OK' | `UNCODED ${string}` {
+  try {
+    action()
+    return 'OK'
+  } catch (error) {
+    return isJwtGuardError(error) ? error.code : `UNCODED ${(error as Error)?.name ?? typeof error}`
+  }
+}
+
+/** As {@link codeOf}, for a promise. */
+export async function asyncCodeOf(
+  promise: Promise<unknown> | (() => Promise<unknown>),
+): Promise<ErrorCode | 'OK' | `UNCODED ${string}`> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise)
+    return 'OK'
+  } catch (error) {
+    return isJwtGuardError(error) ? error.code : `UNCODED ${(error as Error)?.name ?? typeof error}`
+  }
+}
+
+/** What the client must see for a refused token. */
+export interface Refusal {
+  status: number
+  /** The `error` field of the body. */
+  error: string
+  /** The `description` field, when the row pins it. */
+  description?: string | undefined
+}
+
+export const INVALID_TOKEN = (description?: string): Refusal => ({
+  status: 401,
+  error: 'Invalid token',
+  description,
+})
+
+/** Asserts that neither the body nor any header carries one of `secrets` (a token or its parts). */
+export function expectNoLeak(response: TestResponse, secrets: readonly string[]): void {
+  for (const secret of secrets) {
+    if (secret.length < 8) continue
+    expect(response.text.includes(secret), 'response body echoes the token').toBe(false)
+    for (const [name, value] of Object.entries(response.headers)) {
+      expect(value.includes(secret), `header ${name} echoes the token`).toBe(false)
+    }
+  }
+}
+
+/** The token and its non-trivial segments: none may appear in a response. */
+export function leakCandidates(token: string): string[] {
+  return [token, ...token.split('.').filter((segment) => segment.length >= 16)]
+}
+
+/**
+ * Sends `Authorization: <authorization>` to a protected route and asserts the refusal: the exact
+ * status and `error`, the contract's JSON body, never a 5xx, and no echo of the token.
+ */
+export async function expectRefused(
+  app: Pick<TestApp, 'request'>,
+  authorization: string,
+  refusal: Refusal,
+  path = '/api/v1/private',
+): Promise<TestResponse> {
+  const response = await app.request('GET', path, { headers: { authorization } })
+  expect(response.status).toBeLessThan(500)
+  expect(response.status).toBe(refusal.status)
+  const body = response.json() as Record<string, unknown>
+  expect(Object.keys(body).sort()).toEqual(['description', 'error', 'status_code'])
+  expect(body.status_code).toBe(refusal.status)
+  expect(body.error).toBe(refusal.error)
+  if (refusal.description !== undefined) expect(body.description).toBe(refusal.description)
+  if (refusal.status === 401) expect(response.headers['www-authenticate']).toMatch(/^JWT realm="/)
+  const token = authorization.replace(/^\S+\s+/, '')
+  expectNoLeak(response, leakCandidates(token))
+  return response
+}
+
+/** The reference server's identity loader, for guards built by a test. */
+export function seedIdentity(context: ServerContext) {
+  return async (payload: Record<string, unknown>): Promise<SeedIdentity | null> => {
+    const id = payload.identity
+    if (typeof id !== 'number') return null
+    const user = await context.users.findById(id)
+    return user === null ? null : { user_id: user.id }
+  }
+}
+
+/** A reference-server app of `framework` on `context`, reached in process. */
+export async function inProcessApp(framework: Framework, context: ServerContext): Promise<TestApp> {
+  switch (framework) {
+    case 'fastify': {
+      const app = await buildFastifyApp(context)
+      await app.ready()
+      return {
+        framework,
+        transport: 'in-process',
+        context,
+        async request(method, path, init = {}) {
+          const response = await app.inject({
+            method: method as 'GET',
+            url: path,
+            headers: init.headers ?? {},
+            ...(init.body === undefined ? {} : { payload: Buffer.from(init.body) }),
+          })
+          const headers: Record<string, string> = {}
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
+          }
+          return toTestResponse(response.statusCode, headers, response.body)
+        },
+        close: () => app.close(),
+      }
+    }
+    case 'express':
+      return {
+        framework,
+        transport: 'in-process',
+        context,
+        request: inMemoryClient(buildExpressApp(context)),
+        close: async () => undefined,
+      }
+    case 'hono': {
+      const app = buildHonoApp(context)
+      return {
+        framework,
+        transport: 'in-process',
+        context,
+        async request(method, path, init = {}) {
+          const response = await app.request(path, {
+            method,
+            headers: init.headers ?? {},
+            ...(init.body === undefined ? {} : { body: init.body }),
+          })
+          return toTestResponse(
+            response.status,
+            Object.fromEntries(response.headers.entries()),
+            await response.text(),
+          )
+        },
+        close: async () => undefined,
+      }
+    }
+  }
+}
+
+/**
+ * The reference server's routes on every framework, in process, with a guard the test builds (an
+ * RS256 key, a store, ...) on the reference context: users, token store and logger are the real ones.
+ */
+export async function appWithGuard(
+  framework: Framework,
+  makeGuard: (context: ServerContext) => JwtGuard<SeedIdentity>,
+): Promise<TestApp> {
+  const { context, cleanup } = await createTestContext()
+  const custom: ServerContext = { ...context, guard: makeGuard(context) }
+  const app = await inProcessApp(framework, custom)
+  return {
+    ...app,
+    async close() {
+      await app.close()
+      await cleanup()
+    },
+  }
+}
+
+/** The reference server of `framework` on a real loopback socket, for raw-byte requests. */
+export interface ListeningApp {
+  framework: Framework
+  host: string
+  port: number
+  close(): Promise<void>
+}
+
+export async function listenApp(framework: Framework): Promise<ListeningApp> {
+  const { context, cleanup } = await createTestContext()
+  let close: () => Promise<void>
+  let port: number
+  if (framework === 'fastify') {
+    const app = await buildFastifyApp(context)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    port = (app.server.address() as AddressInfo).port
+    close = () => app.close()
+  } else {
+    const listening =
+      framework === 'express'
+        ? await listenExpress(buildExpressApp(context), 0, '127.0.0.1')
+        : await listenHono(buildHonoApp(context), 0, '127.0.0.1')
+    port = (listening.server.address() as AddressInfo).port
+    close = listening.close
+  }
+  return {
+    framework,
+    host: '127.0.0.1',
+    port,
+    async close() {
+      await close()
+      await cleanup()
+    },
+  }
+}
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * Writes `head` (the request line and headers, CRLF-separated, without the final blank line) as
+ * raw latin1 bytes on a fresh connection and reads the first response. No HTTP client will send
+ * control characters or an over-sized header; this does.
+ */
+export function rawRequest(target: { host: string; port: number }, head: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(target.port, target.host)
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('no response within 5 s'))
+    }, 5000)
+    const finish = () => {
+      clearTimeout(timer)
+      const text = Buffer.concat(chunks).toString('latin1')
+      const end = text.indexOf('\r\n\r\n')
+      const headText = end === -1 ? text : text.slice(0, end)
+      const [statusLine = '', ...lines] = headText.split('\r\n')
+      const status = Number(statusLine.split(' ')[1])
+      if (!Number.isInteger(status)) {
+        reject(new Error(`not an HTTP response: ${JSON.stringify(text.slice(0, 80))}`))
+        return
+      }
+      const headers: Record<string, string> = {}
+      for (const line of lines) {
+        const colon = line.indexOf(':')
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({ status, headers, body: end === -1 ? '' : text.slice(end + 4) })
+    }
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      const text = Buffer.concat(chunks).toString('latin1')
+      const end = text.indexOf('\r\n\r\n')
+      if (end === -1) return
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end))
+      if (length !== null && text.length - end - 4 >= Number(length[1])) {
+        socket.destroy()
+        finish()
+      }
+    })
+    socket.on('end', finish)
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      if (chunks.length > 0) finish()
+      else reject(error)
+    })
+    socket.write(`${head}\r\nConnection: close\r\n\r\n`, 'latin1')
+  })
+}
+
+/** A GET of `path` with `Authorization: <value>`, written byte for byte. */
+export function rawAuthorizationRequest(
+  target: { host: string; port: number },
+  value: string,
+  path = '/api/v1/private',
+): Promise<RawResponse> {
+  return rawRequest(target, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${value}`)
+}
