@@ -158,25 +158,14 @@ export function inMemoryClient(listener: RequestListener): TestApp['request'] {
     })
 }
 
-const expressInProcess: AppFactory = async (env) => {
-  const { context, cleanup } = await createTestContext(env)
-  return {
-    framework: 'express',
-    transport: 'in-process',
-    context,
-    request: inMemoryClient(buildExpressApp(context)),
-    close: cleanup,
-  }
-}
-
-const honoInProcess: AppFactory = async (env) => {
-  const { context, cleanup } = await createTestContext(env)
-  return {
-    framework: 'hono',
-    transport: 'in-process',
-    context,
-    request: honoClient(buildHonoApp(context)),
-    close: cleanup,
+/** An app without a server of its own (Express, Hono), reached through an in-process `client`. */
+function inProcessApp(
+  framework: Framework,
+  client: (context: ServerContext) => TestApp['request'],
+): AppFactory {
+  return async (env) => {
+    const { context, cleanup } = await createTestContext(env)
+    return { framework, transport: 'in-process', context, request: client(context), close: cleanup }
   }
 }
 
@@ -190,13 +179,21 @@ export interface AppEntry {
 export const APPS: AppEntry[] = [
   { name: 'fastify (inject)', framework: 'fastify', create: fastifyInProcess },
   { name: 'fastify (socket)', framework: 'fastify', create: fastifySocket },
-  { name: 'express (in-memory)', framework: 'express', create: expressInProcess },
+  {
+    name: 'express (in-memory)',
+    framework: 'express',
+    create: inProcessApp('express', (context) => inMemoryClient(buildExpressApp(context))),
+  },
   {
     name: 'express (socket)',
     framework: 'express',
     create: socketApp('express', async (context) => listenExpress(buildExpressApp(context), 0, '127.0.0.1')),
   },
-  { name: 'hono (app.request)', framework: 'hono', create: honoInProcess },
+  {
+    name: 'hono (app.request)',
+    framework: 'hono',
+    create: inProcessApp('hono', (context) => honoClient(buildHonoApp(context))),
+  },
   {
     name: 'hono (socket)',
     framework: 'hono',
