@@ -58,6 +58,8 @@ export interface KeyStore extends KeySource {
   readonly activeKey: JwtKey
   /** Increases on every change (rotation, addition, retirement, expiry of a retired key). */
   readonly version: number
+  /** Seconds a replaced key keeps verifying by default (the `maxTokenLifetime` option). */
+  readonly maxTokenLifetime: number
   /** The key with this `kid`, if it still verifies. */
   get(kid: string): JwtKey | undefined
   /** Every key that still verifies, the active one first. */
@@ -177,6 +179,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       prune()
       return version
     },
+    maxTokenLifetime,
     current() {
       if (nextRetirement <= now()) prune()
       return set

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createVerifier, readKeyDirectory, readKeyFile, signToken, toJwks } from 'jwtguard'
+import { createVerifier, readKeyDirectory, readKeyFile, signToken, syncKeyDirectory, toJwks } from 'jwtguard'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { claims, NOW, rsaPair } from './helpers.js'
 
@@ -82,5 +82,52 @@ describe('readKeyDirectory', () => {
     writeFileSync(join(dir, 'pub.pem'), pem(ed().publicKey, 'spki'))
     expect(() => readKeyDirectory(dir)).toThrow(/no private key/)
     expect(() => readKeyDirectory(join(dir, 'nope'))).toThrow(/cannot read key directory/)
+  })
+})
+
+describe('syncKeyDirectory', () => {
+  it('rotates to a new last private key, adds new public keys, retires deleted ones', () => {
+    let now = NOW
+    writeFileSync(join(dir, '2025-01.pem'), pem(ed().privateKey))
+    writeFileSync(join(dir, 'partner.pem'), pem(ed().publicKey, 'spki'))
+    const store = readKeyDirectory(dir, { now: () => now, maxTokenLifetime: 600 })
+    const verify = createVerifier({ keys: store, now: () => now })
+    const before = signToken(claims(), store)
+    expect(syncKeyDirectory(store, dir)).toEqual({ added: [], rotatedTo: undefined, retired: [] })
+
+    writeFileSync(join(dir, '2025-02.pem'), pem(ed().privateKey))
+    writeFileSync(
+      join(dir, 'other.jwk'),
+      JSON.stringify({ ...ed().publicKey.export({ format: 'jwk' }), kid: 'other' }),
+    )
+    rmSync(join(dir, 'partner.pem'))
+    expect(syncKeyDirectory(store, dir)).toEqual({
+      added: ['other'],
+      rotatedTo: '2025-02',
+      retired: ['partner'],
+    })
+    expect(store.activeKey.kid).toBe('2025-02')
+    expect(verify(before)).toMatchObject({ identity: 1 })
+
+    // The replaced key keeps verifying until its retirement even when its file goes.
+    rmSync(join(dir, '2025-01.pem'))
+    expect(syncKeyDirectory(store, dir).retired).toEqual([])
+    expect(verify(before)).toMatchObject({ identity: 1 })
+    now += 600
+    expect(() => verify(before)).toThrow(/unknown/)
+  })
+
+  it('promotes a key published in advance, and refuses a kid that changed key', () => {
+    const next = ed()
+    writeFileSync(join(dir, '2025-01.pem'), pem(ed().privateKey))
+    writeFileSync(join(dir, '2025-02.pem'), pem(next.publicKey, 'spki'))
+    const store = readKeyDirectory(dir)
+    expect(store.activeKey.kid).toBe('2025-01')
+    writeFileSync(join(dir, '2025-02.pem'), pem(next.privateKey))
+    expect(syncKeyDirectory(store, dir).rotatedTo).toBe('2025-02')
+    expect(store.activeKey.kid).toBe('2025-02')
+    writeFileSync(join(dir, '2025-01.pem'), pem(ed().privateKey))
+    expect(() => syncKeyDirectory(store, dir)).toThrow(/now names another key/)
+    expect(store.activeKey.kid).toBe('2025-02')
   })
 })
