@@ -90,8 +90,13 @@ function malformed(message: string, cause?: unknown): JwtGuardError {
   return new JwtGuardError('ERR_TOKEN_MALFORMED', message, { cause })
 }
 
-function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<string, unknown> {
-  if (!isCanonicalBase64url(segment)) throw malformed(`Token ${part} is not canonical base64url`)
+/** Decodes a JSON object segment; `checked` when its base64url was already found canonical. */
+function parseJsonObject(
+  segment: string,
+  part: 'header' | 'payload',
+  checked = false,
+): Record<string, unknown> {
+  if (!checked && !isCanonicalBase64url(segment)) throw malformed(`Token ${part} is not canonical base64url`)
   let value: unknown
   try {
     value = JSON.parse(decodeBase64url(segment).toString('utf8'))
@@ -208,7 +213,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     if (!key.verify(token.slice(0, secondDot), decodeBase64url(signatureSegment))) {
       throw new JwtGuardError('ERR_SIGNATURE_INVALID', 'Signature verification failed')
     }
-    const payload = parseJsonObject(payloadSegment, 'payload') as JwtPayload
+    const payload = parseJsonObject(payloadSegment, 'payload', true) as JwtPayload
     const rules: ClaimRules = { leeway, requiredClaims, tokenType, now: now(), issuer, audience, subject }
     validateClaims(payload, rules)
     return payload
