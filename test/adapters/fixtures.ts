@@ -1,6 +1,6 @@
 /**
  * One small app per framework on a guard without a database, for the adapter tests: the same
- * routes everywhere (`POST /auth`, `GET /protected`, `/open`, `/optional`, `/predicate`), reached in-process (Fastify's
+ * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`, `/predicate`), reached in-process (Fastify's
  * inject, Hono's app.request, Express through the in-memory HTTP client) or over a real socket.
  */
 import express from 'express'
@@ -65,6 +65,9 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/protected', auth.jwtRequired(), async (req, res) => {
         res.json(await handler(req.auth))
       })
+      app.post('/protected', auth.jwtRequired(), async (req, res) => {
+        res.json(await handler(req.auth))
+      })
       app.get('/open', async (req, res) => {
         res.json(await handler(req.auth))
       })
@@ -88,6 +91,7 @@ export const FRAMEWORKS: Framework[] = [
       const app = Fastify()
       await app.register(jwtGuardPlugin, { guard, renderAllErrors: true })
       app.get('/protected', { preHandler: app.jwtRequired() }, (request) => handler(request.identity))
+      app.post('/protected', { preHandler: app.jwtRequired() }, (request) => handler(request.identity))
       app.get('/open', (request) => handler(request.identity ?? undefined))
       app.get('/optional', { preHandler: app.jwtOptional() }, (request) =>
         handler(request.identity ?? undefined),
@@ -112,18 +116,13 @@ export const FRAMEWORKS: Framework[] = [
       const app = new Hono()
       const auth = honoGuard(guard)
       app.route('/', auth.routes)
-      const reply = async (identity: unknown) => JSON.stringify(await handler(identity))
-      app.get('/protected', auth.jwtRequired(), async (c) =>
-        c.body(await reply(c.get('identity')), 200, JSON_HEADERS),
-      )
-      app.get('/open', async (c) => c.body(await reply(c.get('identity')), 200, JSON_HEADERS))
-      app.get('/optional', auth.jwtOptional(), async (c) =>
-        c.body(await reply(c.get('identity')), 200, JSON_HEADERS),
-      )
+      const reply = async (c: Context) =>
+        c.body(JSON.stringify(await handler(c.get('identity'))), 200, JSON_HEADERS)
+      app.on(['GET', 'POST'], '/protected', auth.jwtRequired(), reply)
+      app.get('/open', reply)
+      app.get('/optional', auth.jwtOptional(), reply)
       const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
-      app.get('/predicate', auth.jwtRequired({ allow }), async (c) =>
-        c.body(await reply(c.get('identity')), 200, JSON_HEADERS),
-      )
+      app.get('/predicate', auth.jwtRequired({ allow }), reply)
       app.onError(auth.onError)
       app.notFound(auth.notFound(app))
       if (transport === 'socket') {

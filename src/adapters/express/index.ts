@@ -97,6 +97,7 @@ function routeMethods(stack: unknown, path: string, into: string[] = []): string
 function send(res: Response, response: HttpResponse): void {
   res.status(response.status)
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
+  if (response.cookies !== undefined) res.setHeader('set-cookie', response.cookies)
   res.end(response.body ?? undefined)
 }
 
@@ -137,7 +138,7 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
     (protectOptions?: ProtectOptions<Request>): RequestHandler => {
       const route = guard.protect(protectOptions, mode)
       return function jwtGuardProtect(req, res, next) {
-        route.authenticate(req.headers, req).then(
+        route.authenticate(req.headers, req, { method: req.method, url: req.originalUrl }).then(
           (result) => {
             if (result === null) return next()
             req.auth = result.identity as RegisteredIdentity

@@ -79,8 +79,10 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | u
   return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks).arrayBuffer())
 }
 
-const send = (c: Context, response: HttpResponse): Response =>
-  c.newResponse(response.body, response.status as StatusCode, response.headers)
+function send(c: Context, response: HttpResponse): Response {
+  for (const cookie of response.cookies ?? []) c.header('set-cookie', cookie, { append: true })
+  return c.newResponse(response.body, response.status as StatusCode, response.headers)
+}
 
 /** Builds a guard's Hono middleware; options are checked here, at start-up. */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions = {}): HonoJwtGuard {
@@ -114,7 +116,7 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
       return async function jwtGuardProtect(c, next) {
         let result: core.AuthResult<unknown> | null
         try {
-          result = await route.authenticate(c.req.raw.headers, c)
+          result = await route.authenticate(c.req.raw.headers, c, { method: c.req.method, url: c.req.url })
         } catch (error) {
           return render(c, error, route.realm)
         }
