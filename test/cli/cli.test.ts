@@ -2,13 +2,15 @@
  * The `jwtguard` CLI through the real binary, on a fresh DATA_DIR per test: the users it creates
  * are the ones the reference server authenticates, and its tokens are the ones the server accepts.
  */
+import { randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HttpResponse } from 'jwtguard'
+import { Client } from 'pg'
 import pino from 'pino'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.js'
 import { createServerContext, type ServerContext } from '../../server/context.js'
 import { isOneLine, jwtguard, jwtguardOnTerminal } from './run.js'
@@ -166,6 +168,62 @@ describe('jwtguard users', () => {
     const result = await jwtguard(['users', 'list'], { env })
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/no user database at .*jwtguard\.db: set DATA_DIR/)
+  })
+})
+
+describe('jwtguard users on PostgreSQL (DATABASE_URL)', () => {
+  const ADMIN_URL = process.env.POSTGRES_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  // A database of its own: the CLI uses the server's table name, which must not touch shared data.
+  const database = `jwtguard_cli_${randomBytes(4).toString('hex')}`
+
+  async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: ADMIN_URL })
+    await client.connect() // fails the suite when PostgreSQL is unreachable
+    try {
+      return await work(client)
+    } finally {
+      await client.end()
+    }
+  }
+
+  beforeAll(() => admin((client) => client.query(`CREATE DATABASE ${database}`)))
+  afterAll(() => admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)))
+
+  it('adds, lists and removes users in PostgreSQL, and config check reads them', async () => {
+    const url = new URL(ADMIN_URL)
+    url.pathname = `/${database}`
+    const pgEnv = { ...env, DATABASE_URL: url.toString() }
+    const added = await jwtguard(['users', 'add', 'masnun', '--id', '123', '--password-stdin'], {
+      env: pgEnv,
+      input: 'abc123\n',
+    })
+    expect(added.code).toBe(0)
+    expect(added.stdout).toContain(`in ${url.toString()}`)
+    const generated = await jwtguard(['users', 'add', 'next', '--password-stdin'], {
+      env: pgEnv,
+      input: 'pw',
+    })
+    expect(generated.stdout).toContain('(id 124')
+    const listed = await jwtguard(['users', 'list', '--json'], { env: pgEnv })
+    expect(JSON.parse(listed.stdout).map((user: { id: number }) => user.id)).toEqual([123, 124])
+    const check = await jwtguard(['config', 'check', '--production', '--json'], { env: pgEnv })
+    expect(check.code).toBe(1)
+    expect(JSON.parse(check.stdout).findings[1]).toMatchObject({ check: 'demo-user', ok: false })
+    expect((await jwtguard(['users', 'remove', 'masnun'], { env: pgEnv })).code).toBe(0)
+    // Nothing was written to DATA_DIR.
+    expect((await jwtguard(['users', 'list'], { env })).stderr).toMatch(/no user database/)
+  })
+
+  it('says which URL failed, without its password, when PostgreSQL is unreachable', async () => {
+    const result = await jwtguard(['users', 'list'], {
+      env: { ...env, DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/none' },
+    })
+    expect(result.code).toBe(1)
+    expect(isOneLine(result.stderr)).toBe(true)
+    expect(result.stderr).toMatch(
+      /cannot open the user table at DATABASE_URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none \(ECONNREFUSED\)/,
+    )
+    expect(result.stderr).not.toContain('hunter2')
   })
 })
 
