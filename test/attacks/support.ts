@@ -118,6 +118,8 @@ export interface TableOptions {
   verify?: ((token: string) => unknown) | undefined
   /** Builds the guard of the HTTP apps on the reference context. @default the reference server (APPS) */
   makeGuard?: ((context: ServerContext) => JwtGuard<SeedIdentity>) | undefined
+  /** Run the HTTP half. @default true */
+  http?: boolean | undefined
 }
 
 /**
@@ -135,7 +137,7 @@ export function runAttackTable(rows: readonly AttackRow[], options: TableOptions
   // Bytes no HTTP client sends inside a header value (controls, spaces, non-ASCII) stay API-only
   // here; the socket suites send them raw.
   const sendable = rows.filter(({ token }) => HEADER_SAFE.test(token))
-  if (sendable.length === 0) return
+  if (sendable.length === 0 || options.http === false) return
   describeHttp((getApp) => {
     it.each(sendable)('$name: 401 Invalid token', async ({ token }) => {
       await expectRefused(getApp(), `JWT ${token}`, INVALID_TOKEN(messageOf(() => verify(token))))
