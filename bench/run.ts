@@ -12,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { FLOOR } from './lib/fixtures.js'
 import { describeMachine, loadAverage, type MachineInfo } from './lib/machine.js'
 import type { Summary } from './lib/stats.js'
 import { formatRate, formatRatio, renderTable, verdict } from './lib/table.js'
@@ -175,9 +176,13 @@ async function main(): Promise<void> {
         `${variant.id} protected/open req/s`,
         formatRatio(variant.ratio.median),
         range(variant.ratio, formatRatio),
-        variant.middleware === 'ours'
-          ? `${verdict(variant.ratio.median, HTTP_TARGET)}; by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`
-          : `(peer, for reference); by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`,
+        `${
+          variant.middleware === 'ours'
+            ? verdict(variant.ratio.median, HTTP_TARGET)
+            : variant.middleware === FLOOR
+              ? '(floor: the best without a token cache)'
+              : '(peer, for reference)'
+        }; by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`,
       ])
       return row
     })

@@ -13,7 +13,8 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { jwt as honoJwt } from 'hono/jwt'
 import { createJwtGuard, type JwtGuard } from 'jwtguard'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
-import { SECRET, SECRET_KEY } from '../lib/fixtures.js'
+import { FLOOR, SECRET, SECRET_KEY } from '../lib/fixtures.js'
+import { createFloorVerifier } from '../micro/floor.js'
 
 /** The frameworks benchmarked. */
 export type Framework = 'fastify' | 'express' | 'hono'
@@ -31,8 +32,10 @@ export interface Variant {
 
 export const VARIANTS: readonly Variant[] = [
   { id: 'fastify/ours', framework: 'fastify', middleware: 'ours', scheme: 'JWT' },
+  { id: `fastify/${FLOOR}`, framework: 'fastify', middleware: FLOOR, scheme: 'JWT' },
   { id: 'fastify/@fastify/jwt', framework: 'fastify', middleware: '@fastify/jwt', scheme: 'Bearer' },
   { id: 'express/ours', framework: 'express', middleware: 'ours', scheme: 'JWT' },
+  { id: `express/${FLOOR}`, framework: 'express', middleware: FLOOR, scheme: 'JWT' },
   {
     id: 'express/express-jwt (KeyObject)',
     framework: 'express',
@@ -46,6 +49,7 @@ export const VARIANTS: readonly Variant[] = [
     scheme: 'Bearer',
   },
   { id: 'hono/ours', framework: 'hono', middleware: 'ours', scheme: 'JWT' },
+  { id: `hono/${FLOOR}`, framework: 'hono', middleware: FLOOR, scheme: 'JWT' },
   { id: 'hono/hono/jwt', framework: 'hono', middleware: 'hono/jwt', scheme: 'Bearer' },
 ]
 
@@ -57,6 +61,19 @@ export interface RunningServer {
 
 /** Thrown when a variant's middleware does not exist (yet) in this tree. */
 export class UnavailableError extends Error {}
+
+const floorVerify = createFloorVerifier('HS256')
+
+/** The token of `JWT <token>`, verified by the floor verifier; false when refused. */
+function floorAccepts(authorization: string | null | undefined): boolean {
+  if (authorization === undefined || authorization === null || !authorization.startsWith('JWT ')) return false
+  try {
+    floorVerify(authorization.slice(4))
+    return true
+  } catch {
+    return false
+  }
+}
 
 const OPEN_BODY = { status: 'ok' }
 const PRIVATE_BODY = { meaning_of_life: 42 }
@@ -111,6 +128,18 @@ async function startFastify(middleware: string): Promise<RunningServer> {
     const protect = app.jwtRequired()
     app.get('/health', async () => OPEN_BODY)
     app.get('/api/v1/private', { preHandler: protect }, async () => PRIVATE_BODY)
+  } else if (middleware === FLOOR) {
+    app.get('/health', async () => OPEN_BODY)
+    app.get(
+      '/api/v1/private',
+      {
+        preHandler: (request, reply, done) => {
+          if (floorAccepts(request.headers.authorization)) done()
+          else reply.code(401).send({ error: 'unauthorized' })
+        },
+      },
+      async () => PRIVATE_BODY,
+    )
   } else {
     // @fastify/jwt's documented setup: the plugin, then `request.jwtVerify()` in an onRequest hook.
     await app.register(fastifyJwt, { secret: SECRET, verify: { algorithms: ['HS256'] } })
@@ -160,6 +189,13 @@ async function startExpress(middleware: string): Promise<RunningServer> {
     app.get('/health', open)
     app.get('/api/v1/private', auth.jwtRequired(), handler)
     app.use(auth.errorHandler)
+  } else if (middleware === FLOOR) {
+    app.get('/health', open)
+    const floor: RequestHandler = (request, response, next) => {
+      if (floorAccepts(request.headers.authorization)) next()
+      else response.status(401).json({ error: 'unauthorized' })
+    }
+    app.get('/api/v1/private', floor, handler)
   } else {
     const secret = middleware === 'express-jwt (KeyObject)' ? SECRET_KEY : SECRET
     app.get('/health', open)
@@ -181,6 +217,11 @@ async function startHono(middleware: string): Promise<RunningServer> {
     app.route('/', auth.routes)
     app.get('/health', (c) => c.json(OPEN_BODY))
     app.get('/api/v1/private', auth.jwtRequired(), (c) => c.json(PRIVATE_BODY))
+  } else if (middleware === FLOOR) {
+    app.get('/health', (c) => c.json(OPEN_BODY))
+    const floor: MiddlewareHandler = async (c, next) =>
+      floorAccepts(c.req.header('authorization')) ? next() : c.json({ error: 'unauthorized' }, 401)
+    app.get('/api/v1/private', floor, (c) => c.json(PRIVATE_BODY))
   } else {
     app.get('/health', (c) => c.json(OPEN_BODY))
     app.get('/api/v1/private', honoJwt({ secret: SECRET, alg: 'HS256' }), (c) => c.json(PRIVATE_BODY))
