@@ -104,7 +104,7 @@ const add: Command = {
   },
   async run(input): Promise<CommandResult> {
     const name = username(input)
-    const id = stringOption(input, 'id') === undefined ? undefined : integerOption(input, 'id', 0)
+    const id = stringOption(input, 'id') === undefined ? undefined : integerOption(input, 'id', 0, 1)
     const roles = parseRoles(listOption(input, 'roles'), '--roles')
     const environment = readEnvironment(input.io.env)
     const passwordHash = await hashPassword(input)
