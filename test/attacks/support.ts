@@ -139,7 +139,9 @@ export function runAttackTable(rows: readonly AttackRow[], options: TableOptions
   const sendable = rows.filter(({ token }) => HEADER_SAFE.test(token))
   if (sendable.length === 0 || options.http === false) return
   describeHttp((getApp) => {
-    it.each(sendable)('$name: 401 Invalid token', async ({ token }) => {
+    it.each(sendable)('$name: 401 Invalid token', async ({ token, code }) => {
+      // The description must be the one of the row's code: the API decides which, HTTP must show it.
+      expect(codeOf(() => verify(token))).toBe(code)
       await expectRefused(getApp(), `JWT ${token}`, INVALID_TOKEN(messageOf(() => verify(token))))
     })
   }, options.makeGuard)
