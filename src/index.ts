@@ -40,8 +40,8 @@ export type { ImportedJwk, PublicJwk } from './core/jwk.js'
 export { jwkThumbprint, publicJwkOf, readJwk } from './core/jwk.js'
 export type { JwksDocument, JwksResponseOptions } from './core/jwks.js'
 export { jwksResponse, toJwks } from './core/jwks.js'
-export type { KeyDirectoryOptions } from './core/key-files.js'
-export { KEY_FILE_EXTENSIONS, readKeyDirectory, readKeyFile } from './core/key-files.js'
+export type { KeyDirectoryChanges, KeyDirectoryOptions } from './core/key-files.js'
+export { KEY_FILE_EXTENSIONS, readKeyDirectory, readKeyFile, syncKeyDirectory } from './core/key-files.js'
 export type {
   Algorithm,
   AsymmetricAlgorithm,
@@ -104,5 +104,3 @@ export type { LoginAttempt, LoginLimiter } from './core/throttle.js'
 export { clientAddress } from './core/throttle.js'
 export type { VerifierOptions, VerifyFunction } from './core/verify.js'
 export { createVerifier } from './core/verify.js'
-export type { KeyDirectoryChanges } from './core/key-files.js'
-export { syncKeyDirectory } from './core/key-files.js'

@@ -1,11 +1,14 @@
 /** The reference server on Fastify. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { currentIdentity } from 'jwtguard'
-import { jwtGuardPlugin } from 'jwtguard/fastify'
+import { frameworkErrors, jwtGuardPlugin } from 'jwtguard/fastify'
 import type { ServerContext } from '../context.js'
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: context.logger as FastifyBaseLogger })
+  const app = Fastify({
+    loggerInstance: context.logger as FastifyBaseLogger,
+    frameworkErrors: frameworkErrors(context.guard),
+  })
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
   const protect = app.jwtRequired()
   app.get('/health', async () => ({ status: 'ok' }))

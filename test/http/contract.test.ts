@@ -297,6 +297,32 @@ describe.each(APPS)('HTTP contract: $name', ({ create }) => {
       await expectError(app.request('GET', '/nope'), 404, 'Not Found', /not found/)
     })
 
+    it('answers 405 with only the real method for an unregistered method on /auth', async () => {
+      const response = await expectError(
+        app.request('PROPFIND', '/auth'),
+        405,
+        'Method Not Allowed',
+        /not allowed/,
+      )
+      expect(response.headers.allow).toBe('POST')
+    })
+
+    it('answers a JSON 404 for a URL that does not decode', async () => {
+      await expectError(app.request('GET', '/api/v1/%zz'), 404, 'Not Found', /not found/)
+    })
+
+    it('answers 415 for a compressed login body', async () => {
+      await expectError(
+        app.request('POST', '/auth', {
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          body: new Uint8Array([0x1f, 0x8b, 0x08, 0x00]),
+        }),
+        415,
+        'Unsupported Media Type',
+        /Content-Encoding/,
+      )
+    })
+
     it('answers 405 with Allow for PUT /auth and OPTIONS /api/v1/private', async () => {
       const put = await expectError(app.request('PUT', '/auth'), 405, 'Method Not Allowed', /not allowed/)
       expect(put.headers.allow).toBe('POST')

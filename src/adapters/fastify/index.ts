@@ -25,15 +25,19 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import {
+  assertIdentityEncoding,
+  assertJwtGuard,
   bodyTooLarge,
+  caughtErrorResponse,
+  HTTP_METHODS,
   type HttpResponse,
-  isJwtGuardError,
   type JwtGuard,
   JwtGuardError,
   type JwtPayload,
   type ProtectedRoute,
   type ProtectOptions,
   type RegisteredIdentity,
+  unmatchedRoute,
 } from '../../index.js'
 
 /** Options of {@link jwtGuardPlugin}. */
@@ -65,13 +69,12 @@ declare module 'fastify' {
   }
 }
 
-const METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+const METHODS: readonly HTTPMethods[] = [...HTTP_METHODS]
 
 function send(reply: FastifyReply, response: HttpResponse): FastifyReply {
-  return reply
-    .code(response.status)
-    .headers(response.headers)
-    .send(response.body ?? undefined)
+  reply.code(response.status).headers(response.headers)
+  if (response.cookies !== undefined) reply.header('set-cookie', response.cookies)
+  return reply.send(response.body ?? undefined)
 }
 
 /** Translates Fastify's own request errors into the core's, then renders them. */
@@ -86,22 +89,39 @@ function renderError(
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') known = bodyTooLarge(guard.options.bodyLimit)
   else if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     known = new JwtGuardError('ERR_BODY_MALFORMED', 'Request body does not match its headers')
+  } else if (code === 'FST_ERR_BAD_URL') known = guard.notFound()
+  return send(
+    reply,
+    caughtErrorResponse(guard, known, (cause) => request.log.error({ err: cause }, 'request failed')),
+  )
+}
+
+/**
+ * Fastify's `frameworkErrors` option: renders the errors Fastify raises before any route runs
+ * (a URL that does not decode, ...) in the contract's JSON.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ frameworkErrors: frameworkErrors(guard) })
+ * ```
+ */
+export function frameworkErrors(
+  guard: JwtGuard<unknown>,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return function jwtGuardFrameworkErrors(error, request, reply) {
+    renderError(guard, error, request, reply)
   }
-  if (!isJwtGuardError(known)) request.log.error({ err: error }, 'request failed')
-  return send(reply, guard.errorResponse(known))
 }
 
 function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Promise<void> {
   const guard = options.guard as JwtGuard<RegisteredIdentity>
-  if (typeof guard?.authenticateRequest !== 'function') {
-    throw new TypeError('jwtguard/fastify: options.guard must be the result of createJwtGuard()')
-  }
+  assertJwtGuard(guard, 'jwtguard/fastify: options.guard')
   fastify.decorateRequest('identity', null)
   fastify.decorateRequest('jwtPayload', null)
   fastify.decorate('jwtGuard', guard)
   const protectHook = (route: ProtectedRoute<RegisteredIdentity, FastifyRequest>): preHandlerHookHandler =>
     function jwtGuardHook(request, reply, done) {
-      route.authenticate(request.headers, request).then(
+      route.authenticate(request.headers, request, request).then(
         (result) => {
           if (result === null) return done()
           request.identity = result.identity
@@ -109,8 +129,8 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
           guard.runWithIdentity(result.identity, done)
         },
         (error: unknown) => {
-          if (!isJwtGuardError(error)) request.log.error({ err: error }, 'authentication failed')
-          send(reply, guard.errorResponse(error, route.realm))
+          const log = (cause: unknown) => request.log.error({ err: cause }, 'authentication failed')
+          send(reply, caughtErrorResponse(guard, error, log, route.realm))
         },
       )
     }
@@ -120,6 +140,15 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   fastify.decorate('jwtOptional', (options?: ProtectOptions<FastifyRequest>) =>
     protectHook(guard.protect(options, 'optional')),
   )
+
+  // The auth paths answer only their own method; other methods reach a catch-all 405 route, which
+  // must not count as a route when the not-found handler lists a path's methods.
+  const authMethods = new Map(guard.routes.map((route) => [route.path, [route.method]]))
+  const realMethods = (url: string): string[] =>
+    authMethods.get(url) ?? METHODS.filter((method) => fastify.findRoute({ method, url }) !== null)
+  async function methodNotAllowed(request: FastifyRequest): Promise<never> {
+    throw unmatchedRoute(guard, realMethods(request.routeOptions.url ?? request.url))
+  }
 
   // The auth routes live in their own context so their raw-body parser touches no other route.
   fastify.register(async (routes) => {
@@ -131,8 +160,9 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
         method: route.method,
         url: route.path,
         bodyLimit: guard.options.bodyLimit,
-        handler: async (request, reply) =>
-          send(
+        handler: async (request, reply) => {
+          assertIdentityEncoding(request.headers['content-encoding'])
+          return send(
             reply,
             await route.handle({
               contentType: request.headers['content-type'],
@@ -140,14 +170,13 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
               headers: request.headers,
               remoteAddress: request.socket.remoteAddress,
             }),
-          ),
+          )
+        },
       })
       routes.route({
         method: METHODS.filter((method) => method !== route.method),
         url: route.path,
-        handler: async () => {
-          throw guard.methodNotAllowed([route.method])
-        },
+        handler: methodNotAllowed,
       })
     }
   })
@@ -155,11 +184,9 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   if (options.renderAllErrors === true) {
     fastify.setErrorHandler((error, request, reply) => renderError(guard, error, request, reply))
     fastify.setNotFoundHandler(function notFound(request, reply) {
-      const url = request.url.split('?')[0] ?? '/'
-      const allow = METHODS.filter((method) => this.findRoute({ method, url }) !== null)
       return send(
         reply,
-        guard.errorResponse(allow.length > 0 ? guard.methodNotAllowed(allow) : guard.notFound()),
+        guard.errorResponse(unmatchedRoute(guard, realMethods(request.url.split('?')[0] ?? '/'))),
       )
     })
   }

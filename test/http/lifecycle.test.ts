@@ -1,0 +1,183 @@
+/**
+ * The token lifecycle rows of shared/CONTRACT.md (refresh with rotation and reuse detection,
+ * revocation, fresh tokens, roles), on every framework, with the SQLite store and the Redis store.
+ */
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { APPS } from '../support/apps.js'
+import type { TestApp } from '../support/server.js'
+import { decodeSegment } from '../support/tokens.js'
+
+const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+interface Pair {
+  access_token: string
+  refresh_token: string
+}
+
+const STORES = [
+  { store: 'sqlite', env: () => ({}) },
+  {
+    store: 'redis',
+    env: () => ({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `jwtguard-test:${randomUUID()}:` }),
+  },
+]
+
+const MATRIX = APPS.filter((app) => app.name.includes('socket') || app.framework === 'fastify').flatMap(
+  (app) => STORES.map((store) => ({ ...app, ...store, label: `${app.name}, ${store.store} store` })),
+)
+
+describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
+  let app: TestApp
+
+  beforeAll(async () => {
+    app = await create(env())
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+
+  async function login(): Promise<Pair> {
+    const response = await app.request('POST', '/auth', { headers: JSON_HEADERS, body: SEED_LOGIN })
+    expect(response.status).toBe(200)
+    return response.json() as Pair
+  }
+  const refresh = (refreshToken: string) =>
+    app.request('POST', '/auth/refresh', {
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    })
+  const revoke = (accessToken: string, body?: unknown) =>
+    app.request('POST', '/auth/revoke', {
+      headers: { authorization: `JWT ${accessToken}`, ...(body === undefined ? {} : JSON_HEADERS) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+  const getPrivate = (accessToken: string, path = '/api/v1/private') =>
+    app.request('GET', path, { headers: { authorization: `JWT ${accessToken}` } })
+
+  it('issues a refresh token with its own type marker and lifetime next to the access token', async () => {
+    const pair = await login()
+    const access = decodeSegment(pair.access_token, 1)
+    const refreshPayload = decodeSegment(pair.refresh_token, 1)
+    expect(access).toMatchObject({ identity: 123, fresh: true })
+    expect(access.type).toBeUndefined()
+    expect(refreshPayload).toMatchObject({ identity: 123, type: 'refresh', fam: access.fam })
+    expect((refreshPayload.exp as number) - (refreshPayload.iat as number)).toBe(14 * 24 * 3600)
+  })
+
+  it('never accepts a refresh token as an access token, nor the reverse', async () => {
+    const pair = await login()
+    const asAccess = await getPrivate(pair.refresh_token)
+    expect(asAccess.status).toBe(401)
+    expect(asAccess.json()).toMatchObject({ error: 'Invalid token', description: 'Expected an access token' })
+    const asRefresh = await refresh(pair.access_token)
+    expect(asRefresh.status).toBe(401)
+    expect(asRefresh.json()).toMatchObject({
+      error: 'Invalid token',
+      description: 'Expected a refresh token',
+    })
+  })
+
+  it('rotates: a refresh returns a new pair and spends the old refresh token', async () => {
+    const first = await login()
+    const response = await refresh(first.refresh_token)
+    expect(response.status).toBe(200)
+    const second = response.json() as Pair
+    expect(second.refresh_token).not.toBe(first.refresh_token)
+    expect(decodeSegment(second.access_token, 1)).toMatchObject({ identity: 123, fresh: false })
+    expect((await getPrivate(second.access_token)).json()).toEqual({ meaning_of_life: 42 })
+    expect(decodeSegment(second.refresh_token, 1).fam).toBe(decodeSegment(first.refresh_token, 1).fam)
+  })
+
+  it('detects reuse: a spent refresh token revokes its whole family', async () => {
+    const first = await login()
+    const second = (await refresh(first.refresh_token)).json() as Pair
+    const replay = await refresh(first.refresh_token)
+    expect(replay.status).toBe(401)
+    expect(replay.json()).toMatchObject({
+      error: 'Invalid token',
+      description: expect.stringMatching(/reuse/),
+    })
+    const descendant = await refresh(second.refresh_token)
+    expect(descendant.status).toBe(401)
+    expect(descendant.json()).toMatchObject({ description: 'Token has been revoked' })
+  })
+
+  it('lets exactly one of concurrent refreshes with the same token win', async () => {
+    const pair = await login()
+    const results = await Promise.all(Array.from({ length: 8 }, () => refresh(pair.refresh_token)))
+    expect(results.filter((response) => response.status === 200)).toHaveLength(1)
+    expect(results.filter((response) => response.status === 401)).toHaveLength(7)
+  })
+
+  it('revokes the access token and its refresh family', async () => {
+    const pair = await login()
+    expect((await getPrivate(pair.access_token)).status).toBe(200)
+    const response = await revoke(pair.access_token)
+    expect(response.status).toBe(204)
+    expect(response.text).toBe('')
+    const after = await getPrivate(pair.access_token)
+    expect(after.status).toBe(401)
+    expect(after.json()).toMatchObject({ error: 'Invalid token', description: 'Token has been revoked' })
+    expect(after.headers['www-authenticate']).toBe(
+      'JWT realm="Login Required", error="invalid_token", error_description="Token has been revoked"',
+    )
+    expect((await refresh(pair.refresh_token)).status).toBe(401)
+  })
+
+  it('revokes a refresh family named in the body', async () => {
+    const session = await login()
+    const other = await login()
+    expect((await revoke(other.access_token, { refresh_token: session.refresh_token })).status).toBe(204)
+    expect((await refresh(session.refresh_token)).status).toBe(401)
+    expect((await getPrivate(session.access_token)).status).toBe(200)
+  })
+
+  it('requires an access token to revoke', async () => {
+    const response = await app.request('POST', '/auth/revoke')
+    expect(response.status).toBe(401)
+    expect(response.json()).toMatchObject({ error: 'Authorization Required' })
+  })
+
+  it('answers 400 for a refresh without a refresh_token', async () => {
+    const response = await app.request('POST', '/auth/refresh', { headers: JSON_HEADERS, body: '{}' })
+    expect(response.status).toBe(400)
+    expect(response.json()).toMatchObject({ status_code: 400, error: 'Bad Request' })
+  })
+
+  it('answers 405 with Allow on the lifecycle routes', async () => {
+    for (const path of ['/auth/refresh', '/auth/revoke']) {
+      const response = await app.request('GET', path)
+      expect(response.status).toBe(405)
+      expect(response.headers.allow).toBe('POST')
+    }
+  })
+
+  it('refuses a user without the admin role with 403 insufficient_scope, and admits one with it', async () => {
+    const pair = await login()
+    expect((await app.request('GET', '/api/v1/admin')).status).toBe(401)
+    const forbidden = await getPrivate(pair.access_token, '/api/v1/admin')
+    expect(forbidden.status).toBe(403)
+    expect(forbidden.json()).toEqual({
+      status_code: 403,
+      error: 'Forbidden',
+      description: 'Token lacks the role: admin',
+    })
+    expect(forbidden.headers['www-authenticate']).toBe(
+      'JWT realm="Login Required", error="insufficient_scope", error_description="Token lacks the role: admin", scope="admin"',
+    )
+    await app.context.users.setRoles('masnun', ['admin'])
+    try {
+      const admin = await login()
+      const allowed = await getPrivate(admin.access_token, '/api/v1/admin')
+      expect(allowed.status).toBe(200)
+      // Custom claims survive a refresh.
+      const refreshed = (await refresh(admin.refresh_token)).json() as Pair
+      expect(decodeSegment(refreshed.access_token, 1).roles).toEqual(['admin'])
+      expect((await getPrivate(refreshed.access_token, '/api/v1/admin')).status).toBe(200)
+    } finally {
+      await app.context.users.setRoles('masnun', [])
+    }
+  })
+})
