@@ -25,6 +25,8 @@ export interface ServerConfig {
   redisUrl: string | undefined
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string
+  /** How many reverse proxies to trust for X-Forwarded-For (login throttling counts by client). */
+  trustProxy: number
   /** PostgreSQL for users instead of SQLite. */
   databaseUrl: string | undefined
 }
@@ -52,6 +54,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const framework = (env.FRAMEWORK ?? 'fastify').toLowerCase()
   if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
     throw new ConfigError(`FRAMEWORK must be one of ${FRAMEWORKS.join(', ')}, got "${env.FRAMEWORK}"`)
+  }
+  const trustProxy = Number(env.TRUST_PROXY ?? 0)
+  if (!Number.isInteger(trustProxy) || trustProxy < 0) {
+    throw new ConfigError(
+      `TRUST_PROXY must be the number of reverse proxies in front of the server, got "${env.TRUST_PROXY}"`,
+    )
   }
   const dataDir = resolve(env.DATA_DIR ?? './data')
   mkdirSync(dataDir, { recursive: true })
@@ -99,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'jwtguard:',
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
+    trustProxy,
   }
 }

@@ -5,10 +5,12 @@ import { createJwtGuard, type JwtGuard } from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
+import { createLoginLimiter } from 'jwtguard/throttle'
 import { createPasswordHasher, passwordAuthenticator, type UserStore } from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
+import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
 
 /** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
@@ -40,6 +42,18 @@ async function openTokenStore(
   })
 }
 
+/** A refusal to start: the message is printed as the one line that says how to fix it. */
+export class StartupRefusal extends Error {
+  override name = 'StartupRefusal'
+}
+
+async function connectRedis(url: string, logger: Logger): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({ url })
+  client.on('error', (error: unknown) => logger.warn({ err: error }, 'redis (login throttling)'))
+  await client.connect()
+  return client
+}
+
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
   const database = openSqliteDatabase(config.databaseFile)
@@ -49,7 +63,22 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       : await createPostgresUserStore({ connectionString: config.databaseUrl })
   const tokens = await openTokenStore(config, database, logger)
   const hasher = createPasswordHasher()
-  if (!config.production && (await users.findByUsername(DEMO_USER.username)) === null) {
+  const demoUser = await users.findByUsername(DEMO_USER.username)
+  if (config.production && demoUser !== null) {
+    await tokens.close()
+    await users.close()
+    database.close()
+    throw new StartupRefusal(
+      `the demo user "${DEMO_USER.username}" exists: with NODE_ENV=production remove it (\`jwtguard users remove ${DEMO_USER.username}\`)`,
+    )
+  }
+  const redis = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, logger)
+  const loginLimiter = createLoginLimiter({
+    redis,
+    keyPrefix: `${config.redisKeyPrefix}login:`,
+    onError: (error) => logger.warn({ err: error }, 'login throttling fell back to memory'),
+  })
+  if (!config.production && demoUser === null) {
     await users.create({
       id: DEMO_USER.id,
       username: DEMO_USER.username,
@@ -63,6 +92,8 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     // with an existing Flask-JWT app; production refuses it in loadConfig.
     allowShortSecret: !config.production,
     store: tokens,
+    loginLimiter,
+    trustProxy: config.trustProxy,
     authenticate: passwordAuthenticator(users, hasher),
     additionalClaims: (user) => {
       const roles = (user as { roles?: string[] }).roles
@@ -82,6 +113,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     guard,
     logger,
     async close() {
+      await redis?.quit()
       await tokens.close()
       await users.close()
       database.close()

@@ -7,7 +7,7 @@ import { buildExpressApp, type Listening, listenExpress } from './apps/express.j
 import { buildFastifyApp } from './apps/fastify.js'
 import { buildHonoApp, listenHono } from './apps/hono.js'
 import { ConfigError, loadConfig, type ServerConfig } from './config.js'
-import { createServerContext, type ServerContext } from './context.js'
+import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
 
 async function listen(config: ServerConfig, context: ServerContext): Promise<Omit<Listening, 'server'>> {
   switch (config.framework) {
@@ -50,7 +50,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof TypeError || error instanceof RangeError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof StartupRefusal ||
+    error instanceof TypeError ||
+    error instanceof RangeError
+  ) {
     process.stderr.write(`jwtguard: ${error.message}\n`)
   } else {
     process.stderr.write(`jwtguard: failed to start: ${String(error)}\n`)

@@ -59,7 +59,7 @@ export function createSqliteUserStore(options: SqliteUserStoreOptions): UserStor
   const owned = typeof options.database === 'string'
   const db = typeof options.database === 'string' ? openSqliteDatabase(options.database) : options.database
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     roles TEXT NOT NULL DEFAULT '[]',

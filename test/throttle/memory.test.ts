@@ -3,8 +3,8 @@
  * code, Retry-After), and what reaches `authenticate`.
  */
 
+import { createLoginLimiter, type LoginLimiterOptions } from 'jwtguard/throttle'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createLoginLimiter, type LoginLimiterOptions } from '../../src/throttle/index.js'
 import { guardWith, RIGHT, statuses } from './support.js'
 
 const times = (count: number, status: number): number[] => new Array<number>(count).fill(status)

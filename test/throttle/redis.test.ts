@@ -4,9 +4,9 @@
  * prefix for this run and is deleted afterwards. When Redis is unreachable the suite fails.
  */
 import { randomUUID } from 'node:crypto'
+import { createLoginLimiter, type LoginLimiterOptions } from 'jwtguard/throttle'
 import { createClient, type RedisClientType } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createLoginLimiter, type LoginLimiterOptions } from '../../src/throttle/index.js'
 import { guardWith, RIGHT, statuses } from './support.js'
 
 const URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379'

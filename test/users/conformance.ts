@@ -35,6 +35,14 @@ export function describeUserStore(name: string, open: () => Promise<UserStore>):
       expect(first.roles).toEqual([])
     })
 
+    it('never hands out the id of a removed user again (its tokens would log in as the new user)', async () => {
+      await store.create({ username: 'one', passwordHash: 'h' })
+      const last = await store.create({ username: 'two', passwordHash: 'h' })
+      await store.remove('two')
+      const next = await store.create({ username: 'three', passwordHash: 'h' })
+      expect(next.id).toBeGreaterThan(last.id)
+    })
+
     it('returns null for unknown users, and matches usernames exactly', async () => {
       await store.create({ username: 'masnun', passwordHash: 'h' })
       expect(await store.findByUsername('nobody')).toBeNull()
