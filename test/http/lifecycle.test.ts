@@ -2,12 +2,13 @@
  * The token lifecycle rows of shared/CONTRACT.md (refresh with rotation and reuse detection,
  * revocation, fresh tokens, roles), on every framework, with the SQLite store and the Redis store.
  */
-import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APPS } from '../support/apps.js'
+import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 import type { TestApp } from '../support/server.js'
 import { decodeSegment } from '../support/tokens.js'
 
+const redisPrefix = trackRedisPrefixes(afterAll)
 const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -20,7 +21,7 @@ const STORES = [
   { store: 'sqlite', env: () => ({}) },
   {
     store: 'redis',
-    env: () => ({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `jwtguard-test:${randomUUID()}:` }),
+    env: () => ({ REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: redisPrefix() }),
   },
 ]
 

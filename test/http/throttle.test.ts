@@ -2,11 +2,12 @@
  * Login throttling over HTTP (shared/CONTRACT.md: 429 after 10 failures per username and client),
  * on every framework, and shared through Redis by two server instances.
  */
-import { randomUUID } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { APPS } from '../support/apps.js'
+import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 import type { TestApp } from '../support/server.js'
 
+const redisPrefix = trackRedisPrefixes(afterAll)
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const wrong = (app: TestApp, username = 'masnun') =>
   app.request('POST', '/auth', {
@@ -40,7 +41,7 @@ describe.each(APPS.filter((app) => app.name.includes('socket')))('login throttli
 
 describe('login throttling shared through Redis', () => {
   it('counts failures across two server instances on one Redis', async () => {
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `jwtguard-test:${randomUUID()}:` }
+    const env = { REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: redisPrefix() }
     const [fastify, express] = APPS.filter((app) => app.name.includes('socket'))
     if (fastify === undefined || express === undefined) throw new Error('socket apps missing')
     const first = await fastify.create(env)
