@@ -25,6 +25,8 @@ export interface ServerConfig {
   redisUrl: string | undefined
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string
+  /** The cookies' `Secure` attribute: on in production, off by default for local http. */
+  cookieSecure: boolean
   /** How many reverse proxies to trust for X-Forwarded-For (login throttling counts by client). */
   trustProxy: number
   /** PostgreSQL for users instead of SQLite. */
@@ -108,5 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'jwtguard:',
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
     trustProxy,
+    cookieSecure:
+      env.COOKIE_SECURE === undefined
+        ? production
+        : env.COOKIE_SECURE !== '0' && env.COOKIE_SECURE !== 'false',
   }
 }

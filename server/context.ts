@@ -94,6 +94,9 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     store: tokens,
     loginLimiter,
     trustProxy: config.trustProxy,
+    // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
+    tokenLocation: ['header', 'cookies'],
+    cookies: { secure: config.cookieSecure },
     authenticate: passwordAuthenticator(users, hasher),
     additionalClaims: (user) => {
       const roles = (user as { roles?: string[] }).roles
