@@ -22,6 +22,7 @@ import {
   issueTokens,
   userId,
 } from './issue.js'
+import type { JwtKey } from './keys.js'
 import {
   type AuthenticatedUser,
   type JwtGuardOptions,
@@ -32,6 +33,9 @@ import { compileRequirements, type ProtectOptions } from './protect.js'
 
 export type { ProtectOptions } from './protect.js'
 
+import { jwksResponse, toJwks } from './jwks.js'
+import { isKeyStore, type KeyStore } from './keystore.js'
+import { createRemoteVerifier } from './remote-jwks.js'
 import { clientAddress, type LoginAttempt } from './throttle.js'
 import { createVerifier, type VerifyFunction } from './verify.js'
 
@@ -92,6 +96,11 @@ export interface JwtGuard<TIdentity> {
   authenticateRequest(headers: HeaderSource): Promise<AuthResult<TIdentity>>
   /** "Log out everywhere": refuses every token of `identity` issued before `before` (default now). */
   revokeAllFor(identity: string | number, before?: number): Promise<void>
+  /**
+   * The `GET /.well-known/jwks.json` response: the public parts of the verification keys, with
+   * Cache-Control. `undefined` when there is nothing to publish (HMAC secrets, remote JWKS).
+   */
+  jwks(): HttpResponse | undefined
   /** The response for any error, with the challenge of `realm` (default: the guard's). */
   errorResponse(error: unknown, realm?: string): HttpResponse
   /** Runs `callback` with `identity` as {@link currentIdentity}. */
@@ -108,7 +117,10 @@ const revoked = (message = 'Token has been revoked') => new JwtGuardError('ERR_T
 function revocationId(payload: JwtPayload, token: string): string {
   return typeof payload.jti === 'string' && payload.jti !== ''
     ? payload.jti
-    : `sha256:${createHash('sha256').update(token).digest('base64url')}`
+    : // The signing input, not the whole token: an ECDSA signature can be re-spelled (r, n-s).
+      `sha256:${createHash('sha256')
+        .update(token.slice(0, token.lastIndexOf('.')))
+        .digest('base64url')}`
 }
 
 /**
@@ -134,11 +146,26 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     maxTokenSize: resolved.maxTokenSize,
     now,
   }
-  const verifyAccess: VerifyFunction = createVerifier({ keys: [resolved.key], ...verifierOptions })
+  const pins = { issuer: resolved.issuer, audience: resolved.audience }
+  const { remoteJwks } = resolved
+  const verifyAccess: VerifyFunction = createVerifier({
+    keys: resolved.verificationKeys,
+    ...verifierOptions,
+    ...pins,
+  })
   const verifyRefresh: VerifyFunction =
     resolved.refreshKey === resolved.key
       ? verifyAccess
-      : createVerifier({ keys: [resolved.refreshKey], ...verifierOptions })
+      : createVerifier({
+          keys: isKeyStore(resolved.refreshKey) ? resolved.refreshKey : [resolved.refreshKey],
+          ...verifierOptions,
+          ...pins,
+        })
+  // Over a remote JWKS an unknown kid waits for (at most) one key-set refresh.
+  const verifyRemote =
+    remoteJwks === undefined
+      ? undefined
+      : createRemoteVerifier({ jwks: remoteJwks, ...verifierOptions, ...pins })
   const { authenticate, identity: loadIdentity, payloadHandler } = options
   const limiter = options.loginLimiter
   const extractFromHeader =
@@ -265,7 +292,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
           throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
         }
         const { token } = found
-        const payload = verifyAccess(token, 'access')
+        const payload =
+          verifyRemote === undefined ? verifyAccess(token, 'access') : await verifyRemote(token, 'access')
         if (found.fromCookie && cookies !== undefined) assertCsrf(cookies, headers, meta?.method, payload)
         assertNotRevoked(payload, token)
         const identity = await identityOf(payload)
@@ -434,6 +462,11 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     async revokeAllFor(identity, before = now()) {
       if (store === undefined) throw new TypeError('revokeAllFor needs a token store: set the store option')
       await store.revokeAllFor(String(identity), before, before + resolved.refreshExpiresIn + resolved.leeway)
+    },
+    jwks() {
+      if (remoteJwks !== undefined) return undefined
+      const keys = resolved.verificationKeys as KeyStore | readonly JwtKey[]
+      return toJwks(keys).keys.length === 0 ? undefined : jwksResponse(keys)
     },
     errorResponse(error, routeRealm = realm) {
       const response = errorResponse(error, { scheme: headerPrefix, realm: routeRealm })

@@ -10,7 +10,18 @@ import type { AuthenticatedUser, JwtGuardOptions, ResolvedOptions } from './opti
 import { signToken } from './sign.js'
 
 /** Claims the library writes itself; `additionalClaims` cannot set them. */
-export const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti', 'type', 'fresh', 'fam', 'csrf'] as const
+export const RESERVED_CLAIMS = [
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'type',
+  'fresh',
+  'fam',
+  'csrf',
+  'iss',
+  'aud',
+] as const
 
 /** A freshly issued pair. */
 export interface IssuedTokens {
@@ -70,8 +81,10 @@ export function issueTokens(
   payloadHandler: ((defaults: JwtPayload) => JwtPayload) | undefined,
 ): { tokens: IssuedTokens; refresh: IssuedRefresh | undefined } {
   const issuedAt = Math.floor(resolved.now())
+  const pinned = pinnedClaims(resolved)
   const defaults: JwtPayload = {
     ...context.claims,
+    ...pinned,
     exp: issuedAt + resolved.expiresIn,
     iat: issuedAt,
     nbf: issuedAt + resolved.notBefore,
@@ -91,6 +104,7 @@ export function issueTokens(
   tokens.refresh_token = signToken(
     {
       ...context.claims,
+      ...pinned,
       exp: refresh.exp,
       iat: issuedAt,
       nbf: issuedAt,
@@ -102,6 +116,16 @@ export function issueTokens(
     resolved.refreshKey,
   )
   return { tokens, refresh }
+}
+
+/** `iss` and `aud` as configured: the verifier requires them, so every issued token carries them. */
+function pinnedClaims(resolved: ResolvedOptions): JwtPayload {
+  const claims: JwtPayload = {}
+  if (resolved.issuer !== undefined) claims.iss = resolved.issuer[0] as string
+  if (resolved.audience !== undefined) {
+    claims.aud = resolved.audience.length === 1 ? (resolved.audience[0] as string) : [...resolved.audience]
+  }
+  return claims
 }
 
 /** The custom claims of a verified token: everything that is not reserved. */

@@ -6,11 +6,14 @@
 
 import type { TokenStore } from '../stores/types.js'
 import type { JwtPayload } from './claims.js'
+import { normaliseClaimOption } from './claims.js'
 import { type CookieOptions, type ResolvedCookies, resolveCookies, type TokenLocation } from './cookies.js'
 import type { HeaderSource } from './extract.js'
 import type { HttpResponse } from './http.js'
 import { type Duration, toSeconds } from './internal/duration.js'
 import { createHmacKey, type HmacAlgorithm, type JwtKey, type Secret } from './keys.js'
+import { isKeyStore, type KeyStore } from './keystore.js'
+import type { RemoteJwks } from './remote-jwks.js'
 import type { LoginLimiter } from './throttle.js'
 
 /** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
@@ -32,6 +35,18 @@ export interface JwtGuardOptions<TIdentity> {
   algorithm?: HmacAlgorithm | undefined
   /** A ready key (it decides the algorithm); an alternative to `secret` and `algorithm`. */
   key?: JwtKey | undefined
+  /**
+   * A keystore (`createKeyStore`, `readKeyDirectory`): tokens are signed with its active key (its
+   * `kid` in the header) and verified by `kid`; `rotate()` applies at once, old keys keep
+   * verifying until their tokens expire.
+   */
+  keys?: KeyStore | undefined
+  /** Resource-server mode: verify against a remote JWKS (`createRemoteJwks`) and issue nothing. */
+  jwks?: RemoteJwks | undefined
+  /** Written as `iss` (the first of a list) and required on every verified token. */
+  issuer?: string | readonly string[] | undefined
+  /** Written as `aud` and required (any of them) on every verified token. */
+  audience?: string | readonly string[] | undefined
   /** See {@link HmacKeyOptions.allowShortSecret}. @default false */
   allowShortSecret?: boolean | undefined
   /**
@@ -157,8 +172,15 @@ export interface JwtGuardOptions<TIdentity> {
 
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
-  key: JwtKey
-  refreshKey: JwtKey
+  /** What access tokens are signed with. */
+  key: JwtKey | KeyStore
+  /** What refresh tokens are signed with. */
+  refreshKey: JwtKey | KeyStore
+  /** What verifies tokens. */
+  verificationKeys: readonly JwtKey[] | KeyStore | RemoteJwks
+  remoteJwks: RemoteJwks | undefined
+  issuer: readonly string[] | undefined
+  audience: readonly string[] | undefined
   refreshExpiresIn: number
   refreshPath: string | false
   revokePath: string | false
@@ -192,6 +214,16 @@ function nonEmptyString(value: unknown, option: string, fallback: string): strin
   return value
 }
 
+// The signing key of a resource-server guard: it verifies tokens from a remote JWKS and issues none.
+const CANNOT_ISSUE: JwtKey = Object.freeze({
+  alg: 'RS256',
+  kid: undefined,
+  verify: () => false,
+  sign(): never {
+    throw new TypeError('this guard verifies tokens from a remote JWKS: it cannot issue tokens')
+  },
+})
+
 function routePath(value: unknown, option: string, fallback: string): string | false {
   const path = value === undefined ? fallback : value
   if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
@@ -221,10 +253,24 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   if (typeof options.identity !== 'function') {
     throw new TypeError('identity(payload) is required: return the user for payload.identity or null')
   }
-  let key: JwtKey
-  if (options.key !== undefined) {
-    if (options.secret !== undefined) throw new TypeError('give either key or secret, not both')
+  const given = (['secret', 'key', 'keys', 'jwks'] as const).filter((name) => options[name] !== undefined)
+  if (given.length > 1)
+    throw new TypeError(`give one of secret, key, keys or jwks, not ${given.join(' and ')}`)
+  let key: JwtKey | KeyStore
+  let verificationKeys: readonly JwtKey[] | KeyStore | RemoteJwks
+  let remoteJwks: RemoteJwks | undefined
+  if (options.keys !== undefined) {
+    if (!isKeyStore(options.keys))
+      throw new TypeError('keys must come from createKeyStore() or readKeyDirectory()')
+    key = verificationKeys = options.keys
+  } else if (options.jwks !== undefined) {
+    if (typeof options.jwks?.refresh !== 'function')
+      throw new TypeError('jwks must come from createRemoteJwks()')
+    remoteJwks = verificationKeys = options.jwks
+    key = CANNOT_ISSUE
+  } else if (options.key !== undefined) {
     key = options.key
+    verificationKeys = [key]
   } else {
     if (options.secret === undefined || options.secret === null) {
       throw new TypeError('secret is required: set it to a random value of at least 32 bytes')
@@ -233,6 +279,7 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       alg: options.algorithm,
       allowShortSecret: options.allowShortSecret,
     })
+    verificationKeys = [key]
   }
   const expiresIn = toSeconds(options.expiresIn ?? 300, 'expiresIn')
   if (expiresIn <= 0) throw new RangeError('expiresIn must be at least 1 second')
@@ -256,6 +303,23 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   }
   const refreshExpiresIn = toSeconds(options.refreshExpiresIn ?? '14d', 'refreshExpiresIn')
   if (refreshExpiresIn <= 0) throw new RangeError('refreshExpiresIn must be at least 1 second')
+  const leeway = toSeconds(options.leeway ?? 10, 'leeway')
+  if (isKeyStore(key)) {
+    const longest = Math.max(expiresIn, options.store === undefined ? 0 : refreshExpiresIn) + leeway
+    if (key.maxTokenLifetime < longest) {
+      throw new RangeError(
+        `keys: maxTokenLifetime is ${key.maxTokenLifetime}s but tokens live up to ${longest}s: createKeyStore({ maxTokenLifetime: ${longest} })`,
+      )
+    }
+  }
+  if (remoteJwks !== undefined) {
+    for (const name of ['authPath', 'refreshPath', 'revokePath'] as const) {
+      if (options[name] !== undefined && options[name] !== false) {
+        throw new TypeError(`${name}: a guard over a remote JWKS issues no tokens; leave it unset`)
+      }
+    }
+  }
+  const issuing = remoteJwks === undefined
   if (options.store !== undefined && typeof options.store?.consumeRefresh !== 'function') {
     throw new TypeError('store must be a token store (jwtguard/stores/memory, /sqlite or /redis)')
   }
@@ -288,15 +352,19 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   return {
     key,
     refreshKey,
+    verificationKeys,
+    remoteJwks,
+    issuer: normaliseClaimOption(options.issuer, 'issuer'),
+    audience: normaliseClaimOption(options.audience, 'audience'),
     refreshExpiresIn,
-    refreshPath: routePath(options.refreshPath, 'refreshPath', '/auth/refresh'),
-    revokePath: routePath(options.revokePath, 'revokePath', '/auth/revoke'),
+    refreshPath: issuing ? routePath(options.refreshPath, 'refreshPath', '/auth/refresh') : false,
+    revokePath: issuing ? routePath(options.revokePath, 'revokePath', '/auth/revoke') : false,
     expiresIn,
     notBefore: toSeconds(options.notBefore ?? 0, 'notBefore'),
-    leeway: toSeconds(options.leeway ?? 10, 'leeway'),
+    leeway,
     headerPrefix,
     realm,
-    authPath,
+    authPath: issuing ? authPath : false,
     usernameKey,
     passwordKey,
     requiredClaims: [...requiredClaims],

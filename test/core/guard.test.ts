@@ -7,6 +7,7 @@ import {
   isJwtGuardError,
   JwtGuardError,
   type JwtGuardOptions,
+  type JwtKey,
   statusOf,
   tokenFromAuthorization,
   toSeconds,
@@ -89,7 +90,7 @@ describe('createJwtGuard options', () => {
       maxTokenSize: 8192,
       bodyLimit: 16384,
     })
-    expect(options.key.alg).toBe('HS256')
+    expect((options.key as JwtKey).alg).toBe('HS256')
   })
 
   it('mounts no route when authPath is false', () => {
