@@ -25,6 +25,18 @@ export interface ServerConfig {
   redisUrl: string | undefined
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string
+  /** Asymmetric mode: one private key file (PEM or JWK). */
+  keyFile: string | undefined
+  /** Asymmetric mode with rotation: a directory of keys (`jwtguard keys rotate`), re-read on SIGHUP. */
+  keyDir: string | undefined
+  /** The algorithm of RSA keys that do not name one (JWK `alg`). */
+  keyAlg: 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | undefined
+  /** Resource-server mode: verify tokens against this JWKS and issue none. */
+  jwksUrl: string | undefined
+  /** Seconds between refreshes of the remote JWKS on an unknown kid. */
+  jwksCooldownMs: number | undefined
+  issuer: string | undefined
+  audience: string | undefined
   /** The cookies' `Secure` attribute: on in production, off by default for local http. */
   cookieSecure: boolean
   /** How many reverse proxies to trust for X-Forwarded-For (login throttling counts by client). */
@@ -66,7 +78,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dataDir = resolve(env.DATA_DIR ?? './data')
   mkdirSync(dataDir, { recursive: true })
 
-  const fromEnv = env.JWT_SECRET_KEY ?? env.SECRET_KEY
+  const nonEmpty = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name])
+  const keyFile = nonEmpty('KEY_FILE')
+  const keyDir = nonEmpty('KEY_DIR')
+  const jwksUrl = nonEmpty('JWKS_URL')
+  const keySources = [keyFile && 'KEY_FILE', keyDir && 'KEY_DIR', jwksUrl && 'JWKS_URL'].filter(Boolean)
+  if (keySources.length > 1)
+    throw new ConfigError(`set only one of KEY_FILE, KEY_DIR and JWKS_URL, not ${keySources.join(' and ')}`)
+  const issuer = nonEmpty('JWT_ISSUER')
+  const audience = nonEmpty('JWT_AUDIENCE')
+  if (jwksUrl !== undefined && (issuer === undefined || audience === undefined)) {
+    throw new ConfigError(
+      'JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE: a resource server pins who issued its tokens and for whom',
+    )
+  }
+  const keyAlg = nonEmpty('KEY_ALG')
+  const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
+  if (keyAlg !== undefined && !(RSA_ALGS as readonly string[]).includes(keyAlg)) {
+    throw new ConfigError(`KEY_ALG must be one of ${RSA_ALGS.join(', ')}, got "${keyAlg}"`)
+  }
+  const cooldown = nonEmpty('JWKS_COOLDOWN_MS')
+  const jwksCooldownMs = cooldown === undefined ? undefined : Number(cooldown)
+  if (jwksCooldownMs !== undefined && !(Number.isInteger(jwksCooldownMs) && jwksCooldownMs >= 0)) {
+    throw new ConfigError(`JWKS_COOLDOWN_MS must be a whole number of milliseconds, got "${cooldown}"`)
+  }
+  const asymmetric = keySources.length > 0
+  const fromEnv = asymmetric ? 'unused-in-asymmetric-mode' : (env.JWT_SECRET_KEY ?? env.SECRET_KEY)
   let secret: string
   let secretSource: ServerConfig['secretSource']
   let secretFile: string | undefined
@@ -90,7 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     }
     chmodSync(secretFile, 0o600)
   }
-  if (production && Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
+  if (asymmetric) {
+    secret = ''
+    secretSource = 'environment'
+    secretFile = undefined
+  } else if (production && Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
     throw new ConfigError(
       `JWT_SECRET_KEY is ${Buffer.byteLength(secret)} bytes: with NODE_ENV=production it needs at least ${MIN_PRODUCTION_SECRET_BYTES} (e.g. \`openssl rand -base64 48\`)`,
     )
@@ -110,6 +151,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'jwtguard:',
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
     trustProxy,
+    keyFile,
+    keyDir,
+    keyAlg: keyAlg as ServerConfig['keyAlg'],
+    jwksUrl,
+    jwksCooldownMs,
+    issuer,
+    audience,
     cookieSecure:
       env.COOKIE_SECURE === undefined
         ? production

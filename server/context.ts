@@ -1,7 +1,17 @@
 /**
  * What every framework's app shares: the user store, the token store, the guard and the seed's user.
  */
-import { createJwtGuard, type JwtGuard } from 'jwtguard'
+import {
+  createJwtGuard,
+  createKeyStore,
+  createRemoteJwks,
+  type JwtGuard,
+  type JwtGuardOptions,
+  type KeyStore,
+  readKeyDirectory,
+  readKeyFile,
+  syncKeyDirectory,
+} from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
@@ -54,6 +64,58 @@ async function connectRedis(url: string, logger: Logger): Promise<RedisClientTyp
   return client
 }
 
+/** Refresh lifetime plus leeway: how long a replaced key must keep verifying. */
+const LONGEST_TOKEN_LIFETIME = 14 * 86400 + 10
+
+type KeyOptions = Pick<JwtGuardOptions<SeedIdentity>, 'secret' | 'allowShortSecret' | 'keys' | 'jwks'>
+
+/** The guard's keys: an HMAC secret, a key file, a key directory (rotated on SIGHUP) or a remote JWKS. */
+async function keyOptions(
+  config: ServerConfig,
+  logger: Logger,
+): Promise<{ options: KeyOptions; stop(): void }> {
+  const rsaAlgorithm = config.keyAlg
+  if (config.jwksUrl !== undefined) {
+    const jwks = createRemoteJwks({
+      url: config.jwksUrl,
+      issuer: config.issuer as string,
+      audience: config.audience as string,
+      ...(config.jwksCooldownMs === undefined ? {} : { cooldownMs: config.jwksCooldownMs }),
+      onError: (error: unknown) =>
+        logger.warn({ err: error }, 'JWKS refresh failed; serving the cached keys'),
+    })
+    await jwks.ready()
+    logger.info({ url: config.jwksUrl }, 'resource-server mode: verifying tokens against a remote JWKS')
+    return { options: { jwks }, stop: () => {} }
+  }
+  if (config.keyDir !== undefined) {
+    const keyDir = config.keyDir
+    const keys = readKeyDirectory(keyDir, { rsaAlgorithm, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
+    const reload = () => {
+      try {
+        logger.info(syncKeyDirectory(keys, keyDir, { rsaAlgorithm }), 'key directory reloaded')
+      } catch (error) {
+        logger.error({ err: error }, 'key directory reload failed: keys unchanged')
+      }
+    }
+    process.on('SIGHUP', reload)
+    logger.info(
+      { keyDir, kid: keys.activeKey.kid, alg: keys.activeKey.alg },
+      'asymmetric keys from a key directory',
+    )
+    return { options: { keys }, stop: () => process.off('SIGHUP', reload) }
+  }
+  if (config.keyFile !== undefined) {
+    const active = readKeyFile(config.keyFile, { rsaAlgorithm })
+    const keys: KeyStore = createKeyStore({ active, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
+    logger.info({ keyFile: config.keyFile, kid: active.kid, alg: active.alg }, 'asymmetric key from a file')
+    return { options: { keys }, stop: () => {} }
+  }
+  // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
+  // with an existing Flask-JWT app; production refuses it in loadConfig.
+  return { options: { secret: config.secret, allowShortSecret: !config.production }, stop: () => {} }
+}
+
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
   const database = openSqliteDatabase(config.databaseFile)
@@ -86,11 +148,12 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     })
     logger.info({ username: DEMO_USER.username }, 'created the demo user (not in production)')
   }
+  const keys = await keyOptions(config, logger)
+  const resourceServer = config.jwksUrl !== undefined
   const guard = createJwtGuard<SeedIdentity>({
-    secret: config.secret,
-    // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
-    // with an existing Flask-JWT app; production refuses it in loadConfig.
-    allowShortSecret: !config.production,
+    ...keys.options,
+    issuer: config.issuer,
+    audience: config.audience,
     store: tokens,
     loginLimiter,
     trustProxy: config.trustProxy,
@@ -105,6 +168,8 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     identity: async (payload) => {
       const id = payload.identity
       if (typeof id !== 'number') return null
+      // A resource server trusts the issuer's identity: the users live with the issuer.
+      if (resourceServer) return { user_id: id }
       const user = await users.findById(id)
       return user === null ? null : { user_id: user.id }
     },
@@ -116,6 +181,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     guard,
     logger,
     async close() {
+      keys.stop()
       await redis?.quit()
       await tokens.close()
       await users.close()

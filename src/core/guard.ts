@@ -47,7 +47,8 @@ export interface AuthResult<TIdentity> {
 
 /** A route the adapters mount; its handler takes the raw request and returns the full response. */
 export interface AuthRoute {
-  method: 'POST'
+  /** `POST` for the token routes; `GET` for the JWKS. */
+  method: 'POST' | 'GET'
   path: string
   handle(request: AuthRequest): Promise<HttpResponse>
 }
@@ -436,6 +437,14 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   }
 
   const routes: AuthRoute[] = []
+  const publishesKeys =
+    remoteJwks === undefined &&
+    resolved.jwksPath !== false &&
+    toJwks(resolved.verificationKeys as KeyStore | readonly JwtKey[]).keys.length > 0
+  if (publishesKeys && resolved.jwksPath !== false) {
+    const keys = resolved.verificationKeys as KeyStore | readonly JwtKey[]
+    routes.push({ method: 'GET', path: resolved.jwksPath, handle: async () => jwksResponse(keys) })
+  }
   if (resolved.authPath !== false) routes.push({ method: 'POST', path: resolved.authPath, handle: login })
   if (store !== undefined) {
     if (resolved.refreshPath !== false)

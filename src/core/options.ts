@@ -47,6 +47,11 @@ export interface JwtGuardOptions<TIdentity> {
   issuer?: string | readonly string[] | undefined
   /** Written as `aud` and required (any of them) on every verified token. */
   audience?: string | readonly string[] | undefined
+  /**
+   * Where the public keys are published, when the keys are asymmetric (`false`: nowhere).
+   * @default '/.well-known/jwks.json'
+   */
+  jwksPath?: string | false | undefined
   /** See {@link HmacKeyOptions.allowShortSecret}. @default false */
   allowShortSecret?: boolean | undefined
   /**
@@ -184,6 +189,7 @@ export interface ResolvedOptions {
   refreshExpiresIn: number
   refreshPath: string | false
   revokePath: string | false
+  jwksPath: string | false
   expiresIn: number
   notBefore: number
   leeway: number
@@ -365,6 +371,7 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     headerPrefix,
     realm,
     authPath: issuing ? authPath : false,
+    jwksPath: routePath(options.jwksPath, 'jwksPath', '/.well-known/jwks.json'),
     usernameKey,
     passwordKey,
     requiredClaims: [...requiredClaims],

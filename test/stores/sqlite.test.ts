@@ -64,7 +64,9 @@ describe('createSqliteStore', () => {
     await users.create({ username: 'joe', passwordHash: 'x' })
     await store.revoke('jti', Date.now() / 1000 + 60)
     const tables = db
-      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .prepare<[], { name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
       .all()
       .map((row) => row.name)
     expect(tables).toEqual([

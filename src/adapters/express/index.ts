@@ -121,15 +121,16 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
   const routes = Router({ caseSensitive: true, strict: true })
   const readBody = express.raw({ type: () => true, limit: guard.options.bodyLimit, inflate: false })
   for (const route of guard.routes) {
-    routes
-      .route(route.path)
-      .post(readBody, function jwtGuardLogin(req, res, next) {
-        const { headers, socket, body } = req
-        const request = { contentType: headers['content-type'], headers, remoteAddress: socket.remoteAddress }
-        const raw = Buffer.isBuffer(body) ? (body as Buffer) : undefined
-        route.handle({ ...request, body: raw }).then((response) => send(res, response), next)
-      })
-      .all((_req, _res, next) => next(guard.methodNotAllowed([route.method])))
+    const handler: RequestHandler = function jwtGuardRoute(req, res, next) {
+      const { headers, socket, body } = req
+      const request = { contentType: headers['content-type'], headers, remoteAddress: socket.remoteAddress }
+      const raw = Buffer.isBuffer(body) ? (body as Buffer) : undefined
+      route.handle({ ...request, body: raw }).then((response) => send(res, response), next)
+    }
+    const path = routes.route(route.path)
+    if (route.method === 'GET') path.get(handler)
+    else path.post(readBody, handler)
+    path.all((_req, _res, next) => next(core.unmatchedRoute(guard, [route.method])))
   }
   routes.use(errorHandler)
 

@@ -25,6 +25,7 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import {
+  allowedMethods,
   assertIdentityEncoding,
   assertJwtGuard,
   bodyTooLarge,
@@ -143,7 +144,7 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
 
   // The auth paths answer only their own method; other methods reach a catch-all 405 route, which
   // must not count as a route when the not-found handler lists a path's methods.
-  const authMethods = new Map(guard.routes.map((route) => [route.path, [route.method]]))
+  const authMethods = new Map<string, string[]>(guard.routes.map((route) => [route.path, [route.method]]))
   const realMethods = (url: string): string[] =>
     authMethods.get(url) ?? METHODS.filter((method) => fastify.findRoute({ method, url }) !== null)
   async function methodNotAllowed(request: FastifyRequest): Promise<never> {
@@ -173,8 +174,9 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
           )
         },
       })
+      const answered = allowedMethods([route.method]) // GET brings HEAD, which Fastify adds itself
       routes.route({
-        method: METHODS.filter((method) => method !== route.method),
+        method: METHODS.filter((method) => !answered.includes(method)),
         url: route.path,
         handler: methodNotAllowed,
       })

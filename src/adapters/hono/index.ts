@@ -95,18 +95,18 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
 
   const routes = new Hono()
   for (const route of guard.routes) {
-    routes.post(route.path, async function jwtGuardLogin(c) {
+    routes.on(route.method, route.path, async function jwtGuardRoute(c) {
       try {
         const { headers } = c.req.raw
         core.assertIdentityEncoding(headers.get('content-encoding'))
-        const body = await readBody(c.req.raw, guard.options.bodyLimit)
+        const body = route.method === 'GET' ? undefined : await readBody(c.req.raw, guard.options.bodyLimit)
         const contentType = headers.get('content-type') ?? undefined
         return send(c, await route.handle({ contentType, body, headers, remoteAddress: remoteAddress(c) }))
       } catch (error) {
         return render(c, error)
       }
     })
-    routes.all(route.path, (c) => render(c, guard.methodNotAllowed([route.method])))
+    routes.all(route.path, (c) => render(c, core.unmatchedRoute(guard, [route.method])))
   }
 
   const protect =
