@@ -5,6 +5,7 @@ import express, { type Express } from 'express'
 import { currentIdentity } from 'jwtguard'
 import { jwtGuard } from 'jwtguard/express'
 import type { ServerContext } from '../context.js'
+import { PAGE_ASSETS } from '../public/assets.js'
 
 export function buildExpressApp(context: ServerContext): Express {
   const app = express()
@@ -20,6 +21,12 @@ export function buildExpressApp(context: ServerContext): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
+  // The browser page at `/` and its files (server/public).
+  for (const asset of PAGE_ASSETS) {
+    app.get(asset.path, (_req, res) => {
+      res.status(200).set(asset.headers).end(asset.body)
+    })
+  }
   app.get('/api/v1/private', protect, (_req, res) => {
     res.json({ meaning_of_life: 42 })
   })

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { currentIdentity } from 'jwtguard'
 import { frameworkErrors, jwtGuardPlugin } from 'jwtguard/fastify'
 import type { ServerContext } from '../context.js'
+import { PAGE_ASSETS } from '../public/assets.js'
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -12,6 +13,10 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
   const protect = app.jwtRequired()
   app.get('/health', async () => ({ status: 'ok' }))
+  // The browser page at `/` and its files (server/public).
+  for (const asset of PAGE_ASSETS) {
+    app.get(asset.path, (_request, reply) => reply.headers(asset.headers).send(asset.body))
+  }
   app.get('/api/v1/private', { preHandler: protect }, async () => ({ meaning_of_life: 42 }))
   app.get('/api/v1/me', { preHandler: protect }, async () => currentIdentity())
   app.get('/api/v1/admin', { preHandler: app.jwtRequired({ roles: ['admin'] }) }, async () => ({

@@ -6,6 +6,7 @@ import { type Context, Hono } from 'hono'
 import { currentIdentity } from 'jwtguard'
 import { jwtGuard } from 'jwtguard/hono'
 import type { ServerContext } from '../context.js'
+import { PAGE_ASSETS } from '../public/assets.js'
 import type { Listening } from './express.js'
 
 // `c.json()` says `application/json`; the other frameworks (and the library's errors) add the charset.
@@ -20,6 +21,10 @@ export function buildHonoApp(context: ServerContext): Hono {
   const protect = auth.jwtRequired()
   app.route('/', auth.routes)
   app.get('/health', (c) => json(c, { status: 'ok' }))
+  // The browser page at `/` and its files (server/public).
+  for (const asset of PAGE_ASSETS) {
+    app.get(asset.path, (c) => c.body(asset.body, 200, asset.headers))
+  }
   app.get('/api/v1/private', protect, (c) => json(c, { meaning_of_life: 42 }))
   app.get('/api/v1/me', protect, (c) => json(c, currentIdentity()))
   app.get('/api/v1/admin', auth.jwtRequired({ roles: ['admin'] }), (c) => json(c, { admin: true }))
