@@ -28,7 +28,14 @@ export type { ErrorCode, JwtGuardErrorDetails } from './core/errors.js'
 export { ERROR_CODES, isJwtGuardError, JwtGuardError } from './core/errors.js'
 export type { HeaderSource } from './core/extract.js'
 export { readHeader, tokenFromAuthorization } from './core/extract.js'
-export type { AuthResult, AuthRoute, JwtGuard, ProtectedRoute, RequestMeta } from './core/guard.js'
+export type {
+  AuthResult,
+  AuthRoute,
+  IdentityOf,
+  JwtGuard,
+  ProtectedRoute,
+  RequestMeta,
+} from './core/guard.js'
 export { createJwtGuard } from './core/guard.js'
 export type { ChallengeContext, ErrorBody, HttpResponse } from './core/http.js'
 export { challengeHeader, errorResponse, jsonResponse, statusOf } from './core/http.js'
@@ -98,6 +105,8 @@ export {
   logToConsole,
   unmatchedRoute,
 } from './core/routes.js'
+export type { StandardSchemaV1 } from './core/schema.js'
+export { isStandardSchema, validateWithSchema } from './core/schema.js'
 export type { SigningKeyHolder } from './core/sign.js'
 export { headerSegmentFor, signToken } from './core/sign.js'
 export type { LoginAttempt, LoginLimiter } from './core/throttle.js'

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { TokenStore } from '../stores/types.js'
 import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
-import { runWithIdentity } from './context.js'
+import { currentIdentity, runWithIdentity } from './context.js'
 import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies.js'
 import { JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
@@ -30,6 +30,7 @@ import {
   resolveOptions,
 } from './options.js'
 import { compileRequirements, type ProtectOptions } from './protect.js'
+import { validateWithSchema } from './schema.js'
 
 export type { ProtectOptions } from './protect.js'
 
@@ -76,6 +77,9 @@ export interface RequestMeta {
   url?: string | undefined
 }
 
+/** The identity type of a guard: `IdentityOf<typeof guard>`, e.g. to fill `Register`. */
+export type IdentityOf<TGuard> = TGuard extends JwtGuard<infer TIdentity> ? TIdentity : never
+
 /** The object returned by {@link createJwtGuard}. */
 export interface JwtGuard<TIdentity> {
   /** The validated options with defaults applied. */
@@ -106,6 +110,8 @@ export interface JwtGuard<TIdentity> {
   errorResponse(error: unknown, realm?: string): HttpResponse
   /** Runs `callback` with `identity` as {@link currentIdentity}. */
   runWithIdentity<R>(identity: unknown, callback: () => R): R
+  /** The identity of the protected request being handled, typed by this guard; else `undefined`. */
+  currentIdentity(): TIdentity | undefined
   /** The `405` error for a method other than those in `allow`. */
   methodNotAllowed(allow: readonly string[]): JwtGuardError
   /** The `404` error for an unknown route. */
@@ -271,8 +277,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (cutOff !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < cutOff) throw revoked()
   }
 
+  const { schema } = options
   async function identityOf(payload: JwtPayload): Promise<TIdentity> {
-    const identity = await loadIdentity(payload)
+    const validated = schema === undefined ? undefined : await validateWithSchema(schema, payload)
+    const identity = loadIdentity === undefined ? validated : await loadIdentity(payload)
     if (identity === null || identity === undefined) {
       throw new JwtGuardError('ERR_USER_NOT_FOUND', 'User does not exist')
     }
@@ -482,6 +490,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
     runWithIdentity,
+    currentIdentity: () => currentIdentity<TIdentity>(),
     methodNotAllowed: (allow) =>
       new JwtGuardError('ERR_METHOD_NOT_ALLOWED', 'The method is not allowed for the requested URL.', {
         allow,

@@ -14,6 +14,7 @@ import { type Duration, toSeconds } from './internal/duration.js'
 import { createHmacKey, type HmacAlgorithm, type JwtKey, type Secret } from './keys.js'
 import { isKeyStore, type KeyStore } from './keystore.js'
 import type { RemoteJwks } from './remote-jwks.js'
+import { isStandardSchema, type StandardSchemaV1 } from './schema.js'
 import type { LoginLimiter } from './throttle.js'
 
 /** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
@@ -59,8 +60,17 @@ export interface JwtGuardOptions<TIdentity> {
    * [`authentication_handler`].
    */
   authenticate: (username: string, password: string) => MaybePromise<AuthenticatedUser | null | undefined>
-  /** Loads the identity for a verified payload, or `null` [`identity_handler`]. */
-  identity: (payload: JwtPayload) => MaybePromise<TIdentity | null | undefined>
+  /**
+   * Loads the identity for a verified payload, or `null` [`identity_handler`]. Optional with a
+   * `schema`: the identity is then the validated payload.
+   */
+  identity?: ((payload: JwtPayload) => MaybePromise<TIdentity | null | undefined>) | undefined
+  /**
+   * A Standard Schema (zod, valibot, arktype, ...) every verified payload must match; a mismatch is
+   * 401 `Invalid token` naming the claim. Without `identity`, its output is the identity, and the
+   * identity type is inferred from it.
+   */
+  schema?: StandardSchemaV1<unknown, TIdentity> | undefined
   /**
    * Access-token lifetime [`JWT_EXPIRATION_DELTA`]. Seconds or a string like `15m`.
    * @default 300
@@ -256,8 +266,11 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   if (typeof options.authenticate !== 'function') {
     throw new TypeError('authenticate(username, password) is required: return the user or null')
   }
-  if (typeof options.identity !== 'function') {
-    throw new TypeError('identity(payload) is required: return the user for payload.identity or null')
+  if (options.schema !== undefined && !isStandardSchema(options.schema)) {
+    throw new TypeError('schema must implement Standard Schema v1 (zod 3.24+, valibot 1, arktype 2, ...)')
+  }
+  if (typeof options.identity !== 'function' && options.schema === undefined) {
+    throw new TypeError('identity(payload) is required: return the user for payload.identity or null (or give a schema)')
   }
   const given = (['secret', 'key', 'keys', 'jwks'] as const).filter((name) => options[name] !== undefined)
   if (given.length > 1)

@@ -47,23 +47,29 @@ describe('request typing', () => {
   })
 })
 
-// A user's app: it registers its identity type once and reads it, typed, on every framework.
+// A user's app: its schema gives the identity type, registered once and read, typed, on every framework.
 const USER_APP = `
 import express from 'express'
 import type { FastifyRequest } from 'fastify'
 import { Hono } from 'hono'
-import { currentIdentity, type JwtGuard } from 'jwtguard'
+import { createJwtGuard, currentIdentity, type IdentityOf } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
 import type {} from 'jwtguard/fastify'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
+import { z } from 'zod'
 
+// The identity type comes from the schema, and reaches every framework through Register.
+const guard = createJwtGuard({
+  secret: 'x'.repeat(32),
+  authenticate: () => ({ id: 1 }),
+  schema: z.object({ identity: z.number() }).transform(({ identity }) => ({ user_id: identity })),
+})
 declare module 'jwtguard' {
   interface Register {
-    identity: { user_id: number }
+    identity: IdentityOf<typeof guard>
   }
 }
 
-declare const guard: JwtGuard<{ user_id: number }>
 declare const request: FastifyRequest
 const app = express()
 app.get('/', expressGuard(guard).jwtRequired(), (req, res) => {
