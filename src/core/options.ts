@@ -270,7 +270,9 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     throw new TypeError('schema must implement Standard Schema v1 (zod 3.24+, valibot 1, arktype 2, ...)')
   }
   if (typeof options.identity !== 'function' && options.schema === undefined) {
-    throw new TypeError('identity(payload) is required: return the user for payload.identity or null (or give a schema)')
+    throw new TypeError(
+      'identity(payload) is required: return the user for payload.identity or null (or give a schema)',
+    )
   }
   const given = (['secret', 'key', 'keys', 'jwks'] as const).filter((name) => options[name] !== undefined)
   if (given.length > 1)

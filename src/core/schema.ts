@@ -58,13 +58,17 @@ export async function validateWithSchema<Output>(
   const result = await schema['~standard'].validate(payload)
   if (result.issues !== undefined) {
     const claim = result.issues[0] === undefined ? '(payload)' : pathOf(result.issues[0])
-    throw new JwtGuardError('ERR_CLAIM_INVALID', `Token claim "${claim}" does not match the schema`, { claim })
+    throw new JwtGuardError('ERR_CLAIM_INVALID', `Token claim "${claim}" does not match the schema`, {
+      claim,
+    })
   }
   return result.value
 }
 
 /** True for values that implement Standard Schema v1. */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  const standard = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.['~standard']
+  const standard = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.[
+    '~standard'
+  ]
   return standard?.version === 1 && typeof standard.validate === 'function'
 }
