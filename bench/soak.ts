@@ -93,8 +93,10 @@ function hmac(header: unknown, payload: unknown, secret: string, hash = 'sha256'
 interface Kind {
   name: string
   weight: number
+  method: 'GET' | 'POST'
   path: string
-  authorization: string | undefined
+  /** The request headers (Authorization, Cookie, ...). */
+  headers: Record<string, string>
   expect: number
 }
 
@@ -115,7 +117,14 @@ function requestMix(secret: string, lifetimeS: number): Kind[] {
     signature.length % 4 === 3
       ? `${valid.slice(0, -1)}${alphabet[alphabet.indexOf(signature.at(-1) as string) | 1]}`
       : `${valid}=`
-  const kinds: Array<Omit<Kind, 'path'> & { path?: string }> = [
+  const kinds: Array<
+    Omit<Kind, 'path' | 'method' | 'headers'> & {
+      path?: string
+      method?: 'POST'
+      authorization?: string | undefined
+      cookie?: string
+    }
+  > = [
     { name: 'valid /private', weight: 40, authorization: `JWT ${valid}`, expect: 200 },
     {
       name: 'valid /me (another token)',
@@ -177,8 +186,23 @@ function requestMix(secret: string, lifetimeS: number): Kind[] {
       authorization: `JWT ${hmac({ ...header, crit: ['x'], x: 1 }, claims(), secret)}`,
       expect: 401,
     },
+    { name: 'cookie: valid access cookie', weight: 5, cookie: `access_token_cookie=${valid}`, expect: 200 },
+    {
+      name: 'cookie: logout CSRF (POST, no CSRF header)',
+      weight: 2,
+      method: 'POST',
+      path: '/auth/revoke',
+      cookie: `access_token_cookie=${valid}`,
+      expect: 401,
+    },
+    { name: 'cookie: %', weight: 1, cookie: 'access_token_cookie=%', expect: 401 },
   ]
-  return kinds.map((kind) => ({ path: '/api/v1/private', ...kind }))
+  return kinds.map(({ authorization, cookie, ...kind }) => {
+    const headers: Record<string, string> = {}
+    if (authorization !== undefined) headers.authorization = authorization
+    if (cookie !== undefined) headers.cookie = cookie
+    return { path: '/api/v1/private', method: 'GET', ...kind, headers }
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,17 +364,11 @@ async function soak(framework: Framework, options: Options): Promise<SoakResult>
       timeout: 10,
       requests: [
         {
-          method: 'GET',
           setupRequest(request, context) {
             // A fixed, interleaved walk through the weighted table: reproducible and evenly mixed.
             const kind = table[(cursor++ * 7919) % table.length] as Kind
             ;(context as { kind?: Kind }).kind = kind
-            return {
-              ...request,
-              method: 'GET',
-              path: kind.path,
-              headers: kind.authorization === undefined ? {} : { authorization: kind.authorization },
-            }
+            return { ...request, method: kind.method, path: kind.path, headers: kind.headers }
           },
           onResponse(status, _body, context) {
             const kind = (context as { kind?: Kind }).kind
