@@ -155,6 +155,8 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     issuer: config.issuer,
     audience: config.audience,
     store: tokens,
+    // Verified tokens are cached (signature only: claims, revocation and roles run every time).
+    cache: { maxEntries: 10_000 },
     loginLimiter,
     trustProxy: config.trustProxy,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.

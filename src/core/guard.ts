@@ -159,9 +159,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     keys: resolved.verificationKeys,
     ...verifierOptions,
     ...pins,
+    cache: resolved.cache,
   })
   const verifyRefresh: VerifyFunction =
-    resolved.refreshKey === resolved.key
+    resolved.refreshKey === resolved.key && resolved.cache === undefined
       ? verifyAccess
       : createVerifier({
           keys: isKeyStore(resolved.refreshKey) ? resolved.refreshKey : [resolved.refreshKey],

@@ -173,6 +173,13 @@ export interface JwtGuardOptions<TIdentity> {
   cookies?: CookieOptions | undefined
   /** The query parameter read when `tokenLocation` includes `query`. @default 'jwt' */
   queryParam?: string | undefined
+  /**
+   * Cache verified access tokens (see `VerifierOptions.cache`): the signature of a token already
+   * seen is not checked again; claims, revocation and route requirements still are, every time.
+   * `true` is 1000 entries.
+   * @default false
+   */
+  cache?: boolean | { maxEntries?: number | undefined } | undefined
   /** Throttles failed logins; see `jwtguard/throttle`. @default no throttling */
   loginLimiter?: LoginLimiter | undefined
   /**
@@ -212,6 +219,7 @@ export interface ResolvedOptions {
   identityClaim: string
   maxTokenSize: number
   bodyLimit: number
+  cache: { maxEntries: number } | undefined
   now: () => number
   trustedProxies: number
   tokenLocation: readonly TokenLocation[]
@@ -393,6 +401,15 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     identityClaim: nonEmptyString(options.identityClaim, 'identityClaim', 'identity'),
     maxTokenSize: positiveInteger(options.maxTokenSize, 'maxTokenSize', 8192, 64),
     bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', 16384, 64),
+    cache:
+      options.cache === undefined || options.cache === false
+        ? undefined
+        : {
+            maxEntries:
+              options.cache === true
+                ? 1000
+                : positiveInteger(options.cache.maxEntries, 'cache.maxEntries', 1000, 1),
+          },
     now,
     trustedProxies,
     tokenLocation,

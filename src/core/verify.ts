@@ -64,6 +64,14 @@ export interface VerifierOptions {
    * @default unchecked
    */
   subject?: string | undefined
+  /**
+   * A verified-token cache: a hit skips decoding and the signature, never the claims. Keyed by the
+   * whole token string (compared in full), bounded (least recently used out), entries dropped when
+   * their token expires and all of them when the key set changes (rotation). Revocation and route
+   * requirements are the guard's and run on every request, hit or miss. Payloads are frozen.
+   * @default no cache
+   */
+  cache?: { maxEntries?: number | undefined } | undefined
 }
 
 /** A function that verifies a compact JWS and returns its payload, or throws a coded error. */
@@ -164,11 +172,23 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     throw new TypeError('subject must be a non-empty string')
   }
 
-  function keyForHeader(headerSegment: string): JwtKey {
-    if (source !== undefined) {
-      const set = source.current()
-      if (set !== index.set) index = indexKeys(set)
+  const maxEntries = options.cache === undefined ? 0 : (options.cache.maxEntries ?? 1000)
+  if (!Number.isInteger(maxEntries) || maxEntries < 0)
+    throw new RangeError('cache.maxEntries must be a whole number')
+  const cache = new Map<string, JwtPayload>()
+
+  /** Follows the key source; a new key set invalidates every cached verification. */
+  function refreshIndex(): void {
+    if (source === undefined) return
+    const set = source.current()
+    if (set !== index.set) {
+      index = indexKeys(set)
+      cache.clear()
     }
+  }
+
+  function keyForHeader(headerSegment: string): JwtKey {
+    refreshIndex()
     const known = index.byOwnHeader.get(headerSegment)
     if (known !== undefined) return known
     const header: JoseHeader = parseJsonObject(headerSegment, 'header')
@@ -194,7 +214,17 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     return key
   }
 
-  return function verifyToken(token, tokenType = 'access') {
+  const rulesFor = (tokenType: TokenType): ClaimRules => ({
+    leeway,
+    requiredClaims,
+    tokenType,
+    now: now(),
+    issuer,
+    audience,
+    subject,
+  })
+
+  function verifyUncached(token: string, tokenType: TokenType): JwtPayload {
     if (typeof token !== 'string') throw malformed('Token must be a string')
     if (token.length > maxTokenSize) {
       throw new JwtGuardError('ERR_TOKEN_TOO_LARGE', 'Token is too large')
@@ -214,8 +244,41 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
       throw new JwtGuardError('ERR_SIGNATURE_INVALID', 'Signature verification failed')
     }
     const payload = parseJsonObject(payloadSegment, 'payload', true) as JwtPayload
-    const rules: ClaimRules = { leeway, requiredClaims, tokenType, now: now(), issuer, audience, subject }
-    validateClaims(payload, rules)
+    validateClaims(payload, rulesFor(tokenType))
     return payload
   }
+
+  if (maxEntries === 0) {
+    return function verifyToken(token, tokenType = 'access') {
+      return verifyUncached(token, tokenType)
+    }
+  }
+  return function verifyTokenCached(token, tokenType = 'access') {
+    refreshIndex()
+    const cached = cache.get(token)
+    if (cached === undefined) {
+      const payload = deepFreeze(verifyUncached(token, tokenType))
+      cache.set(token, payload)
+      if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string)
+      return payload
+    }
+    try {
+      validateClaims(cached, rulesFor(tokenType))
+    } catch (error) {
+      if ((error as JwtGuardError).code === 'ERR_TOKEN_EXPIRED') cache.delete(token)
+      throw error
+    }
+    // Most recently used last.
+    cache.delete(token)
+    cache.set(token, cached)
+    return cached
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
 }
