@@ -153,16 +153,34 @@ describe('CVE-2026-22818 / GHSA-3vhc-576x-3qv4 (hono JWK middleware): a JWK with
     await jwks.ready()
     expect(await verify(rsSigned('RS256', 'sha256'))).toEqual(claims)
   })
-  it.each([
+  const forgeries: Array<[string, string]> = [
     ['HS256 keyed with the JWK as JSON text', hs({ alg: 'HS256', kid: 'r1' }, claims, JSON.stringify(jwk))],
     ['HS256 keyed with the SPKI PEM', hs({ alg: 'HS256', kid: 'r1' }, claims, SPKI)],
     ['RS512 signed by the right private key', rsSigned('RS512', 'sha512')],
     ['PS256 signed by the right private key', rsSigned('PS256', 'sha256', { padding: 6, saltLength: 32 })],
     ['alg none', `${b64url({ alg: 'none', kid: 'r1' })}.${b64url(claims)}.`],
-  ])('%s: ERR_ALG_NOT_ALLOWED', async (_name, token) => {
+  ]
+  it.each(forgeries)('%s: ERR_ALG_NOT_ALLOWED', async (_name, token) => {
     await jwks.ready()
     expect(await asyncCodeOf(verify(token))).toBe('ERR_ALG_NOT_ALLOWED')
   })
+
+  // The reference routes as a resource server over that JWKS (the guard's `jwks` option).
+  describeHttp(
+    (app) => {
+      it('control: RS256 signed by the JWKS key is accepted', async () => {
+        const response = await app().request('GET', '/api/v1/me', {
+          headers: { authorization: `JWT ${rsSigned('RS256', 'sha256')}` },
+        })
+        expect(response.status).toBe(200)
+        expect(response.json()).toEqual({ user_id: 123 })
+      })
+      it.each(forgeries)('%s: 401 "Token algorithm is not allowed"', async (_name, token) => {
+        await expectRefused(app(), `JWT ${token}`, INVALID_TOKEN('Token algorithm is not allowed'))
+      })
+    },
+    (context) => createJwtGuard({ jwks, authenticate: () => null, identity: seedIdentity(context) }),
+  )
 })
 
 describe('HS256 keyed with the public key, sent to the RS256 server: refused on every framework', () => {
