@@ -102,3 +102,37 @@ describe('kid path traversal and injection (RFC 8725 §3.10; no advisory against
   })
   runAttackTable(rows)
 })
+
+describe('retired keys (keystore rotation): a kid that was valid yesterday is unknown today', () => {
+  let clock = T0
+  const rotating = createKeyStore({
+    active: createHmacKey(SECRET_1, { kid: 'old' }),
+    maxTokenLifetime: 300,
+    now: () => clock,
+  })
+  const verifyRotating = createVerifier({ keys: rotating, now: () => clock })
+  const oldToken = hs({ ...HS256, kid: 'old' }, payload, SECRET_1)
+
+  it('after rotation the old key verifies until it retires, then its tokens are ERR_KEY_NOT_FOUND', () => {
+    expect(verifyRotating(oldToken)).toEqual(payload)
+    rotating.rotate(createHmacKey(SECRET_2, { kid: 'new' }))
+    expect(verifyRotating(oldToken)).toEqual(payload)
+    clock = T0 + 301
+    expect(codeOf(() => verifyRotating(oldToken))).toBe('ERR_KEY_NOT_FOUND')
+    // Without a kid, the token goes to the active key, which is not the one that signed it.
+    expect(codeOf(() => verifyRotating(hs(HS256, payload, SECRET_1)))).toBe('ERR_SIGNATURE_INVALID')
+  })
+
+  it('a retired kid reused in a forged header with the new key is still bound to its own (gone) key', () => {
+    clock = T0
+    const store2 = createKeyStore({
+      active: createHmacKey(SECRET_1, { kid: 'a' }),
+      verifyOnly: [createHmacKey(SECRET_2, { kid: 'b' })],
+      now: () => clock,
+    })
+    const verify2 = createVerifier({ keys: store2, now: () => clock })
+    expect(store2.retire('b')).toBe(true)
+    expect(codeOf(() => verify2(hs({ ...HS256, kid: 'b' }, payload, SECRET_2)))).toBe('ERR_KEY_NOT_FOUND')
+    expect(codeOf(() => verify2(hs({ ...HS256, kid: 'b' }, payload, SECRET_1)))).toBe('ERR_KEY_NOT_FOUND')
+  })
+})
