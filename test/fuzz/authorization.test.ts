@@ -88,7 +88,7 @@ describe('property (c): the Authorization header parser', () => {
   )
 
   it(
-    'long whitespace runs (up to 200 000 characters) parse in under 50 ms each',
+    'long whitespace runs (up to 200 000 characters) parse in under 200 ms each',
     () => {
       const run = fc.tuple(
         fc.constantFrom(...WHITESPACE),
@@ -101,7 +101,7 @@ describe('property (c): the Authorization header parser', () => {
           const header = `${head}${space.repeat(length)}${tail}`
           const started = performance.now()
           check(header)
-          return performance.now() - started < 50
+          return performance.now() - started < 200
         }),
         params(0.0005),
       )
@@ -110,15 +110,21 @@ describe('property (c): the Authorization header parser', () => {
   )
 
   it('time grows linearly: ten times the whitespace costs far less than a hundred times the time', () => {
-    const measure = (length: number) => {
+    // The fastest of several runs, so that a GC pause under load does not count; a quadratic
+    // parser would take about 100 times longer on ten times the input.
+    const fastest = (length: number) => {
       const header = `JWT${' '.repeat(length)}x y`
-      const started = performance.now()
-      for (let i = 0; i < 5; i++) check(header)
-      return (performance.now() - started) / 5
+      let best = Number.POSITIVE_INFINITY
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now()
+        check(header)
+        best = Math.min(best, performance.now() - started)
+      }
+      return best
     }
-    measure(10_000)
-    const small = Math.max(measure(100_000), 0.05)
-    const large = measure(1_000_000)
+    fastest(10_000)
+    const small = Math.max(fastest(200_000), 0.2)
+    const large = fastest(2_000_000)
     expect(large / small).toBeLessThan(40)
   })
 })
