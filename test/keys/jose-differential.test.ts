@@ -82,7 +82,8 @@ function variants(
     },
     {
       name: 'signature in standard base64 (+ /)',
-      token: `${h}.${p}.${sig.toString('base64').replace(/=+$/, '')}`,
+      // A random signature may hold no - or _ at all: then both spellings are the same token.
+      token: /[-_]/.test(s) ? `${h}.${p}.${sig.toString('base64').replace(/=+$/, '')}` : undefined,
     },
     {
       name: 'signature with non-canonical trailing bits',
