@@ -46,6 +46,17 @@ export interface ResolvedCookies {
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/**
+ * Applies the defaults of {@link CookieOptions} and checks every name and attribute.
+ *
+ * @example
+ * ```ts
+ * import { resolveCookies } from 'jwtguard'
+ * const cookies = resolveCookies({ secure: false }) // cookies.accessName === 'access_token_cookie'
+ * ```
+ *
+ * @throws {TypeError} for an invalid cookie or header name, `sameSite`, or `domain`.
+ */
 export function resolveCookies(options: CookieOptions = {}): ResolvedCookies {
   const resolved: ResolvedCookies = {
     accessName: options.accessName ?? 'access_token_cookie',

@@ -50,7 +50,9 @@ export interface AuthResult<TIdentity> {
 export interface AuthRoute {
   /** `POST` for the token routes; `GET` for the JWKS. */
   method: 'POST' | 'GET'
+  /** The route's path, such as `/auth`. */
   path: string
+  /** Handles one request; resolves to the response to write, errors included. */
   handle(request: AuthRequest): Promise<HttpResponse>
 }
 

@@ -220,6 +220,7 @@ export interface ResolvedOptions {
   maxTokenSize: number
   bodyLimit: number
   cache: { maxEntries: number } | undefined
+  /** The clock, in seconds since the epoch. */
   now: () => number
   trustedProxies: number
   tokenLocation: readonly TokenLocation[]

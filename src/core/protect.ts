@@ -44,7 +44,9 @@ interface CompiledRequirement {
 
 /** A route's requirements, compiled. */
 export interface RouteRequirements<TRequest> {
+  /** The route's own realm, if it has one. */
   realm: string | undefined
+  /** Throws `ERR_INSUFFICIENT_SCOPE` when the verified `payload` does not meet the requirements. */
   check(payload: JwtPayload, request: TRequest): Promise<void> | undefined
 }
 

@@ -125,6 +125,7 @@ export interface RemoteJwks extends KeySource {
   refresh(): Promise<boolean>
   /** Loads the key set if it was never loaded; rejects with the fetch error. For start-up. */
   ready(): Promise<void>
+  /** The cache's state, for health checks and logs. */
   status(): RemoteJwksStatus
 }
 

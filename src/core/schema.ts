@@ -13,6 +13,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
     readonly version: 1
     readonly vendor: string
+    /** Validates `value`: the schema's output, or the issues. */
     readonly validate: (
       value: unknown,
     ) => StandardSchemaV1.Result<Output> | Promise<StandardSchemaV1.Result<Output>>
@@ -20,19 +21,25 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   }
 }
 
+/** The types of the Standard Schema v1 interface. */
 export declare namespace StandardSchemaV1 {
+  /** What `validate` returns. */
   type Result<Output> = SuccessResult<Output> | FailureResult
+  /** A value that passed: `value` is the schema's output. */
   interface SuccessResult<Output> {
     readonly value: Output
     readonly issues?: undefined
   }
+  /** A value that failed, with its issues. */
   interface FailureResult {
     readonly issues: ReadonlyArray<Issue>
   }
+  /** One reason a value failed, and where. */
   interface Issue {
     readonly message: string
     readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined
   }
+  /** One step of an issue's path. */
   interface PathSegment {
     readonly key: PropertyKey
   }

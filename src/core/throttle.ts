@@ -8,7 +8,9 @@ import { type HeaderSource, readHeader } from './extract.js'
 
 /** One login attempt, as the limiter counts it. */
 export interface LoginAttempt {
+  /** The username sent to `POST /auth`, as sent. */
   username: string
+  /** The client's address, from {@link clientAddress}. */
   clientAddress: string
 }
 
@@ -16,7 +18,9 @@ export interface LoginAttempt {
 export interface LoginLimiter {
   /** Rejects with a `JwtGuardError` `ERR_TOO_MANY_REQUESTS` (with `retryAfter`) when over a limit. */
   check(attempt: LoginAttempt): Promise<void>
+  /** Called after `authenticate` refused the attempt that `check` let through. */
   recordFailure(attempt: LoginAttempt): Promise<void>
+  /** Called after `authenticate` accepted the attempt that `check` let through. */
   recordSuccess(attempt: LoginAttempt): Promise<void>
 }
 

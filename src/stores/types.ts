@@ -80,7 +80,7 @@ export interface RevocationView {
 /**
  * Persistence of the token lifecycle. Every method is async so network-backed stores fit the same
  * seam; argument misuse (empty id, non-finite time) rejects with a `TypeError`, an unreachable
- * backend with a {@link JwtGuardError}.
+ * backend with a {@link jwtguard!JwtGuardError | JwtGuardError}.
  */
 export interface TokenStore {
   /** The synchronous view for the hot path. See {@link RevocationView}. */

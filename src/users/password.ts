@@ -22,6 +22,7 @@ export interface PasswordHashOptions {
 
 /** Hashes and verifies passwords, and equalises the time of a login for an unknown user. */
 export interface PasswordHasher {
+  /** The argon2id hash (PHC string) of `password`; rejects a password over {@link MAX_PASSWORD_LENGTH}. */
   hash(password: string): Promise<string>
   /** `false` for a wrong password or a hash it cannot read; never throws on bad input. */
   verify(passwordHash: string, password: string): Promise<boolean>

@@ -22,7 +22,9 @@ export interface NewUser {
 
 /** Persistence of users. Every method is async so network-backed stores fit the same seam. */
 export interface UserStore {
+  /** The user with this exact username, or `null`. */
   findByUsername(username: string): Promise<UserRecord | null>
+  /** The user with this id, or `null` (also for an id that is not a safe integer). */
   findById(id: number): Promise<UserRecord | null>
   /** Creates a user; rejects with a `TypeError` naming the conflict when the username or id exists. */
   create(user: NewUser): Promise<UserRecord>
@@ -32,6 +34,8 @@ export interface UserStore {
   setRoles(username: string, roles: readonly string[]): Promise<boolean>
   /** Removes a user; `false` when there was none. */
   remove(username: string): Promise<boolean>
+  /** Every user, by id. */
   list(): Promise<UserRecord[]>
+  /** Closes what the store opened itself (a connection it was given stays open). */
   close(): Promise<void>
 }
