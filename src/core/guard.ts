@@ -11,7 +11,7 @@ import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
 import { currentIdentity, runWithIdentity } from './context.js'
 import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies.js'
-import { JwtGuardError } from './errors.js'
+import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, jsonResponse } from './http.js'
 import {
@@ -188,10 +188,25 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     headers: HeaderSource,
     meta: RequestMeta | undefined,
   ): { token: string; fromCookie: boolean } | undefined {
+    // An Authorization header of another scheme (a proxy's Basic, say) does not hide a token in
+    // a later location; it is reported only when no location has a token.
+    let otherScheme: unknown
     for (const location of tokenLocation) {
       let token: string | undefined
-      if (location === 'header') token = extractFromHeader(headers)
-      else if (location === 'cookies' && cookies !== undefined)
+      if (location === 'header') {
+        try {
+          token = extractFromHeader(headers)
+        } catch (error) {
+          if (
+            !isJwtGuardError(error) ||
+            error.code !== 'ERR_AUTH_SCHEME_UNSUPPORTED' ||
+            tokenLocation.length === 1
+          ) {
+            throw error
+          }
+          otherScheme = error
+        }
+      } else if (location === 'cookies' && cookies !== undefined)
         token = readCookie(headers, cookies.accessName)
       else if (location === 'query' && meta?.url !== undefined) {
         const query = meta.url.indexOf('?')
@@ -202,6 +217,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       }
       if (token !== undefined && token !== '') return { token, fromCookie: location === 'cookies' }
     }
+    if (otherScheme !== undefined) throw otherScheme
     return undefined
   }
 

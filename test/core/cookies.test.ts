@@ -180,3 +180,24 @@ describe('cookie mode', () => {
     expect(() => makeGuard(options)).toThrow(message)
   })
 })
+
+describe('several token locations', () => {
+  it("reads the cookie behind another scheme's Authorization header, and reports that header only without a cookie", async () => {
+    const guard = makeGuard({ tokenLocation: ['header', 'cookies'] })
+    const login = await route(guard, '/auth').handle(LOGIN)
+    const cookie = cookieHeader(login.cookies)
+    const basic = 'Basic bWFzbnVuOmFiYzEyMw=='
+    const protect = guard.protect()
+    expect(
+      (await protect.authenticate({ authorization: basic, cookie }, undefined, { method: 'GET' }))?.identity,
+    ).toEqual({
+      user_id: 123,
+    })
+    expect(await codeOf(protect.authenticate({ authorization: basic }, undefined, { method: 'GET' }))).toBe(
+      'ERR_AUTH_SCHEME_UNSUPPORTED',
+    )
+    expect(
+      await codeOf(protect.authenticate({ authorization: 'JWT a b', cookie }, undefined, { method: 'GET' })),
+    ).toBe('ERR_AUTH_HEADER_MALFORMED')
+  })
+})
