@@ -5,6 +5,7 @@ import express, { type Express } from 'express'
 import { currentIdentity } from 'jwtguard'
 import { jwtGuard } from 'jwtguard/express'
 import type { ServerContext } from '../context.js'
+import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 
 export function buildExpressApp(context: ServerContext): Express {
@@ -20,6 +21,10 @@ export function buildExpressApp(context: ServerContext): Express {
   app.use(auth.routes)
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
+  })
+  const openapi = JSON.stringify(buildOpenApiDocument(context.guard))
+  app.get(OPENAPI_PATH, (_req, res) => {
+    res.type('application/json; charset=utf-8').send(openapi)
   })
   // The browser page at `/` and its files (server/public).
   for (const asset of PAGE_ASSETS) {

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { currentIdentity } from 'jwtguard'
 import { frameworkErrors, jwtGuardPlugin } from 'jwtguard/fastify'
 import type { ServerContext } from '../context.js'
+import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
@@ -13,6 +14,8 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
   const protect = app.jwtRequired()
   app.get('/health', async () => ({ status: 'ok' }))
+  const openapi = JSON.stringify(buildOpenApiDocument(context.guard))
+  app.get(OPENAPI_PATH, (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi))
   // The browser page at `/` and its files (server/public).
   for (const asset of PAGE_ASSETS) {
     app.get(asset.path, (_request, reply) => reply.headers(asset.headers).send(asset.body))

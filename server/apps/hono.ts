@@ -6,6 +6,7 @@ import { type Context, Hono } from 'hono'
 import { currentIdentity } from 'jwtguard'
 import { jwtGuard } from 'jwtguard/hono'
 import type { ServerContext } from '../context.js'
+import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 import type { Listening } from './express.js'
 
@@ -21,6 +22,8 @@ export function buildHonoApp(context: ServerContext): Hono {
   const protect = auth.jwtRequired()
   app.route('/', auth.routes)
   app.get('/health', (c) => json(c, { status: 'ok' }))
+  const openapi = JSON.stringify(buildOpenApiDocument(context.guard))
+  app.get(OPENAPI_PATH, (c) => c.body(openapi, 200, { 'content-type': 'application/json; charset=utf-8' }))
   // The browser page at `/` and its files (server/public).
   for (const asset of PAGE_ASSETS) {
     app.get(asset.path, (c) => c.body(asset.body, 200, asset.headers))
