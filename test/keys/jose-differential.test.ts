@@ -239,9 +239,8 @@ describe.each(ALL_ASYMMETRIC)('differential against jose: %s', (alg) => {
     }
   })
 
-  it.runIf(alg.startsWith('ES'))(
-    'a malleated (r, n - s) signature: accepted by both, like OpenSSL',
-    async () => {
+  if (alg.startsWith('ES'))
+    it('a malleated (r, n - s) signature: accepted by both, like OpenSSL', async () => {
       const valid = signToken(claims(), signing)
       const sig = signatureOf(valid)
       const half = sig.length / 2
@@ -249,6 +248,5 @@ describe.each(ALL_ASYMMETRIC)('differential against jose: %s', (alg) => {
       const s = BigInt(`0x${sig.subarray(half).toString('hex')}`)
       const malleated = withSignature(valid, Buffer.concat([sig.subarray(0, half), toBytes(n - s, half)]))
       expect([oursAccepts(malleated), await joseAccepts(malleated)]).toEqual([true, true])
-    },
-  )
+    })
 })

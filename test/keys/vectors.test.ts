@@ -65,9 +65,10 @@ describe.each(VECTORS)('%s', (name, deterministic) => {
     expect(verifier.verify(`${input}x`, bytes)).toBe(false)
   })
 
-  it.runIf(deterministic)('signing reproduces the published signature', () => {
-    expect(signer.sign(input).toString('base64url')).toBe(signature)
-  })
+  if (deterministic)
+    it('signing reproduces the published signature', () => {
+      expect(signer.sign(input).toString('base64url')).toBe(signature)
+    })
 
   it('the verifier accepts the token (or, for a text payload, refuses it only after the signature)', () => {
     const verify = createVerifier({ keys: [verifier], requiredClaims: [], now: () => BEFORE_EXPIRY })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { describeTokenStore } from './conformance.js'
 
-describeTokenStore('memory', () => ({
+describeTokenStore('memory', { shared: false, clockDriven: true }, () => ({
   open: async (now) => createMemoryStore({ now }),
   shared: false,
   clockDriven: true,

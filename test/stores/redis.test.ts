@@ -71,7 +71,7 @@ afterAll(async () => {
   await admin.close()
 })
 
-describeTokenStore('redis', () => {
+describeTokenStore('redis', { shared: true, clockDriven: false, propagationMs: 100 }, () => {
   const keyPrefix = nextPrefix()
   return {
     open: (now) => createRedisStore({ url: URL, keyPrefix, now }),

@@ -14,7 +14,7 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'jwtguard-sqlite-store-'))
 }
 
-describeTokenStore('sqlite (file)', () => {
+describeTokenStore('sqlite (file)', { shared: true, clockDriven: true, propagationMs: 500 }, () => {
   const dir = tempDir()
   const file = join(dir, 'jwtguard.db')
   return {
@@ -28,7 +28,7 @@ describeTokenStore('sqlite (file)', () => {
   }
 })
 
-describeTokenStore('sqlite (:memory:)', () => ({
+describeTokenStore('sqlite (:memory:)', { shared: false, clockDriven: true }, () => ({
   open: async (now) => createSqliteStore({ database: ':memory:', now }),
   shared: false,
   clockDriven: true,
