@@ -94,7 +94,16 @@ export const MIN_RSA_MODULUS_BITS = 2048
 
 const brand = new WeakSet<object>()
 
-/** True for keys made by {@link createAsymmetricKey} (and so safe to publish as a JWK). */
+/**
+ * True for keys made by {@link createAsymmetricKey} (and so safe to publish as a JWK).
+ *
+ * @example
+ * ```ts
+ * import { createHmacKey, generateAsymmetricKey, isAsymmetricKey } from 'jwtguard'
+ * isAsymmetricKey(generateAsymmetricKey('ES256')) // true
+ * isAsymmetricKey(createHmacKey('a secret of at least thirty-two bytes')) // false
+ * ```
+ */
 export function isAsymmetricKey(key: unknown): key is AsymmetricKey {
   return typeof key === 'object' && key !== null && brand.has(key)
 }

@@ -24,7 +24,17 @@ export interface AuthRequest extends RawBody {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** True for `application/json` and `application/<anything>+json`, as Flask's `is_json`. */
+/**
+ * True for `application/json` and `application/<anything>+json`, as Flask's `is_json`.
+ *
+ * @example
+ * ```ts
+ * import { isJsonMediaType } from 'jwtguard'
+ * isJsonMediaType('application/json; charset=utf-8') // true
+ * isJsonMediaType('application/problem+json') // true
+ * isJsonMediaType('text/plain') // false
+ * ```
+ */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false
   const [essence = '', ...parameters] = contentType.split(';')
@@ -44,6 +54,13 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 
 /**
  * Parses a JSON object body.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonObjectBody } from 'jwtguard'
+ * const body = parseJsonObjectBody({ contentType: 'application/json', body: '{"username":"masnun"}' }, 16384)
+ * body.username // 'masnun'
+ * ```
  *
  * @throws {JwtGuardError} `ERR_MEDIA_TYPE_UNSUPPORTED`, `ERR_BODY_TOO_LARGE` or `ERR_BODY_MALFORMED`.
  */
@@ -80,7 +97,15 @@ export function parseJsonObjectBody(raw: RawBody, limit: number): Record<string,
   return value as Record<string, unknown>
 }
 
-/** The error for a body over `limit` bytes; adapters that stop reading early throw the same. */
+/**
+ * The error for a body over `limit` bytes; adapters that stop reading early throw the same.
+ *
+ * @example
+ * ```ts
+ * import { bodyTooLarge } from 'jwtguard'
+ * const error = bodyTooLarge(16384) // code 'ERR_BODY_TOO_LARGE': a 413 once rendered
+ * ```
+ */
 export function bodyTooLarge(limit: number): JwtGuardError {
   return new JwtGuardError('ERR_BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`)
 }

@@ -24,7 +24,15 @@ export type RegisteredIdentity = Register extends { identity: infer T } ? T : un
 
 const storage = new AsyncLocalStorage<unknown>()
 
-/** Runs `callback` with `identity` as the current identity. */
+/**
+ * Runs `callback` with `identity` as the current identity.
+ *
+ * @example
+ * ```ts
+ * import { currentIdentity, runWithIdentity } from 'jwtguard'
+ * runWithIdentity({ user_id: 123 }, () => currentIdentity()) // { user_id: 123 }
+ * ```
+ */
 export function runWithIdentity<R>(identity: unknown, callback: () => R): R {
   return storage.run(identity, callback)
 }
@@ -35,7 +43,7 @@ export function runWithIdentity<R>(identity: unknown, callback: () => R): R {
  * @example
  * ```ts
  * import { currentIdentity } from 'jwtguard'
- * function auditLog(action: string) { log.info({ user: currentIdentity(), action }) }
+ * function auditLog(action: string) { console.info({ user: currentIdentity(), action }) }
  * ```
  */
 export function currentIdentity<T = RegisteredIdentity>(): T | undefined {

@@ -83,7 +83,15 @@ export function resolveCookies(options: CookieOptions = {}): ResolvedCookies {
   return resolved
 }
 
-/** The value of cookie `name` in the request's `Cookie` header (the first one, undecoded). */
+/**
+ * The value of cookie `name` in the request's `Cookie` header (the first one, undecoded).
+ *
+ * @example
+ * ```ts
+ * import { readCookie } from 'jwtguard'
+ * readCookie({ cookie: 'theme=dark; access_token_cookie=eyJ...' }, 'access_token_cookie') // 'eyJ...'
+ * ```
+ */
 export function readCookie(headers: HeaderSource, name: string): string | undefined {
   const header = readHeader(headers, 'cookie')
   if (header === undefined) return undefined
@@ -97,7 +105,16 @@ export function readCookie(headers: HeaderSource, name: string): string | undefi
   return undefined
 }
 
-/** A `Set-Cookie` value. `maxAge` 0 deletes the cookie. */
+/**
+ * A `Set-Cookie` value. `maxAge` 0 deletes the cookie.
+ *
+ * @example
+ * ```ts
+ * import { resolveCookies, serializeCookie } from 'jwtguard'
+ * serializeCookie(resolveCookies(), 'csrf_access_token', 'abc', { maxAge: 300, path: '/', httpOnly: false })
+ * // 'csrf_access_token=abc; Max-Age=300; Path=/; Secure; SameSite=Lax'
+ * ```
+ */
 export function serializeCookie(
   cookies: ResolvedCookies,
   name: string,
@@ -111,7 +128,15 @@ export function serializeCookie(
   return `${cookie}; SameSite=${cookies.sameSite}`
 }
 
-/** A new random CSRF value (256 bits). */
+/**
+ * A new random CSRF value (256 bits).
+ *
+ * @example
+ * ```ts
+ * import { newCsrfValue } from 'jwtguard'
+ * const csrf = newCsrfValue() // 43 base64url characters: 256 random bits
+ * ```
+ */
 export function newCsrfValue(): string {
   return randomBytes(32).toString('base64url')
 }
@@ -119,6 +144,14 @@ export function newCsrfValue(): string {
 /**
  * Double-submit check for a token read from a cookie: on unsafe methods the CSRF header must equal
  * the token's `csrf` claim, compared in constant time.
+ *
+ * @example
+ * ```ts
+ * import { assertCsrf, resolveCookies } from 'jwtguard'
+ * // The payload of a token read from a cookie: its `csrf` claim must equal the X-CSRF-Token header.
+ * assertCsrf(resolveCookies(), { 'x-csrf-token': 'abc' }, 'POST', { csrf: 'abc' }) // passes
+ * assertCsrf(resolveCookies(), {}, 'POST', { csrf: 'abc' }) // throws ERR_CSRF_INVALID
+ * ```
  *
  * @throws {JwtGuardError} `ERR_CSRF_INVALID` when the header is absent or does not match.
  */

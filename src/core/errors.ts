@@ -64,7 +64,7 @@ export interface JwtGuardErrorDetails {
  * ```ts
  * import { JwtGuardError, isJwtGuardError } from 'jwtguard'
  * try { guard.verify(token) } catch (err) {
- *   if (isJwtGuardError(err) && err.code === 'ERR_TOKEN_EXPIRED') refresh()
+ *   if (isJwtGuardError(err) && err.code === 'ERR_TOKEN_EXPIRED') console.log('expired: POST /auth/refresh')
  * }
  * ```
  */
@@ -89,6 +89,16 @@ export class JwtGuardError extends Error {
 
 /**
  * Brand check that works across two installed copies of the package, where `instanceof` does not.
+ *
+ * @example
+ * ```ts
+ * import { isJwtGuardError } from 'jwtguard'
+ * try {
+ *   guard.verify(token)
+ * } catch (error) {
+ *   if (isJwtGuardError(error)) console.log(error.code) // e.g. 'ERR_TOKEN_EXPIRED'
+ * }
+ * ```
  */
 export function isJwtGuardError(value: unknown): value is JwtGuardError {
   return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true

@@ -9,7 +9,16 @@ import { JwtGuardError } from './errors.js'
 /** Request headers as either a Web `Headers` or Node's `IncomingHttpHeaders`. */
 export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
 
-/** Reads one header (lower-case `name`) from either kind of header source. */
+/**
+ * Reads one header (lower-case `name`) from either kind of header source.
+ *
+ * @example
+ * ```ts
+ * import { readHeader } from 'jwtguard'
+ * readHeader({ authorization: 'JWT abc' }, 'authorization') // 'JWT abc'
+ * readHeader(new Headers({ Authorization: 'JWT abc' }), 'authorization') // 'JWT abc'
+ * ```
+ */
 export function readHeader(headers: HeaderSource, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function') {
     return (headers as Headers).get(name) ?? undefined
@@ -23,6 +32,14 @@ const WHITESPACE = /\s+/
 /**
  * Returns the token of `Authorization: <prefix> <token>`, or `undefined` when the header is
  * absent or blank. The prefix is matched case-insensitively.
+ *
+ * @example
+ * ```ts
+ * import { tokenFromAuthorization } from 'jwtguard'
+ * tokenFromAuthorization('JWT eyJhbGciOi...', 'JWT') // 'eyJhbGciOi...'
+ * tokenFromAuthorization(undefined, 'JWT') // undefined
+ * tokenFromAuthorization('Bearer x', 'JWT') // throws ERR_AUTH_SCHEME_UNSUPPORTED
+ * ```
  *
  * @throws {JwtGuardError} `ERR_AUTH_SCHEME_UNSUPPORTED` for another scheme,
  *   `ERR_AUTH_HEADER_MALFORMED` for a prefix without a token or a token with spaces.

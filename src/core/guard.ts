@@ -138,9 +138,10 @@ function revocationId(payload: JwtPayload, token: string): string {
  * @example
  * ```ts
  * import { createJwtGuard } from 'jwtguard'
+ * import { passwordAuthenticator } from 'jwtguard/users'
  * const guard = createJwtGuard({
  *   secret: process.env.JWT_SECRET_KEY!,
- *   authenticate: async (username, password) => (await users.check(username, password)) ?? null,
+ *   authenticate: passwordAuthenticator(users), // (username, password) => the user, or null
  *   identity: (payload) => ({ user_id: payload.identity }),
  * })
  * ```

@@ -70,7 +70,16 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
-/** The HTTP status a code maps to. */
+/**
+ * The HTTP status a code maps to.
+ *
+ * @example
+ * ```ts
+ * import { statusOf } from 'jwtguard'
+ * statusOf('ERR_TOKEN_EXPIRED') // 401
+ * statusOf('ERR_INSUFFICIENT_SCOPE') // 403
+ * ```
+ */
 export function statusOf(code: ErrorCode): number {
   return MEANING[code].status
 }
@@ -80,7 +89,16 @@ export function quoteString(value: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&')}"`
 }
 
-/** `JWT realm="..."`, with RFC 6750 `error` and `error_description` when given. */
+/**
+ * `JWT realm="..."`, with RFC 6750 `error` and `error_description` when given.
+ *
+ * @example
+ * ```ts
+ * import { challengeHeader } from 'jwtguard'
+ * challengeHeader('JWT', 'Login Required', 'invalid_token', 'Signature has expired')
+ * // 'JWT realm="Login Required", error="invalid_token", error_description="Signature has expired"'
+ * ```
+ */
 export function challengeHeader(
   scheme: string,
   realm: string,
@@ -95,7 +113,16 @@ export function challengeHeader(
   return header
 }
 
-/** A JSON response with the core's content type. */
+/**
+ * A JSON response with the core's content type.
+ *
+ * @example
+ * ```ts
+ * import { jsonResponse } from 'jwtguard'
+ * const { status, headers, body } = jsonResponse(200, { meaning_of_life: 42 })
+ * // 200, 'application/json; charset=utf-8', '{"meaning_of_life":42}'
+ * ```
+ */
 export function jsonResponse(
   status: number,
   value: unknown,
@@ -119,6 +146,14 @@ export interface ChallengeContext {
 /**
  * Turns any thrown value into the response the client sees. Unknown values become a generic 500
  * that reveals nothing: the caller logs the original.
+ *
+ * @example
+ * ```ts
+ * import { errorResponse, JwtGuardError } from 'jwtguard'
+ * const missing = new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+ * const response = errorResponse(missing, { scheme: 'JWT', realm: 'Login Required' })
+ * // 401, www-authenticate 'JWT realm="Login Required"', body {"status_code":401,"error":"Authorization Required",...}
+ * ```
  */
 export function errorResponse(error: unknown, context: ChallengeContext): HttpResponse {
   const known = isJwtGuardError(error)

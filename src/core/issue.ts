@@ -128,7 +128,15 @@ function pinnedClaims(resolved: ResolvedOptions): JwtPayload {
   return claims
 }
 
-/** The custom claims of a verified token: everything that is not reserved. */
+/**
+ * The custom claims of a verified token: everything that is not reserved.
+ *
+ * @example
+ * ```ts
+ * import { carriedClaims } from 'jwtguard'
+ * carriedClaims({ exp: 1, iat: 0, nbf: 0, jti: 'a', identity: 123, roles: ['admin'] }, 'identity') // { roles: ['admin'] }
+ * ```
+ */
 export function carriedClaims(payload: JwtPayload, identityClaim: string): Record<string, unknown> {
   const claims: Record<string, unknown> = { ...payload }
   for (const name of [...RESERVED_CLAIMS, identityClaim]) delete claims[name]

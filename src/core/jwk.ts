@@ -63,7 +63,9 @@ function publicMembers(publicKey: KeyObject): PublicJwk {
  *
  * @example
  * ```ts
+ * import { generateKeyPairSync } from 'node:crypto'
  * import { jwkThumbprint } from 'jwtguard'
+ * const { publicKey } = generateKeyPairSync('ed25519')
  * const kid = jwkThumbprint(publicKey)
  * ```
  */
@@ -82,6 +84,14 @@ export function jwkThumbprint(key: KeyObject): string {
  * The public JWK for a public key: only `kty` and the public members of its type, plus `kid`,
  * `alg` and `use: 'sig'`. Private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`) and symmetric
  * material (`k`) cannot appear: members are copied from an allow-list, never spread.
+ *
+ * @example
+ * ```ts
+ * import { generateKeyPairSync } from 'node:crypto'
+ * import { publicJwkOf } from 'jwtguard'
+ * const { publicKey } = generateKeyPairSync('ed25519')
+ * publicJwkOf(publicKey, 'EdDSA', 'key-1') // { kty: 'OKP', kid: 'key-1', alg: 'EdDSA', use: 'sig', crv: 'Ed25519', x: '...' }
+ * ```
  */
 export function publicJwkOf(
   publicKey: KeyObject,
@@ -114,6 +124,12 @@ function optionalString(jwk: Record<string, unknown>, member: string): string | 
  * `use`, when present, must be `sig`; `key_ops`, when present, must allow `sign` or `verify`;
  * `alg`, when present, must be an asymmetric JWS algorithm. Whether `alg` fits the key is checked
  * by createAsymmetricKey.
+ *
+ * @example
+ * ```ts
+ * import { readJwk } from 'jwtguard'
+ * const { publicKey, kid } = readJwk({ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' })
+ * ```
  *
  * @throws {TypeError} naming the member at fault.
  */

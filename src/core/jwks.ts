@@ -38,8 +38,8 @@ function keysOf(source: KeySource | readonly JwtKey[]): readonly JwtKey[] {
  *
  * @example
  * ```ts
- * import { toJwks } from 'jwtguard'
- * const { keys } = toJwks(store) // [{ kty: 'EC', kid: '2025-01', alg: 'ES256', use: 'sig', crv, x, y }]
+ * import { readKeyDirectory, toJwks } from 'jwtguard'
+ * const { keys } = toJwks(readKeyDirectory('./keys')) // [{ kty: 'EC', kid: '2025-01', alg: 'ES256', use: 'sig', crv, x, y }]
  * ```
  */
 export function toJwks(source: KeySource | readonly JwtKey[]): JwksDocument {
@@ -64,8 +64,11 @@ const cachedBodies = new WeakMap<KeySet, string>()
  *
  * @example
  * ```ts
- * import { jwksResponse } from 'jwtguard'
- * app.get('/.well-known/jwks.json', (req, reply) => {
+ * import Fastify from 'fastify'
+ * import { jwksResponse, readKeyDirectory } from 'jwtguard'
+ * const store = readKeyDirectory('./keys')
+ * const app = Fastify()
+ * app.get('/.well-known/jwks.json', (_request, reply) => {
  *   const { status, headers, body } = jwksResponse(store)
  *   reply.code(status).headers(headers).send(body)
  * })

@@ -114,6 +114,13 @@ function signingKeyOf(keys: readonly AsymmetricKey[], directory: string): Asymme
  * `2025-02.pem`): adding a file and calling {@link syncKeyDirectory} (or restarting) rotates, while
  * the older keys keep verifying until you delete them.
  *
+ * @example
+ * ```ts
+ * import { createJwtGuard, readKeyDirectory } from 'jwtguard'
+ * const keys = readKeyDirectory('./keys', { maxTokenLifetime: '14d' }) // ./keys/2025-01.pem, 2025-02.pem, ...
+ * const guard = createJwtGuard({ keys, authenticate, identity })
+ * ```
+ *
  * @throws {TypeError} when the directory holds no private key, or a file is not a usable key.
  */
 export function readKeyDirectory(directory: string, options: KeyDirectoryOptions = {}): KeyStore {
@@ -144,6 +151,13 @@ export interface KeyDirectoryChanges {
  * new files are added as verification-only keys; verification-only keys whose file was deleted stop
  * verifying at once, while a replaced signing key keeps verifying until its scheduled retirement. Nothing changes when a file is
  * unreadable: the error is thrown and the store is left as it was.
+ *
+ * @example
+ * ```ts
+ * import { readKeyDirectory, syncKeyDirectory } from 'jwtguard'
+ * const keys = readKeyDirectory('./keys')
+ * process.on('SIGHUP', () => console.log(syncKeyDirectory(keys, './keys'))) // what changed
+ * ```
  *
  * @throws {TypeError} for an unreadable directory or key, or a kid whose key material changed.
  */

@@ -82,7 +82,15 @@ export interface KeyStore extends KeySource {
 const KNOWN_ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS]
 const stores = new WeakSet<object>()
 
-/** True for objects made by {@link createKeyStore}. */
+/**
+ * True for objects made by {@link createKeyStore}.
+ *
+ * @example
+ * ```ts
+ * import { createKeyStore, generateAsymmetricKey, isKeyStore } from 'jwtguard'
+ * isKeyStore(createKeyStore({ active: generateAsymmetricKey('ES256', { kid: 'k1' }) })) // true
+ * ```
+ */
 export function isKeyStore(value: unknown): value is KeyStore {
   return typeof value === 'object' && value !== null && stores.has(value)
 }

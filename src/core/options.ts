@@ -268,6 +268,13 @@ function positiveInteger(value: unknown, option: string, fallback: number, minim
 /**
  * Validates options eagerly, so that a bad configuration fails at start-up, never per request.
  *
+ * @example
+ * ```ts
+ * import { resolveOptions } from 'jwtguard'
+ * const resolved = resolveOptions({ secret, authenticate, identity })
+ * resolved.expiresIn // 300
+ * ```
+ *
  * @throws {TypeError | RangeError} with a message that names the option and how to fix it.
  */
 export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): ResolvedOptions {

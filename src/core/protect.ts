@@ -85,7 +85,17 @@ function insufficient(kind: 'role' | 'scope', absent: readonly string[], mode: s
   return new JwtGuardError('ERR_INSUFFICIENT_SCOPE', `Token lacks ${which}: ${list}`, { scope: list })
 }
 
-/** Compiles a route's options, validating them: a bad option fails when the route is declared. */
+/**
+ * Compiles a route's options, validating them: a bad option fails when the route is declared.
+ *
+ * @example
+ * ```ts
+ * import { compileRequirements } from 'jwtguard'
+ * const admin = compileRequirements({ roles: ['admin'] })
+ * await admin.check({ roles: ['admin'] }, undefined) // passes
+ * await admin.check({ roles: ['user'] }, undefined) // throws ERR_INSUFFICIENT_SCOPE (403)
+ * ```
+ */
 export function compileRequirements<TRequest>(
   options: ProtectOptions<TRequest> = {},
 ): RouteRequirements<TRequest> {

@@ -380,6 +380,18 @@ export type AsyncVerifyFunction = (token: string, tokenType?: TokenType) => Prom
  * A verifier over a remote JWKS. A token with a known `kid` is verified synchronously (the promise
  * is already settled); an unknown `kid` waits for at most one refresh of the key set (see
  * {@link RemoteJwks.refresh}), then is verified again or refused with `ERR_KEY_NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * import { createRemoteJwks, createRemoteVerifier } from 'jwtguard'
+ * const jwks = createRemoteJwks({
+ *   url: 'https://issuer.example/.well-known/jwks.json',
+ *   issuer: 'https://issuer.example',
+ *   audience: 'my-api',
+ * })
+ * const verify = createRemoteVerifier({ jwks })
+ * const payload = await verify(token)
+ * ```
  */
 export function createRemoteVerifier(options: RemoteVerifierOptions): AsyncVerifyFunction {
   const { jwks, ...rest } = options

@@ -21,6 +21,7 @@ const RANK = new Map<string, number>(HTTP_METHODS.map((method, index) => [method
  *
  * @example
  * ```ts
+ * import { allowedMethods } from 'jwtguard'
  * allowedMethods(['get']) // ['GET', 'HEAD']
  * ```
  */
@@ -36,6 +37,13 @@ export function allowedMethods(methods: Iterable<string>): string[] {
 /**
  * The error for a request that no route answered: `405` with `Allow` when routes exist for other
  * methods of its path (`methods`), else `404`.
+ *
+ * @example
+ * ```ts
+ * import { unmatchedRoute } from 'jwtguard'
+ * unmatchedRoute(guard, ['GET']).allow // ['GET', 'HEAD']: a 405
+ * unmatchedRoute(guard, []).code // 'ERR_ROUTE_NOT_FOUND': a 404
+ * ```
  */
 export function unmatchedRoute(
   guard: Pick<JwtGuard<unknown>, 'methodNotAllowed' | 'notFound'>,
@@ -48,6 +56,15 @@ export function unmatchedRoute(
 /**
  * Checks, in an adapter's factory, that `guard` came from `createJwtGuard()`.
  *
+ * @example
+ * ```ts
+ * import { assertJwtGuard } from 'jwtguard'
+ * export function myAdapter(guard: unknown) {
+ *   assertJwtGuard(guard, 'my-adapter') // a TypeError unless it came from createJwtGuard()
+ *   return guard.routes
+ * }
+ * ```
+ *
  * @throws {TypeError} naming the adapter (`where`) otherwise.
  */
 export function assertJwtGuard(guard: unknown, where: string): asserts guard is JwtGuard<unknown> {
@@ -56,7 +73,16 @@ export function assertJwtGuard(guard: unknown, where: string): asserts guard is 
   }
 }
 
-/** The default `logError` of the adapters. */
+/**
+ * The default `logError` of the adapters.
+ *
+ * @example
+ * ```ts
+ * import { logToConsole } from 'jwtguard'
+ * import { jwtGuard } from 'jwtguard/express'
+ * const auth = jwtGuard(guard, { logError: logToConsole }) // the default
+ * ```
+ */
 export function logToConsole(error: unknown): void {
   console.error('jwtguard: request failed', error)
 }
@@ -65,6 +91,13 @@ export function logToConsole(error: unknown): void {
  * The response to an error an adapter caught: the core's answer for the library's own errors;
  * anything else (a bug, a database down) goes to `log` first and the client gets a 500 that
  * reveals nothing.
+ *
+ * @example
+ * ```ts
+ * import { caughtErrorResponse } from 'jwtguard'
+ * const response = caughtErrorResponse(guard, new Error('database down'), (error) => console.error(error))
+ * // response.status === 500: the Error went to the log, not to the client
+ * ```
  */
 export function caughtErrorResponse(
   guard: Pick<JwtGuard<unknown>, 'errorResponse'>,
@@ -76,7 +109,15 @@ export function caughtErrorResponse(
   return guard.errorResponse(error, realm)
 }
 
-/** The `415` for a body sent with a content coding (gzip, br, ...): login bodies are small. */
+/**
+ * The `415` for a body sent with a content coding (gzip, br, ...): login bodies are small.
+ *
+ * @example
+ * ```ts
+ * import { encodingUnsupported } from 'jwtguard'
+ * const error = encodingUnsupported() // code 'ERR_MEDIA_TYPE_UNSUPPORTED': a 415 once rendered
+ * ```
+ */
 export function encodingUnsupported(): JwtGuardError {
   return new JwtGuardError(
     'ERR_MEDIA_TYPE_UNSUPPORTED',
@@ -86,6 +127,13 @@ export function encodingUnsupported(): JwtGuardError {
 
 /**
  * Checks a request's `Content-Encoding` before its body is read.
+ *
+ * @example
+ * ```ts
+ * import { assertIdentityEncoding } from 'jwtguard'
+ * assertIdentityEncoding(undefined) // passes
+ * assertIdentityEncoding('gzip') // throws ERR_MEDIA_TYPE_UNSUPPORTED (415)
+ * ```
  *
  * @throws {JwtGuardError} `ERR_MEDIA_TYPE_UNSUPPORTED` for anything but none or `identity`.
  */

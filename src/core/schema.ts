@@ -57,6 +57,13 @@ function pathOf(issue: StandardSchemaV1.Issue): string {
 /**
  * Validates a verified payload. A mismatch is `ERR_CLAIM_INVALID` naming the claim's path, never
  * its value (nor the schema's message, which may quote the value).
+ *
+ * @example
+ * ```ts
+ * import { validateWithSchema } from 'jwtguard'
+ * import { z } from 'zod'
+ * const claims = await validateWithSchema(z.object({ identity: z.number() }), payload) // { identity: number }
+ * ```
  */
 export async function validateWithSchema<Output>(
   schema: StandardSchemaV1<unknown, Output>,
@@ -72,7 +79,16 @@ export async function validateWithSchema<Output>(
   return result.value
 }
 
-/** True for values that implement Standard Schema v1. */
+/**
+ * True for values that implement Standard Schema v1.
+ *
+ * @example
+ * ```ts
+ * import { isStandardSchema } from 'jwtguard'
+ * import { z } from 'zod'
+ * isStandardSchema(z.object({ identity: z.number() })) // true
+ * ```
+ */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   const standard = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.[
     '~standard'

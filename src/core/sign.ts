@@ -10,7 +10,15 @@ import type { JwtKey } from './keys.js'
 
 const headerSegments = new WeakMap<JwtKey, string>()
 
-/** The base64url header this library writes for `key`: `{"alg","typ":"JWT"}` plus `kid`. */
+/**
+ * The base64url header this library writes for `key`: `{"alg","typ":"JWT"}` plus `kid`.
+ *
+ * @example
+ * ```ts
+ * import { createHmacKey, headerSegmentFor } from 'jwtguard'
+ * headerSegmentFor(createHmacKey(secret)) // 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9': {"alg":"HS256","typ":"JWT"}
+ * ```
+ */
 export function headerSegmentFor(key: JwtKey): string {
   let segment = headerSegments.get(key)
   if (segment === undefined) {

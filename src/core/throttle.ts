@@ -27,6 +27,13 @@ export interface LoginLimiter {
 /**
  * The client's address: the socket's, or with `trustedProxies` > 0 the address that many hops from
  * the right of `X-Forwarded-For` (the entries further left are the client's to forge).
+ *
+ * @example
+ * ```ts
+ * import { clientAddress } from 'jwtguard'
+ * clientAddress({ 'x-forwarded-for': '203.0.113.7' }, '10.0.0.1', 0) // '10.0.0.1': no proxy trusted
+ * clientAddress({ 'x-forwarded-for': '203.0.113.7, 198.51.100.2' }, '10.0.0.1', 1) // '198.51.100.2'
+ * ```
  */
 export function clientAddress(
   headers: HeaderSource | undefined,

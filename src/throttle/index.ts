@@ -188,7 +188,7 @@ function tooMany(rejection: unknown): unknown {
  * import { createJwtGuard } from 'jwtguard'
  * import { createLoginLimiter } from 'jwtguard/throttle'
  * import { createClient } from 'redis'
- * const redis = createClient({ url: process.env.REDIS_URL })
+ * const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
  * await redis.connect()
  * const guard = createJwtGuard({ secret, authenticate, identity, loginLimiter: createLoginLimiter({ redis }) })
  * ```

@@ -36,7 +36,18 @@ function toRecord(row: UserRow | undefined): UserRecord | null {
   }
 }
 
-/** Opens a database file with the settings every jwtguard SQLite table expects. */
+/**
+ * Opens a database file with the settings every jwtguard SQLite table expects.
+ *
+ * @example
+ * ```ts
+ * import { createSqliteStore } from 'jwtguard/stores/sqlite'
+ * import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
+ * const database = openSqliteDatabase('./data/jwtguard.db') // one connection for users and tokens
+ * const users = createSqliteUserStore({ database })
+ * const store = createSqliteStore({ database })
+ * ```
+ */
 export function openSqliteDatabase(filename: string): Database.Database {
   const db = new Database(filename)
   db.pragma('journal_mode = WAL')

@@ -101,7 +101,23 @@ function send(res: Response, response: HttpResponse): void {
   res.end(response.body ?? undefined)
 }
 
-/** Builds a guard's Express middleware; options are checked here, at start-up. */
+/**
+ * Builds a guard's Express middleware; options are checked here, at start-up.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { jwtGuard } from 'jwtguard/express'
+ * const app = express()
+ * const auth = jwtGuard(guard)
+ * app.use(auth.routes)
+ * app.get('/api/v1/me', auth.jwtRequired(), (req, res) => {
+ *   res.json(req.auth)
+ * })
+ * app.use(auth.notFound)
+ * app.use(auth.errorHandler)
+ * ```
+ */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptions = {}): ExpressJwtGuard {
   core.assertJwtGuard(guard, 'jwtguard/express')
   const { logError = core.logToConsole } = options

@@ -103,6 +103,8 @@ function renderError(
  *
  * @example
  * ```ts
+ * import Fastify from 'fastify'
+ * import { frameworkErrors } from 'jwtguard/fastify'
  * const app = Fastify({ frameworkErrors: frameworkErrors(guard) })
  * ```
  */
@@ -195,6 +197,17 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   return Promise.resolve()
 }
 
-/** The jwtguard Fastify plugin: `POST /auth`, `fastify.jwtRequired()`, `request.identity`. */
+/**
+ * The jwtguard Fastify plugin: `POST /auth`, `fastify.jwtRequired()`, `request.identity`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { jwtGuardPlugin } from 'jwtguard/fastify'
+ * const app = Fastify()
+ * await app.register(jwtGuardPlugin, { guard, renderAllErrors: true })
+ * app.get('/api/v1/me', { preHandler: app.jwtRequired() }, async (request) => request.identity)
+ * ```
+ */
 export const jwtGuardPlugin = fp(jwtGuard, { fastify: '5.x', name: 'jwtguard' })
 export default jwtGuardPlugin

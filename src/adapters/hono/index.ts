@@ -84,7 +84,21 @@ function send(c: Context, response: HttpResponse): Response {
   return c.newResponse(response.body, response.status as StatusCode, response.headers)
 }
 
-/** Builds a guard's Hono middleware; options are checked here, at start-up. */
+/**
+ * Builds a guard's Hono middleware; options are checked here, at start-up.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { jwtGuard } from 'jwtguard/hono'
+ * const app = new Hono()
+ * const auth = jwtGuard(guard)
+ * app.route('/', auth.routes)
+ * app.get('/api/v1/me', auth.jwtRequired(), (c) => c.json(c.get('identity')))
+ * app.onError(auth.onError)
+ * app.notFound(auth.notFound(app))
+ * ```
+ */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions = {}): HonoJwtGuard {
   core.assertJwtGuard(guard, 'jwtguard/hono')
   const { logError = core.logToConsole, remoteAddress = nodeServerAddress } = options

@@ -32,6 +32,13 @@ const PATTERN = /^(\d+(?:\.\d+)?) ?([a-z]*)$/
 /**
  * Converts a duration to whole seconds. A bare number, or a string without a unit, is seconds.
  *
+ * @example
+ * ```ts
+ * import { toSeconds } from 'jwtguard'
+ * toSeconds('15m', 'window') // 900
+ * toSeconds(300, 'expiresIn') // 300
+ * ```
+ *
  * @throws {TypeError} naming the option and the accepted forms when the value is not a duration.
  */
 export function toSeconds(value: Duration, option: string): number {
