@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { availableParallelism } from 'node:os'
 import { hash, verify } from '@node-rs/argon2'
 
 // @node-rs/argon2's numeric value for argon2id (its `Algorithm` const enum cannot be imported
@@ -18,6 +19,31 @@ export interface PasswordHashOptions {
   timeCost?: number | undefined
   /** Lanes. @default 1 */
   parallelism?: number | undefined
+  /**
+   * Hashes computed at once; more wait their turn. Keeping one core free of argon2 keeps the event
+   * loop (every other request) responsive while logins pour in.
+   * @default max(1, available cores - 1)
+   */
+  maxConcurrency?: number | undefined
+}
+
+/**
+ * A counting semaphore: at most `limit` tasks run at once, the rest queue in order.
+ * @internal
+ */
+export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const queue: (() => void)[] = []
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => queue.push(resolve))
+    running += 1
+    try {
+      return await task()
+    } finally {
+      running -= 1
+      queue.shift()?.()
+    }
+  }
 }
 
 /** Hashes and verifies passwords, and equalises the time of a login for an unknown user. */
@@ -54,11 +80,16 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
   if (parameters.memoryCost < 8 * parameters.parallelism || parameters.timeCost < 1) {
     throw new RangeError('argon2 needs memoryCost >= 8 * parallelism KiB and timeCost >= 1')
   }
+  const maxConcurrency = options.maxConcurrency ?? Math.max(1, availableParallelism() - 1)
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+    throw new RangeError('maxConcurrency must be a whole number of at least 1')
+  }
+  const limit = limiter(maxConcurrency)
   let dummy: Promise<string> | undefined
   const verifyHash = async (passwordHash: string, password: string): Promise<boolean> => {
     if (password.length > MAX_PASSWORD_LENGTH) return false
     try {
-      return await verify(passwordHash, password)
+      return await limit(() => verify(passwordHash, password))
     } catch {
       return false
     }
@@ -70,7 +101,7 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
       if (password.length > MAX_PASSWORD_LENGTH) {
         throw new RangeError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`)
       }
-      return hash(password, parameters)
+      return limit(() => hash(password, parameters))
     },
     verify: verifyHash,
     async verifyDummy(password) {

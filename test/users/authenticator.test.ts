@@ -66,3 +66,29 @@ describe('passwordAuthenticator', () => {
     await store.close()
   })
 })
+
+describe('argon2 concurrency limit', () => {
+  it('runs at most `limit` tasks at once, the others in order', async () => {
+    const { limiter } = await import('../../src/users/password.js')
+    const limit = limiter(2)
+    let running = 0
+    let peak = 0
+    const order: number[] = []
+    const task = (id: number) =>
+      limit(async () => {
+        running += 1
+        peak = Math.max(peak, running)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        order.push(id)
+        running -= 1
+        return id
+      })
+    expect(await Promise.all([1, 2, 3, 4, 5].map(task))).toEqual([1, 2, 3, 4, 5])
+    expect(peak).toBe(2)
+    expect(order.slice(0, 2).sort()).toEqual([1, 2])
+  })
+
+  it('refuses a limit below one', () => {
+    expect(() => createPasswordHasher({ maxConcurrency: 0 })).toThrow(RangeError)
+  })
+})
