@@ -20,13 +20,12 @@ import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import type { Framework } from '../../server/config.js'
 import type { SeedIdentity, ServerContext } from '../../server/context.js'
-import { APPS, type AppEntry, inMemoryClient } from '../support/apps.js'
+import { APPS, type AppEntry, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
 import {
   createTestContext,
   TEST_SECRET,
   type TestApp,
   type TestResponse,
-  toTestResponse,
 } from '../support/server.js'
 import { b64url } from '../support/tokens.js'
 
@@ -306,19 +305,7 @@ export async function inProcessApp(framework: Framework, context: ServerContext)
         framework,
         transport: 'in-process',
         context,
-        async request(method, path, init = {}) {
-          const response = await app.inject({
-            method: method as 'GET',
-            url: path,
-            headers: init.headers ?? {},
-            ...(init.body === undefined ? {} : { payload: Buffer.from(init.body) }),
-          })
-          const headers: Record<string, string> = {}
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
-          }
-          return toTestResponse(response.statusCode, headers, response.body)
-        },
+        request: injectClient(app),
         close: () => app.close(),
       }
     }
@@ -331,23 +318,11 @@ export async function inProcessApp(framework: Framework, context: ServerContext)
         close: async () => undefined,
       }
     case 'hono': {
-      const app = buildHonoApp(context)
       return {
         framework,
         transport: 'in-process',
         context,
-        async request(method, path, init = {}) {
-          const response = await app.request(path, {
-            method,
-            headers: init.headers ?? {},
-            ...(init.body === undefined ? {} : { body: init.body }),
-          })
-          return toTestResponse(
-            response.status,
-            Object.fromEntries(response.headers.entries()),
-            await response.text(),
-          )
-        },
+        request: honoClient(buildHonoApp(context)),
         close: async () => undefined,
       }
     }
