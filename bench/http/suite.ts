@@ -206,6 +206,12 @@ export async function checkServer(server: StartedServer, token: string): Promise
   }
 }
 
+function describeCpu(run: RunRecord | undefined): string {
+  return run === undefined
+    ? '?'
+    : `${run.serverCpu.toFixed(2)} = ${run.serverCpuUsPerRequest.toFixed(1)} us/req`
+}
+
 /** The load of one route of one server. */
 export function loadSpec(
   server: StartedServer,
@@ -303,7 +309,7 @@ export async function runHttp(
         options.log(
           `http round ${round + 1}/${options.rounds} ${id}: open ${Math.round(rate('open'))} req/s, ` +
             `protected ${Math.round(rate('protected'))} req/s, ratio ${(rate('protected') / rate('open')).toFixed(2)} ` +
-            `(server cpu ${last.map((run) => `${run.serverCpu.toFixed(2)} = ${run.serverCpuUsPerRequest.toFixed(1)} us/req`).join(', ')}; load ${loadAverage()[0]})`,
+            `(server cpu open/protected ${(['open', 'protected'] as const).map((route) => describeCpu(last.find((run) => run.route === route))).join(', ')}; load ${loadAverage()[0]})`,
         )
       }
     }
