@@ -177,7 +177,7 @@ async function main(): Promise<void> {
         formatRatio(variant.ratio.median),
         range(variant.ratio, formatRatio),
         `${
-          variant.middleware === 'ours'
+          variant.middleware.startsWith('ours')
             ? verdict(variant.ratio.median, HTTP_TARGET)
             : variant.middleware === FLOOR
               ? '(floor: the best without a token cache)'

@@ -32,9 +32,11 @@ export interface Variant {
 
 export const VARIANTS: readonly Variant[] = [
   { id: 'fastify/ours', framework: 'fastify', middleware: 'ours', scheme: 'JWT' },
+  { id: 'fastify/ours (cache)', framework: 'fastify', middleware: 'ours (cache)', scheme: 'JWT' },
   { id: `fastify/${FLOOR}`, framework: 'fastify', middleware: FLOOR, scheme: 'JWT' },
   { id: 'fastify/@fastify/jwt', framework: 'fastify', middleware: '@fastify/jwt', scheme: 'Bearer' },
   { id: 'express/ours', framework: 'express', middleware: 'ours', scheme: 'JWT' },
+  { id: 'express/ours (cache)', framework: 'express', middleware: 'ours (cache)', scheme: 'JWT' },
   { id: `express/${FLOOR}`, framework: 'express', middleware: FLOOR, scheme: 'JWT' },
   {
     id: 'express/express-jwt (KeyObject)',
@@ -49,6 +51,7 @@ export const VARIANTS: readonly Variant[] = [
     scheme: 'Bearer',
   },
   { id: 'hono/ours', framework: 'hono', middleware: 'ours', scheme: 'JWT' },
+  { id: 'hono/ours (cache)', framework: 'hono', middleware: 'ours (cache)', scheme: 'JWT' },
   { id: `hono/${FLOOR}`, framework: 'hono', middleware: FLOOR, scheme: 'JWT' },
   { id: 'hono/hono/jwt', framework: 'hono', middleware: 'hono/jwt', scheme: 'Bearer' },
 ]
@@ -78,13 +81,22 @@ function floorAccepts(authorization: string | null | undefined): boolean {
 const OPEN_BODY = { status: 'ok' }
 const PRIVATE_BODY = { meaning_of_life: 42 }
 
-/** Our guard as an app would configure it: defaults, identity from the payload, no database. */
-function makeGuard(): JwtGuard<{ user_id: unknown }> {
+/**
+ * Our guard as an app would configure it: defaults, identity from the payload, no database;
+ * `ours (cache)` adds the verified-token cache.
+ */
+function makeGuard(middleware: string): JwtGuard<{ user_id: unknown }> {
   return createJwtGuard({
     secret: SECRET,
+    cache: middleware === 'ours (cache)',
     authenticate: () => null,
     identity: (payload) => ({ user_id: payload.identity }),
   })
+}
+
+/** Whether `middleware` is one of our configurations. */
+export function isOurs(middleware: string): boolean {
+  return middleware === 'ours' || middleware === 'ours (cache)'
 }
 
 // The Express and Hono adapters are written in parallel with this benchmark: loaded by a
@@ -123,8 +135,8 @@ async function loadAdapter<T>(specifier: string): Promise<T> {
 
 async function startFastify(middleware: string): Promise<RunningServer> {
   const app = Fastify()
-  if (middleware === 'ours') {
-    await app.register(jwtGuardPlugin, { guard: makeGuard(), renderAllErrors: true })
+  if (isOurs(middleware)) {
+    await app.register(jwtGuardPlugin, { guard: makeGuard(middleware), renderAllErrors: true })
     const protect = app.jwtRequired()
     app.get('/health', async () => OPEN_BODY)
     app.get('/api/v1/private', { preHandler: protect }, async () => PRIVATE_BODY)
@@ -182,9 +194,9 @@ async function startExpress(middleware: string): Promise<RunningServer> {
   const handler: RequestHandler = (_request, response) => {
     response.json(PRIVATE_BODY)
   }
-  if (middleware === 'ours') {
+  if (isOurs(middleware)) {
     const { jwtGuard } = await loadAdapter<ExpressAdapter>('jwtguard/express')
-    const auth = jwtGuard(makeGuard() as JwtGuard<unknown>)
+    const auth = jwtGuard(makeGuard(middleware) as JwtGuard<unknown>)
     app.use(auth.routes)
     app.get('/health', open)
     app.get('/api/v1/private', auth.jwtRequired(), handler)
@@ -211,9 +223,9 @@ async function startExpress(middleware: string): Promise<RunningServer> {
 
 async function startHono(middleware: string): Promise<RunningServer> {
   const app = new Hono()
-  if (middleware === 'ours') {
+  if (isOurs(middleware)) {
     const { jwtGuard } = await loadAdapter<HonoAdapter>('jwtguard/hono')
-    const auth = jwtGuard(makeGuard() as JwtGuard<unknown>)
+    const auth = jwtGuard(makeGuard(middleware) as JwtGuard<unknown>)
     app.route('/', auth.routes)
     app.get('/health', (c) => c.json(OPEN_BODY))
     app.get('/api/v1/private', auth.jwtRequired(), (c) => c.json(PRIVATE_BODY))
