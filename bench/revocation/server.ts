@@ -21,6 +21,7 @@ const options: JwtGuardOptions<{ user_id: unknown }> = {
   authenticate: () => ({ id: 123 }),
   identity: (payload) => ({ user_id: payload.identity }),
   ...(store === undefined ? {} : { store }),
+  ...(process.env.JWTGUARD_CACHE === '1' ? { cache: true } : {}),
 }
 const guard = createJwtGuard(options)
 const app = Fastify()

@@ -314,22 +314,76 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     const requirements = compileRequirements(protectOptions)
     return {
       realm: requirements.realm ?? realm,
-      async authenticate(headers, request, meta) {
-        const found = findToken(headers, meta)
-        if (found === undefined) {
-          if (mode === 'optional') return null
-          throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+      authenticate(headers, request, meta) {
+        // The common case (a local key, a synchronous identity callback, no predicate) settles
+        // in one promise: no await per step on the per-request path.
+        let found: { token: string; fromCookie: boolean } | undefined
+        let payload: JwtPayload
+        try {
+          found = findToken(headers, meta)
+          if (found === undefined) {
+            if (mode === 'optional') return Promise.resolve(null)
+            throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+          }
+          if (verifyRemote !== undefined) return remoteAuthenticate(found, headers, request as TRequest, meta)
+          payload = verifyAccess(found.token, 'access')
+          admit(payload, found, headers, meta)
+        } catch (error) {
+          return Promise.reject(error)
         }
-        const { token } = found
-        const payload =
-          verifyRemote === undefined ? verifyAccess(token, 'access') : await verifyRemote(token, 'access')
-        if (found.fromCookie && cookies !== undefined) assertCsrf(cookies, headers, meta?.method, payload)
-        assertNotRevoked(payload, token)
-        const identity = await identityOf(payload)
-        await requirements.check(payload, request as TRequest)
-        return { identity, payload }
+        return settle(payload, request as TRequest)
       },
     }
+
+    async function remoteAuthenticate(
+      found: { token: string; fromCookie: boolean },
+      headers: HeaderSource,
+      request: TRequest,
+      meta: RequestMeta | undefined,
+    ): Promise<AuthResult<TIdentity>> {
+      const payload = await (verifyRemote as NonNullable<typeof verifyRemote>)(found.token, 'access')
+      admit(payload, found, headers, meta)
+      return settle(payload, request)
+    }
+
+    /** Identity, then the route's requirements; synchronous callbacks stay synchronous. */
+    function settle(payload: JwtPayload, request: TRequest): Promise<AuthResult<TIdentity>> {
+      try {
+        const loaded = schema === undefined && loadIdentity !== undefined ? loadIdentity(payload) : undefined
+        const thenable = typeof (loaded as { then?: unknown } | null | undefined)?.then === 'function'
+        if (schema !== undefined || thenable) {
+          const identity = schema === undefined ? Promise.resolve(loaded) : identityOf(payload)
+          return identity.then((value) => complete(payload, value as TIdentity | null | undefined, request))
+        }
+        return Promise.resolve(complete(payload, loaded as TIdentity | null | undefined, request))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+
+    function complete(
+      payload: JwtPayload,
+      identity: TIdentity | null | undefined,
+      request: TRequest,
+    ): AuthResult<TIdentity> | Promise<AuthResult<TIdentity>> {
+      if (identity === null || identity === undefined) {
+        throw new JwtGuardError('ERR_USER_NOT_FOUND', 'User does not exist')
+      }
+      const result = { identity, payload }
+      const pending = requirements.check(payload, request)
+      return pending === undefined ? result : pending.then(() => result)
+    }
+  }
+
+  /** CSRF for cookie tokens, then revocation: what every verified access token must pass. */
+  function admit(
+    payload: JwtPayload,
+    found: { token: string; fromCookie: boolean },
+    headers: HeaderSource,
+    meta: RequestMeta | undefined,
+  ): void {
+    if (found.fromCookie && cookies !== undefined) assertCsrf(cookies, headers, meta?.method, payload)
+    assertNotRevoked(payload, found.token)
   }
 
   const defaultRoute = protect()
