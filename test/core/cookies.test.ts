@@ -1,6 +1,7 @@
-import { createJwtGuard, type ErrorCode, isJwtGuardError, type JwtGuardOptions, readCookie } from 'jwtguard'
+import { createJwtGuard, type JwtGuardOptions, readCookie } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { describe, expect, it } from 'vitest'
+import { rejectionCode } from '../support/errors.js'
 import { decodeSegment } from '../support/tokens.js'
 
 const SECRET = 'cookie-test-secret-of-at-least-32-bytes'
@@ -32,16 +33,6 @@ function route(guard: ReturnType<typeof makeGuard>, path: string) {
 /** The Cookie header a browser would send back after these Set-Cookie values. */
 function cookieHeader(setCookies: readonly string[] | undefined): string {
   return (setCookies ?? []).map((cookie) => cookie.split(';')[0]).join('; ')
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'no error'> {
-  try {
-    await promise
-    return 'no error'
-  } catch (error) {
-    if (!isJwtGuardError(error)) throw error
-    return error.code
-  }
 }
 
 describe('cookie mode', () => {
@@ -77,12 +68,12 @@ describe('cookie mode', () => {
     expect((await protect.authenticate({ cookie }, undefined, { method: 'GET' }))?.identity).toEqual({
       user_id: 123,
     })
-    expect(await codeOf(protect.authenticate({ cookie }, undefined, { method: 'POST' }))).toBe(
+    expect(await rejectionCode(protect.authenticate({ cookie }, undefined, { method: 'POST' }))).toBe(
       'ERR_CSRF_INVALID',
     )
-    expect(await codeOf(protect.authenticate({ cookie }, undefined, {}))).toBe('ERR_CSRF_INVALID')
+    expect(await rejectionCode(protect.authenticate({ cookie }, undefined, {}))).toBe('ERR_CSRF_INVALID')
     expect(
-      await codeOf(
+      await rejectionCode(
         protect.authenticate({ cookie, 'x-csrf-token': 'x'.repeat(43) }, undefined, { method: 'POST' }),
       ),
     ).toBe('ERR_CSRF_INVALID')
@@ -98,7 +89,7 @@ describe('cookie mode', () => {
     const csrf = JSON.parse(login.body ?? '{}').csrf_token as string
     const headers = { cookie: cookieHeader(login.cookies) }
     expect(
-      await codeOf(
+      await rejectionCode(
         route(guard, '/auth/refresh').handle({ contentType: undefined, body: undefined, headers }),
       ),
     ).toBe('ERR_CSRF_INVALID')
@@ -129,7 +120,7 @@ describe('cookie mode', () => {
       'refresh_token_cookie=; Max-Age=0; Path=/auth/refresh; HttpOnly; Secure; SameSite=Lax',
       'csrf_access_token=; Max-Age=0; Path=/; Secure; SameSite=Lax',
     ])
-    expect(await codeOf(guard.protect().authenticate(headers, undefined, { method: 'GET' }))).toBe(
+    expect(await rejectionCode(guard.protect().authenticate(headers, undefined, { method: 'GET' }))).toBe(
       'ERR_TOKEN_REVOKED',
     )
   })
@@ -154,11 +145,11 @@ describe('cookie mode', () => {
       user_id: 123,
     })
     const withRefresh = `/events?jwt=${login.refresh_token}`
-    expect(await codeOf(protect.authenticate({}, undefined, { method: 'GET', url: withRefresh }))).toBe(
-      'ERR_TOKEN_TYPE_INVALID',
-    )
     expect(
-      await codeOf(
+      await rejectionCode(protect.authenticate({}, undefined, { method: 'GET', url: withRefresh })),
+    ).toBe('ERR_TOKEN_TYPE_INVALID')
+    expect(
+      await rejectionCode(
         makeGuard({ tokenLocation: ['header'] })
           .protect()
           .authenticate({}, undefined, { url }),
@@ -193,11 +184,13 @@ describe('several token locations', () => {
     ).toEqual({
       user_id: 123,
     })
-    expect(await codeOf(protect.authenticate({ authorization: basic }, undefined, { method: 'GET' }))).toBe(
-      'ERR_AUTH_SCHEME_UNSUPPORTED',
-    )
     expect(
-      await codeOf(protect.authenticate({ authorization: 'JWT a b', cookie }, undefined, { method: 'GET' })),
+      await rejectionCode(protect.authenticate({ authorization: basic }, undefined, { method: 'GET' })),
+    ).toBe('ERR_AUTH_SCHEME_UNSUPPORTED')
+    expect(
+      await rejectionCode(
+        protect.authenticate({ authorization: 'JWT a b', cookie }, undefined, { method: 'GET' }),
+      ),
     ).toBe('ERR_AUTH_HEADER_MALFORMED')
   })
 })

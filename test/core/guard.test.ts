@@ -13,6 +13,7 @@ import {
   toSeconds,
 } from 'jwtguard'
 import { describe, expect, it } from 'vitest'
+import { rejectionCode } from '../support/errors.js'
 import { decodeSegment, flaskPayload, mint } from '../support/tokens.js'
 
 const SECRET = 'guard-test-secret-of-at-least-32-bytes'
@@ -31,16 +32,6 @@ function makeGuard(overrides: Partial<JwtGuardOptions<Identity>> = {}) {
     identity: (payload) => (payload.identity === 123 ? { user_id: 123 } : null),
     ...overrides,
   })
-}
-
-async function rejectionCode(promise: Promise<unknown>): Promise<ErrorCode | 'no error'> {
-  try {
-    await promise
-    return 'no error'
-  } catch (error) {
-    if (!isJwtGuardError(error)) throw error
-    return error.code
-  }
 }
 
 describe('createJwtGuard options', () => {
