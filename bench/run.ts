@@ -149,6 +149,12 @@ async function main(): Promise<void> {
     )
   }
 
+  if (options.micro) {
+    log('bench: asymmetric verify (RS256, ES256, EdDSA)')
+    const { runAsymmetric } = await import('./micro/asymmetric.js')
+    sections.push(await runAsymmetric(options.quick))
+  }
+
   if (options.http) {
     const { httpOptions, runHttp } = await import('./http/suite.js')
     const parameters = httpOptions(options.quick, options.loader, log)

@@ -3,7 +3,8 @@
  * payload, claims) against the raw node:crypto floor and the ecosystem, for RS256, ES256 and EdDSA.
  * Not a test (no timing asserts): run it with
  *
- *   npx tsx --conditions=jwtguard-source test/keys/bench-verify.ts [--quick]
+ *   npm run bench (its "Asymmetric verify" section), or alone:
+ *   npx tsx --conditions=jwtguard-source bench/micro/asymmetric.ts [--quick]
  *
  * Two floors: `crypto.verify` alone on precomputed buffers (the signature math, nothing else), and
  * the least a correct verifier must do (algorithm pinned on the header, signature, payload parsed,
@@ -18,11 +19,10 @@ import { createVerifier as fastJwtVerifier } from 'fast-jwt'
 import { jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import { type AsymmetricAlgorithm, createAsymmetricKey, createVerifier, signToken } from 'jwtguard'
-import { pairFor } from './helpers.js'
+import { pairFor } from '../../test/keys/helpers.js'
 
-const quick = process.argv.includes('--quick')
-const SAMPLES = quick ? 3 : 9
-const SAMPLE_MS = quick ? 150 : 400
+let SAMPLES = 9
+let SAMPLE_MS = 400
 
 type Op = () => unknown
 let sink: unknown
@@ -89,7 +89,10 @@ function verifierFloor(alg: AsymmetricAlgorithm, publicKey: KeyObject, header: s
   }
 }
 
-async function main(): Promise<void> {
+/** Runs the asymmetric verify comparison and returns its report section. */
+export async function runAsymmetric(quick: boolean): Promise<string> {
+  SAMPLES = quick ? 3 : 9
+  SAMPLE_MS = quick ? 150 : 400
   const results: Array<{ alg: string; rows: Array<[string, number]> }> = []
   for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
     const pair = pairFor(alg)
@@ -125,17 +128,24 @@ async function main(): Promise<void> {
     results.push({ alg, rows: cases.map((c) => [c.name, median(samples.get(c.name) ?? [])]) })
   }
   void sink
+  const lines = [
+    `Asymmetric verify: ops per CPU second, median of ${SAMPLES} interleaved samples of ${SAMPLE_MS} ms; ` +
+      'ratios against crypto.verify alone (raw) and against the least a correct verifier must do (minimal); target ours >= 0.95x raw',
+  ]
   for (const { alg, rows } of results) {
     const raw = rows[0]?.[1] ?? 1
     const minimal = rows[1]?.[1] ?? 1
-    console.log(`\n${alg}`)
+    lines.push(alg)
     for (const [name, rate] of rows) {
-      console.log(
+      lines.push(
         `  ${name.padEnd(34)} ${Math.round(rate).toString().padStart(8)} ops/cpu-s  ` +
           `${(rate / raw).toFixed(3)}x raw  ${(rate / minimal).toFixed(3)}x minimal`,
       )
     }
   }
+  return lines.join('\n')
 }
 
-await main()
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await runAsymmetric(process.argv.includes('--quick')))
+}
