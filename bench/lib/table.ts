@@ -34,5 +34,5 @@ export function formatRatio(value: number): string {
 export function verdict(value: number, target: number | undefined): string {
   if (target === undefined) return ''
   if (!Number.isFinite(value)) return `target >= ${target.toFixed(2)}: n/a`
-  return `${value >= target ? 'MET' : 'MISSED'} (target >= ${target.toFixed(2)})`
+  return `${value >= target ? 'MET' : 'MISSED'} (${value.toFixed(3)}, target >= ${target.toFixed(2)})`
 }
