@@ -21,12 +21,7 @@ import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import type { Framework } from '../../server/config.js'
 import type { SeedIdentity, ServerContext } from '../../server/context.js'
 import { APPS, type AppEntry, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
-import {
-  createTestContext,
-  TEST_SECRET,
-  type TestApp,
-  type TestResponse,
-} from '../support/server.js'
+import { createTestContext, TEST_SECRET, type TestApp, type TestResponse } from '../support/server.js'
 import { b64url } from '../support/tokens.js'
 
 export { TEST_SECRET } from '../support/server.js'
