@@ -69,6 +69,16 @@ export interface ProtectedRoute<TIdentity, TRequest = unknown> {
     request?: TRequest,
     meta?: RequestMeta,
   ): Promise<AuthResult<TIdentity> | null>
+  /**
+   * {@link authenticate} for adapters, without a promise where none is needed: returns the result
+   * (or throws) synchronously when the key is local and the `identity` callback and the route's
+   * `allow` are synchronous, and a promise otherwise.
+   */
+  resolve(
+    headers: HeaderSource,
+    request?: TRequest,
+    meta?: RequestMeta,
+  ): AuthResult<TIdentity> | null | Promise<AuthResult<TIdentity> | null>
 }
 
 /** What cookie mode and query tokens need to know of a request besides its headers. */
@@ -110,7 +120,7 @@ export interface JwtGuard<TIdentity> {
   jwks(): HttpResponse | undefined
   /** The response for any error, with the challenge of `realm` (default: the guard's). */
   errorResponse(error: unknown, realm?: string): HttpResponse
-  /** Runs `callback` with `identity` as {@link currentIdentity}. */
+  /** Runs `callback` with `identity` as {@link currentIdentity} (just runs it when `currentIdentity` is off). */
   runWithIdentity<R>(identity: unknown, callback: () => R): R
   /** The identity of the protected request being handled, typed by this guard; else `undefined`. */
   currentIdentity(): TIdentity | undefined
@@ -314,25 +324,32 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     const requirements = compileRequirements(protectOptions)
     return {
       realm: requirements.realm ?? realm,
+      resolve,
       authenticate(headers, request, meta) {
-        // The common case (a local key, a synchronous identity callback, no predicate) settles
-        // in one promise: no await per step on the per-request path.
-        let found: { token: string; fromCookie: boolean } | undefined
-        let payload: JwtPayload
         try {
-          found = findToken(headers, meta)
-          if (found === undefined) {
-            if (mode === 'optional') return Promise.resolve(null)
-            throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
-          }
-          if (verifyRemote !== undefined) return remoteAuthenticate(found, headers, request as TRequest, meta)
-          payload = verifyAccess(found.token, 'access')
-          admit(payload, found, headers, meta)
+          return Promise.resolve(resolve(headers, request, meta))
         } catch (error) {
           return Promise.reject(error)
         }
-        return settle(payload, request as TRequest)
       },
+    }
+
+    // The common case (a local key, a synchronous identity callback, no predicate) is synchronous
+    // from end to end: no promise, no await, no microtask on the per-request path.
+    function resolve(
+      headers: HeaderSource,
+      request: TRequest | undefined,
+      meta: RequestMeta | undefined,
+    ): AuthResult<TIdentity> | null | Promise<AuthResult<TIdentity> | null> {
+      const found = findToken(headers, meta)
+      if (found === undefined) {
+        if (mode === 'optional') return null
+        throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+      }
+      if (verifyRemote !== undefined) return remoteAuthenticate(found, headers, request as TRequest, meta)
+      const payload = verifyAccess(found.token, 'access')
+      admit(payload, found, headers, meta)
+      return settle(payload, request as TRequest)
     }
 
     async function remoteAuthenticate(
@@ -347,18 +364,17 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     }
 
     /** Identity, then the route's requirements; synchronous callbacks stay synchronous. */
-    function settle(payload: JwtPayload, request: TRequest): Promise<AuthResult<TIdentity>> {
-      try {
-        const loaded = schema === undefined && loadIdentity !== undefined ? loadIdentity(payload) : undefined
-        const thenable = typeof (loaded as { then?: unknown } | null | undefined)?.then === 'function'
-        if (schema !== undefined || thenable) {
-          const identity = schema === undefined ? Promise.resolve(loaded) : identityOf(payload)
-          return identity.then((value) => complete(payload, value as TIdentity | null | undefined, request))
-        }
-        return Promise.resolve(complete(payload, loaded as TIdentity | null | undefined, request))
-      } catch (error) {
-        return Promise.reject(error)
+    function settle(
+      payload: JwtPayload,
+      request: TRequest,
+    ): AuthResult<TIdentity> | Promise<AuthResult<TIdentity>> {
+      const loaded = schema === undefined && loadIdentity !== undefined ? loadIdentity(payload) : undefined
+      const thenable = typeof (loaded as { then?: unknown } | null | undefined)?.then === 'function'
+      if (schema !== undefined || thenable) {
+        const identity = schema === undefined ? Promise.resolve(loaded) : identityOf(payload)
+        return identity.then((value) => complete(payload, value as TIdentity | null | undefined, request))
       }
+      return complete(payload, loaded as TIdentity | null | undefined, request)
     }
 
     function complete(
@@ -563,7 +579,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       const response = errorResponse(error, { scheme: headerPrefix, realm: routeRealm })
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
-    runWithIdentity,
+    // Without currentIdentity(), no AsyncLocalStorage: its promise hooks would tax every request.
+    runWithIdentity: resolved.currentIdentity ? runWithIdentity : (_identity, callback) => callback(),
     currentIdentity: () => currentIdentity<TIdentity>(),
     methodNotAllowed: (allow) =>
       new JwtGuardError('ERR_METHOD_NOT_ALLOWED', 'The method is not allowed for the requested URL.', {

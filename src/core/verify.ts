@@ -8,6 +8,8 @@
  *
  * @module
  */
+
+import type { Buffer } from 'node:buffer'
 import {
   type ClaimRules,
   type JwtPayload,
@@ -16,7 +18,7 @@ import {
   validateClaims,
 } from './claims.js'
 import { JwtGuardError } from './errors.js'
-import { decodeBase64url, isCanonicalBase64url } from './internal/base64url.js'
+import { decodeBase64url, decodeCanonicalBase64url, isCanonicalBase64url } from './internal/base64url.js'
 import type { JwtKey, KeySet, KeySource } from './keys.js'
 import { headerSegmentFor } from './sign.js'
 
@@ -92,22 +94,25 @@ interface KeyIndex {
   // Headers exactly as this library writes them need no JSON parsing: an exact string match
   // identifies the key. Any other header takes the full path.
   byOwnHeader: Map<string, JwtKey>
+  // The default key's own header, compared in place (no slice, no hashing) on every token.
+  defaultHeader: string | undefined
 }
 
 function malformed(message: string, cause?: unknown): JwtGuardError {
   return new JwtGuardError('ERR_TOKEN_MALFORMED', message, { cause })
 }
 
-/** Decodes a JSON object segment; `checked` when its base64url was already found canonical. */
-function parseJsonObject(
-  segment: string,
-  part: 'header' | 'payload',
-  checked = false,
-): Record<string, unknown> {
-  if (!checked && !isCanonicalBase64url(segment)) throw malformed(`Token ${part} is not canonical base64url`)
+/** Decodes a JSON object segment (the header, on the general path). */
+function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<string, unknown> {
+  if (!isCanonicalBase64url(segment)) throw malformed(`Token ${part} is not canonical base64url`)
+  return parseJsonBytes(decodeBase64url(segment), part)
+}
+
+/** Parses decoded segment bytes as a JSON object. */
+function parseJsonBytes(bytes: Buffer, part: 'header' | 'payload'): Record<string, unknown> {
   let value: unknown
   try {
-    value = JSON.parse(decodeBase64url(segment).toString('utf8'))
+    value = JSON.parse(bytes.toString('utf8'))
   } catch (error) {
     throw malformed(`Token ${part} is not valid JSON`, error)
   }
@@ -130,7 +135,8 @@ function indexKeys(set: KeySet): KeyIndex {
     const segment = headerSegmentFor(key)
     if (!byOwnHeader.has(segment)) byOwnHeader.set(segment, key)
   }
-  return { set, byKid, byOwnHeader }
+  const { defaultKey } = set
+  return { set, byKid, byOwnHeader, defaultHeader: defaultKey && headerSegmentFor(defaultKey) }
 }
 
 /**
@@ -188,7 +194,6 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
   }
 
   function keyForHeader(headerSegment: string): JwtKey {
-    refreshIndex()
     const known = index.byOwnHeader.get(headerSegment)
     if (known !== undefined) return known
     const header: JoseHeader = parseJsonObject(headerSegment, 'header')
@@ -214,15 +219,16 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     return key
   }
 
-  const rulesFor = (tokenType: TokenType): ClaimRules => ({
-    leeway,
-    requiredClaims,
-    tokenType,
-    now: now(),
-    issuer,
-    audience,
-    subject,
-  })
+  // One rules object per token type, reused: only `now` changes, set before each use.
+  const rules: Record<TokenType, ClaimRules> = {
+    access: { leeway, requiredClaims, tokenType: 'access', now: 0, issuer, audience, subject },
+    refresh: { leeway, requiredClaims, tokenType: 'refresh', now: 0, issuer, audience, subject },
+  }
+  const rulesFor = (tokenType: TokenType): ClaimRules => {
+    const current = rules[tokenType] ?? rules.access
+    current.now = now()
+    return current
+  }
 
   function verifyUncached(token: string, tokenType: TokenType): JwtPayload {
     if (typeof token !== 'string') throw malformed('Token must be a string')
@@ -234,16 +240,21 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) {
       throw malformed('Token must have three segments')
     }
-    const key = keyForHeader(token.slice(0, firstDot))
-    const payloadSegment = token.slice(firstDot + 1, secondDot)
-    const signatureSegment = token.slice(secondDot + 1)
-    if (!isCanonicalBase64url(payloadSegment) || !isCanonicalBase64url(signatureSegment)) {
+    refreshIndex()
+    const own = index.defaultHeader
+    const key =
+      own !== undefined && firstDot === own.length && token.startsWith(own)
+        ? (index.set.defaultKey as JwtKey)
+        : keyForHeader(token.slice(0, firstDot))
+    const payloadBytes = decodeCanonicalBase64url(token.slice(firstDot + 1, secondDot))
+    const signature = decodeCanonicalBase64url(token.slice(secondDot + 1))
+    if (payloadBytes === undefined || signature === undefined) {
       throw malformed('Token is not canonical base64url')
     }
-    if (!key.verify(token.slice(0, secondDot), decodeBase64url(signatureSegment))) {
+    if (!key.verify(token.slice(0, secondDot), signature)) {
       throw new JwtGuardError('ERR_SIGNATURE_INVALID', 'Signature verification failed')
     }
-    const payload = parseJsonObject(payloadSegment, 'payload', true) as JwtPayload
+    const payload = parseJsonBytes(payloadBytes, 'payload') as JwtPayload
     validateClaims(payload, rulesFor(tokenType))
     return payload
   }

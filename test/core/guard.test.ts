@@ -209,6 +209,28 @@ describe('authenticateRequest', () => {
     expect(seen).toEqual({ user_id: 123 })
     expect(currentIdentity()).toBeUndefined()
   })
+
+  it.each([
+    [true, { user_id: 123 }],
+    [false, undefined],
+  ])(
+    'currentIdentity: %s → currentIdentity() gives %j; the callback runs either way',
+    async (enabled, expected) => {
+      const withOption = makeGuard({ currentIdentity: enabled })
+      const { identity } = await withOption.authenticateRequest({ authorization: `JWT ${token}` })
+      const seen = await withOption.runWithIdentity(identity, async () => {
+        await new Promise((resolve) => setImmediate(resolve))
+        return { current: currentIdentity<Identity>() }
+      })
+      expect(seen).toEqual({ current: expected })
+    },
+  )
+
+  it('refuses a currentIdentity option that is not a boolean', () => {
+    expect(() => makeGuard({ currentIdentity: 'no' as unknown as boolean })).toThrow(
+      /currentIdentity must be true or false/,
+    )
+  })
 })
 
 describe('Authorization header parsing', () => {

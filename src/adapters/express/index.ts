@@ -14,9 +14,16 @@
  * @module jwtguard/express
  */
 
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import express, { Router } from 'express'
-import type { HttpResponse, JwtGuard, JwtPayload, ProtectOptions, RegisteredIdentity } from '../../index.js'
+import type {
+  AuthResult,
+  HttpResponse,
+  JwtGuard,
+  JwtPayload,
+  ProtectOptions,
+  RegisteredIdentity,
+} from '../../index.js'
 import * as core from '../../index.js'
 
 declare global {
@@ -154,16 +161,29 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
     (mode: 'required' | 'optional') =>
     (protectOptions?: ProtectOptions<Request>): RequestHandler => {
       const route = guard.protect(protectOptions, mode)
+      const admit = (req: Request, result: AuthResult<unknown> | null, next: NextFunction) => {
+        if (result === null) return next()
+        req.auth = result.identity as RegisteredIdentity
+        req.jwtPayload = result.payload
+        guard.runWithIdentity(result.identity, next)
+      }
+      // Synchronous when the route's check is: no promise, microtask or closure per request.
       return function jwtGuardProtect(req, res, next) {
-        route.authenticate(req.headers, req, { method: req.method, url: req.originalUrl }).then(
-          (result) => {
-            if (result === null) return next()
-            req.auth = result.identity as RegisteredIdentity
-            req.jwtPayload = result.payload
-            guard.runWithIdentity(result.identity, next)
-          },
-          (error: unknown) => render(req, res, error, route.realm),
-        )
+        let result: ReturnType<typeof route.resolve>
+        try {
+          result = route.resolve(req.headers, req, { method: req.method, url: req.originalUrl })
+        } catch (error) {
+          render(req, res, error, route.realm)
+          return
+        }
+        if (result instanceof Promise) {
+          result.then(
+            (loaded) => admit(req, loaded, next),
+            (error: unknown) => render(req, res, error, route.realm),
+          )
+        } else {
+          admit(req, result, next)
+        }
       }
     }
 

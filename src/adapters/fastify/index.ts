@@ -25,6 +25,7 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import {
+  type AuthResult,
   allowedMethods,
   assertIdentityEncoding,
   assertJwtGuard,
@@ -122,20 +123,38 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   fastify.decorateRequest('identity', null)
   fastify.decorateRequest('jwtPayload', null)
   fastify.decorate('jwtGuard', guard)
+  const admit = (
+    request: FastifyRequest,
+    result: AuthResult<RegisteredIdentity> | null,
+    done: () => void,
+  ) => {
+    if (result === null) return done()
+    request.identity = result.identity
+    request.jwtPayload = result.payload
+    guard.runWithIdentity(result.identity, done)
+  }
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown, realm: string) => {
+    const log = (cause: unknown) => request.log.error({ err: cause }, 'authentication failed')
+    send(reply, caughtErrorResponse(guard, error, log, realm))
+  }
+  // Synchronous when the route's check is: no promise, microtask or closure per request.
   const protectHook = (route: ProtectedRoute<RegisteredIdentity, FastifyRequest>): preHandlerHookHandler =>
     function jwtGuardHook(request, reply, done) {
-      route.authenticate(request.headers, request, request).then(
-        (result) => {
-          if (result === null) return done()
-          request.identity = result.identity
-          request.jwtPayload = result.payload
-          guard.runWithIdentity(result.identity, done)
-        },
-        (error: unknown) => {
-          const log = (cause: unknown) => request.log.error({ err: cause }, 'authentication failed')
-          send(reply, caughtErrorResponse(guard, error, log, route.realm))
-        },
-      )
+      let result: ReturnType<typeof route.resolve>
+      try {
+        result = route.resolve(request.headers, request, request)
+      } catch (error) {
+        refuse(request, reply, error, route.realm)
+        return
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (loaded) => admit(request, loaded, done),
+          (error: unknown) => refuse(request, reply, error, route.realm),
+        )
+      } else {
+        admit(request, result, done)
+      }
     }
   fastify.decorate('jwtRequired', (options?: ProtectOptions<FastifyRequest>) =>
     protectHook(guard.protect(options, 'required')),

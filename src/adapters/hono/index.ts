@@ -130,7 +130,9 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
       return async function jwtGuardProtect(c, next) {
         let result: core.AuthResult<unknown> | null
         try {
-          result = await route.authenticate(c.req.raw.headers, c, { method: c.req.method, url: c.req.url })
+          const pending = route.resolve(c.req.raw.headers, c, { method: c.req.method, url: c.req.url })
+          // Awaited only when the route's check is asynchronous.
+          result = pending instanceof Promise ? await pending : pending
         } catch (error) {
           return render(c, error, route.realm)
         }
