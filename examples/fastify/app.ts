@@ -25,6 +25,7 @@ const guard = createJwtGuard({
     const user = await users.findById(Number(payload.identity))
     return user === null ? null : { user_id: user.id }
   },
+  currentIdentity: true, // Flask-JWT's current_identity, readable from any code a handler calls
 })
 
 const app = Fastify()

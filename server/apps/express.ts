@@ -2,7 +2,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
-import { currentIdentity } from 'jwtguard'
 import { jwtGuard } from 'jwtguard/express'
 import type { ServerContext } from '../context.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
@@ -35,8 +34,8 @@ export function buildExpressApp(context: ServerContext): Express {
   app.get('/api/v1/private', protect, (_req, res) => {
     res.json({ meaning_of_life: 42 })
   })
-  app.get('/api/v1/me', protect, (_req, res) => {
-    res.json(currentIdentity())
+  app.get('/api/v1/me', protect, (req, res) => {
+    res.json(req.auth)
   })
   app.get('/api/v1/admin', auth.jwtRequired({ roles: ['admin'] }), (_req, res) => {
     res.json({ admin: true })

@@ -1,6 +1,5 @@
 /** The reference server on Fastify. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { currentIdentity } from 'jwtguard'
 import { frameworkErrors, jwtGuardPlugin } from 'jwtguard/fastify'
 import type { ServerContext } from '../context.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
@@ -21,7 +20,7 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
     app.get(asset.path, (_request, reply) => reply.headers(asset.headers).send(asset.body))
   }
   app.get('/api/v1/private', { preHandler: protect }, async () => ({ meaning_of_life: 42 }))
-  app.get('/api/v1/me', { preHandler: protect }, async () => currentIdentity())
+  app.get('/api/v1/me', { preHandler: protect }, async (request) => request.identity)
   app.get('/api/v1/admin', { preHandler: app.jwtRequired({ roles: ['admin'] }) }, async () => ({
     admin: true,
   }))

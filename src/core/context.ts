@@ -25,6 +25,18 @@ export type RegisteredIdentity = Register extends { identity: infer T } ? T : un
 const storage = new AsyncLocalStorage<unknown>()
 
 /**
+ * Whether anything turned {@link currentIdentity} on: a guard created with `currentIdentity: true`,
+ * or a call of {@link runWithIdentity}. Until then no AsyncLocalStorage runs, and reading the
+ * identity is a mistake worth saying aloud rather than an `undefined` that looks like "no user".
+ */
+let inUse = false
+
+/** Turns {@link currentIdentity} on for the process (a guard created with `currentIdentity: true`). */
+export function enableCurrentIdentity(): void {
+  inUse = true
+}
+
+/**
  * Runs `callback` with `identity` as the current identity.
  *
  * @example
@@ -34,11 +46,14 @@ const storage = new AsyncLocalStorage<unknown>()
  * ```
  */
 export function runWithIdentity<R>(identity: unknown, callback: () => R): R {
+  inUse = true
   return storage.run(identity, callback)
 }
 
 /**
- * The identity of the request being handled, or `undefined` outside a protected request.
+ * The identity of the request being handled, or `undefined` outside a protected request. Throws
+ * when no guard was created with `currentIdentity: true` (the option that runs protected requests
+ * in AsyncLocalStorage): the identity would never be there.
  *
  * @example
  * ```ts
@@ -47,5 +62,11 @@ export function runWithIdentity<R>(identity: unknown, callback: () => R): R {
  * ```
  */
 export function currentIdentity<T = RegisteredIdentity>(): T | undefined {
+  if (!inUse) {
+    throw new Error(
+      'currentIdentity() is off: create the guard with `currentIdentity: true`, or read the identity ' +
+        "from request.identity (Fastify), req.auth (Express) or c.get('identity') (Hono)",
+    )
+  }
   return storage.getStore() as T | undefined
 }

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { TokenStore } from '../stores/types.js'
 import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
-import { currentIdentity, runWithIdentity } from './context.js'
+import { currentIdentity, enableCurrentIdentity, runWithIdentity } from './context.js'
 import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies.js'
 import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
@@ -158,6 +158,7 @@ function revocationId(payload: JwtPayload, token: string): string {
  */
 export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): JwtGuard<TIdentity> {
   const resolved = resolveOptions(options)
+  if (resolved.currentIdentity) enableCurrentIdentity()
   const { now, headerPrefix, realm, identityClaim } = resolved
   const store = options.store
   const verifierOptions = {

@@ -116,12 +116,13 @@ export interface JwtGuardOptions<TIdentity> {
    */
   identityClaim?: string | undefined
   /**
-   * Make the identity available to {@link currentIdentity} (Flask-JWT's `current_identity`) through
-   * AsyncLocalStorage. On Node 20 and 22 the first use of AsyncLocalStorage turns on promise hooks
-   * for the whole process: measured here, about 1.5 µs more on every request (protected or not) and
-   * 1 to 4 µs more on protected ones. Set `false` when handlers read `request.identity`,
-   * `req.auth` or `c.get('identity')` instead; `currentIdentity()` then returns `undefined`.
-   * @default true
+   * Make the identity available to {@link currentIdentity} (Flask-JWT's `current_identity`), from
+   * any code a protected handler calls, through AsyncLocalStorage. Off by default because on Node
+   * 20 and 22 the first use of AsyncLocalStorage turns on promise hooks for the whole process:
+   * measured on Fastify with the cache, protected/open fell from 0.91 to 0.83 with it on
+   * (bench/README.md). Every adapter also gives the identity to the handler: `request.identity`,
+   * `req.auth`, `c.get('identity')`. While no guard turns this on, `currentIdentity()` throws.
+   * @default false
    */
   currentIdentity?: boolean | undefined
   /**
@@ -423,7 +424,7 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     passwordKey,
     requiredClaims: [...requiredClaims],
     identityClaim: nonEmptyString(options.identityClaim, 'identityClaim', 'identity'),
-    currentIdentity: booleanOption(options.currentIdentity, 'currentIdentity', true),
+    currentIdentity: booleanOption(options.currentIdentity, 'currentIdentity', false),
     maxTokenSize: positiveInteger(options.maxTokenSize, 'maxTokenSize', 8192, 64),
     bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', 16384, 64),
     cache:

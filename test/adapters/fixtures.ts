@@ -1,7 +1,9 @@
 /**
  * One small app per framework on a guard without a database, for the adapter tests: the same
- * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`, `/predicate`), reached in-process (Fastify's
- * inject, Hono's app.request, Express through the in-memory HTTP client) or over a real socket.
+ * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`,
+ * `/predicate`), reached in-process (Fastify's inject, Hono's app.request, Express through the
+ * in-memory HTTP client) or over a real socket. Hono runs twice: with the `jwtRequired()`
+ * middleware and with handlers wrapped by `protect()`.
  */
 import express from 'express'
 import Fastify, { type FastifyRequest } from 'fastify'
@@ -44,7 +46,7 @@ export interface TestServer {
 }
 
 export interface Framework {
-  name: 'express' | 'fastify' | 'hono'
+  name: 'express' | 'fastify' | 'hono' | 'hono (protect)'
   start(guard: JwtGuard<unknown>, handler: Handler, transport?: 'in-process' | 'socket'): Promise<TestServer>
 }
 
@@ -123,6 +125,31 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/optional', auth.jwtOptional(), reply)
       const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
       app.get('/predicate', auth.jwtRequired({ allow }), reply)
+      app.onError(auth.onError)
+      app.notFound(auth.notFound(app))
+      if (transport === 'socket') {
+        const { address, close } = await listenHono(app, 0, LOOPBACK)
+        return overSocket(address, close)
+      }
+      return {
+        request: honoClient(app),
+        close: async () => {},
+      }
+    },
+  },
+  {
+    name: 'hono (protect)',
+    async start(guard, handler, transport = 'in-process') {
+      const app = new Hono()
+      const auth = honoGuard(guard)
+      app.route('/', auth.routes)
+      const reply = async (c: Context) =>
+        c.body(JSON.stringify(await handler(c.get('identity'))), 200, JSON_HEADERS)
+      app.on(['GET', 'POST'], '/protected', auth.protect(reply))
+      app.get('/open', reply)
+      app.get('/optional', auth.protectOptional(reply))
+      const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
+      app.get('/predicate', auth.protect(reply, { allow }))
       app.onError(auth.onError)
       app.notFound(auth.notFound(app))
       if (transport === 'socket') {

@@ -17,7 +17,7 @@ async function auditTrail(depth: number, delay: number): Promise<unknown[]> {
 }
 
 describe.each(FRAMEWORKS)('currentIdentity() on $name', (framework) => {
-  const guard = makeGuard()
+  const guard = makeGuard({ currentIdentity: true })
   let app: TestServer
 
   beforeAll(async () => {

@@ -13,8 +13,9 @@ import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fas
 import type { Context, ErrorHandler, Hono, MiddlewareHandler, NotFoundHandler } from 'hono'
 import type { JwtPayload, ProtectOptions, RegisteredIdentity } from 'jwtguard'
 import type { ExpressJwtGuard } from 'jwtguard/express'
-import type { HonoJwtGuard } from 'jwtguard/hono'
+import { type HonoJwtGuard, jwtGuard } from 'jwtguard/hono'
 import { describe, expect, expectTypeOf, it } from 'vitest'
+import { makeGuard } from './fixtures.js'
 
 describe('request typing', () => {
   it('express: req.auth is the registered identity, req.jwtPayload the payload, both optional', () => {
@@ -38,6 +39,13 @@ describe('request typing', () => {
     expectTypeOf<HonoJwtGuard['jwtOptional']>().toEqualTypeOf<Protect>()
     expectTypeOf<HonoJwtGuard['onError']>().toEqualTypeOf<ErrorHandler>()
     expectTypeOf<HonoJwtGuard['notFound']>().returns.toEqualTypeOf<NotFoundHandler>()
+  })
+
+  it('hono: protect(handler) keeps the handler type, so typed responses reach the RPC client', () => {
+    const auth = jwtGuard(makeGuard())
+    const handler = (c: Context) => c.json({ meaning_of_life: 42 as const })
+    expectTypeOf(auth.protect(handler)).returns.toEqualTypeOf<ReturnType<typeof handler>>()
+    expectTypeOf(auth.protectOptional(handler)).returns.toEqualTypeOf<ReturnType<typeof handler>>()
   })
 
   it('fastify: request.identity and request.jwtPayload, null outside protected routes', () => {
@@ -80,6 +88,7 @@ app.get('/', expressGuard(guard).jwtRequired(), (req, res) => {
 })
 const hono = new Hono()
 hono.get('/', honoGuard(guard).jwtRequired(), (c) => c.json({ id: c.get('identity').user_id satisfies number }))
+hono.get('/p', honoGuard(guard).protect((c) => c.json({ id: c.get('identity').user_id satisfies number })))
 export const fromStore: number | undefined = currentIdentity()?.user_id
 export const fromFastify: number | undefined = request.identity?.user_id
 `

@@ -201,8 +201,9 @@ describe('authenticateRequest', () => {
   })
 
   it('runs code with the current identity', async () => {
-    const { identity } = await guard.authenticateRequest({ authorization: `JWT ${token}` })
-    const seen = await guard.runWithIdentity(identity, async () => {
+    const withIdentity = makeGuard({ currentIdentity: true })
+    const { identity } = await withIdentity.authenticateRequest({ authorization: `JWT ${token}` })
+    const seen = await withIdentity.runWithIdentity(identity, async () => {
       await new Promise((resolve) => setImmediate(resolve))
       return currentIdentity<Identity>()
     })

@@ -14,7 +14,18 @@
  *
  * @module jwtguard/hono
  */
-import { type Context, type ErrorHandler, Hono, type MiddlewareHandler, type NotFoundHandler } from 'hono'
+import {
+  type Context,
+  type Env,
+  type ErrorHandler,
+  type Handler,
+  Hono,
+  type Input,
+  type MiddlewareHandler,
+  type Next,
+  type NotFoundHandler,
+} from 'hono'
+import type { HandlerResponse } from 'hono/types'
 import type { StatusCode } from 'hono/utils/http-status'
 import type { HttpResponse, JwtGuard, JwtPayload, ProtectOptions, RegisteredIdentity } from '../../index.js'
 import * as core from '../../index.js'
@@ -51,6 +62,26 @@ export interface HonoJwtGuard {
   jwtRequired(options?: ProtectOptions<Context>): MiddlewareHandler
   /** Sets `c.var.identity` when a valid token is sent, lets requests without one through, refuses an invalid one. */
   jwtOptional(options?: ProtectOptions<Context>): MiddlewareHandler
+  /**
+   * `handler`, run only for requests that `jwtRequired(options)` would admit: the same check and
+   * the same answers, as a handler instead of a middleware (Flask-JWT's `@jwt_required()`
+   * decorating a view). A route whose only handler this is skips Hono's middleware chain, which
+   * costs more per request than the check itself does with the verified-token cache (bench/README.md).
+   *
+   * @example
+   * ```ts
+   * app.get('/api/v1/private', auth.protect((c) => c.json({ user: c.get('identity') })))
+   * ```
+   */
+  protect<E extends Env, P extends string, I extends Input, R extends HandlerResponse<unknown>>(
+    handler: Handler<E, P, I, R>,
+    options?: ProtectOptions<Context>,
+  ): Handler<E, P, I, R>
+  /** `handler` run as behind `jwtOptional(options)`: see {@link HonoJwtGuard.protect}. */
+  protectOptional<E extends Env, P extends string, I extends Input, R extends HandlerResponse<unknown>>(
+    handler: Handler<E, P, I, R>,
+    options?: ProtectOptions<Context>,
+  ): Handler<E, P, I, R>
   /** Renders the core's errors as the contract's JSON; an `HTTPException` keeps its own response. */
   onError: ErrorHandler
   /** `app.notFound(auth.notFound(app))`: 405 with `Allow` when other methods of the path have routes, else 404. */
@@ -123,30 +154,75 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
     routes.all(route.path, (c) => render(c, core.unmatchedRoute(guard, [route.method])))
   }
 
-  const protect =
+  /** The route's check, synchronous when it can be; `null` admits a request without a token (optional). */
+  const check = (
+    route: core.ProtectedRoute<unknown, Context>,
+    c: Context,
+  ): core.AuthResult<unknown> | null | Promise<core.AuthResult<unknown> | null> =>
+    route.resolve(c.req.raw.headers, c, { method: c.req.method, url: c.req.url })
+
+  /** Exposes an admitted request's identity, then runs `then` (the next middleware, or the handler). */
+  const admit = <T>(c: Context, result: core.AuthResult<unknown> | null, then: () => T): T => {
+    if (result === null) return then()
+    c.set('identity', result.identity as RegisteredIdentity)
+    c.set('jwtPayload', result.payload)
+    return guard.runWithIdentity(result.identity, then)
+  }
+
+  // Neither function is `async`: when the route's check is synchronous (a local key and a
+  // synchronous identity), a request costs no promise of ours.
+  const middleware =
     (mode: 'required' | 'optional') =>
     (protectOptions?: ProtectOptions<Context>): MiddlewareHandler => {
       const route = guard.protect(protectOptions, mode)
-      return async function jwtGuardProtect(c, next) {
-        let result: core.AuthResult<unknown> | null
+      return function jwtGuardProtect(c, next) {
+        const runNext = () => next()
         try {
-          const pending = route.resolve(c.req.raw.headers, c, { method: c.req.method, url: c.req.url })
-          // Awaited only when the route's check is asynchronous.
-          result = pending instanceof Promise ? await pending : pending
+          const result = check(route, c)
+          if (!(result instanceof Promise)) return admit(c, result, runNext)
+          return result.then(
+            (loaded) => admit(c, loaded, runNext),
+            (error: unknown) => render(c, error, route.realm),
+          )
         } catch (error) {
-          return render(c, error, route.realm)
+          return Promise.resolve(render(c, error, route.realm))
         }
-        if (result === null) return next()
-        c.set('identity', result.identity as RegisteredIdentity)
-        c.set('jwtPayload', result.payload)
-        return guard.runWithIdentity(result.identity, next)
+      }
+    }
+
+  const wrap =
+    (mode: 'required' | 'optional') =>
+    <E extends Env, P extends string, I extends Input, R extends HandlerResponse<unknown>>(
+      handler: Handler<E, P, I, R>,
+      protectOptions?: ProtectOptions<Context>,
+    ): Handler<E, P, I, R> => {
+      if (typeof handler !== 'function') {
+        throw new TypeError(`jwtguard/hono: protect(handler) needs a handler function, not ${typeof handler}`)
+      }
+      const route = guard.protect(protectOptions, mode)
+      return function jwtGuardProtected(c: Context<E, P, I>, next: Next): R {
+        const runHandler = () => handler(c, next)
+        let result: ReturnType<typeof check>
+        try {
+          result = check(route, c)
+        } catch (error) {
+          // A refusal is a plain Response, outside the handler's typed responses, as in any middleware.
+          return render(c, error, route.realm) as R
+        }
+        if (!(result instanceof Promise)) return admit(c, result, runHandler)
+        return result.then(
+          (loaded): unknown => admit(c, loaded, runHandler),
+          (error: unknown) => render(c, error, route.realm),
+        ) as R
       }
     }
 
   return {
     routes,
-    jwtRequired: protect('required'),
-    jwtOptional: protect('optional'),
+    jwtRequired: middleware('required'),
+    jwtOptional: middleware('optional'),
+    protect: wrap('required'),
+    protectOptional: wrap('optional'),
     onError: function jwtGuardOnError(error, c) {
       if ('getResponse' in error && typeof error.getResponse === 'function') return error.getResponse()
       return render(c, error)
