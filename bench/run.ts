@@ -12,12 +12,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { FLOOR } from './lib/fixtures.js'
+import { FLOOR, isOurs } from './lib/fixtures.js'
 import { describeMachine, loadAverage, type MachineInfo } from './lib/machine.js'
 import type { Summary } from './lib/stats.js'
 import { formatRate, formatRatio, renderTable, verdict } from './lib/table.js'
 
 const HTTP_TARGET = 0.9
+/** Protected/open when every request carries a token never seen before (issue #8). */
+const FRESH_TARGET = 0.8
 
 interface RunOptions {
   quick: boolean
@@ -162,7 +164,22 @@ async function main(): Promise<void> {
     json.http = result
     const rows = result.variants.map((variant) => {
       if (variant.status !== 'measured' || !variant.open || !variant.protected || !variant.ratio) {
-        return [variant.framework, variant.middleware, variant.status, '', '', '', '', '', '', '', '']
+        return [
+          variant.framework,
+          variant.middleware,
+          variant.status,
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ]
       }
       const row = [
         variant.framework,
@@ -173,31 +190,46 @@ async function main(): Promise<void> {
         range(variant.protected, formatRate),
         formatRatio(variant.ratio.median),
         range(variant.ratio, formatRatio),
+        formatRate(variant.fresh?.median ?? Number.NaN),
+        formatRatio(variant.freshRatio?.median ?? Number.NaN),
+        variant.freshRatio === undefined ? '' : range(variant.freshRatio, formatRatio),
         `${variant.serverCpu?.open.toFixed(2) ?? '?'} / ${variant.serverCpu?.protected.toFixed(2) ?? '?'}`,
-        `${variant.cpuUsPerRequest?.open.toFixed(1) ?? '?'} / ${variant.cpuUsPerRequest?.protected.toFixed(1) ?? '?'}`,
-        formatRatio(variant.cpuRatio?.median ?? Number.NaN),
+        ['open', 'protected', 'fresh']
+          .map((route) => variant.cpuUsPerRequest?.[route as 'open'].toFixed(1) ?? '?')
+          .join(' / '),
+        `${formatRatio(variant.cpuRatio?.median ?? Number.NaN)} / ${formatRatio(variant.freshCpuRatio?.median ?? Number.NaN)}`,
       ]
+      const role = (target: number, median: number) =>
+        isOurs(variant.middleware)
+          ? verdict(median, target)
+          : variant.middleware === FLOOR
+            ? '(floor: the best without a token cache)'
+            : '(peer, for reference)'
       targets.push([
         'HTTP',
         `${variant.id} protected/open req/s`,
         formatRatio(variant.ratio.median),
         range(variant.ratio, formatRatio),
-        `${
-          variant.middleware.startsWith('ours')
-            ? verdict(variant.ratio.median, HTTP_TARGET)
-            : variant.middleware === FLOOR
-              ? '(floor: the best without a token cache)'
-              : '(peer, for reference)'
-        }; by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`,
+        `${role(HTTP_TARGET, variant.ratio.median)}; by cpu ${formatRatio(variant.cpuRatio?.median ?? Number.NaN)}`,
       ])
+      if (variant.freshRatio !== undefined) {
+        targets.push([
+          'HTTP',
+          `${variant.id} new token each request/open req/s`,
+          formatRatio(variant.freshRatio.median),
+          range(variant.freshRatio, formatRatio),
+          `${role(FRESH_TARGET, variant.freshRatio.median)}; by cpu ${formatRatio(variant.freshCpuRatio?.median ?? Number.NaN)}`,
+        ])
+      }
       return row
     })
     sections.push(
       `HTTP: req/s with autocannon (${parameters.connections} connections, ${parameters.durationS} s per run, ` +
         `${parameters.rounds} interleaved round(s)); server in its own process, loopback; ` +
+        'new token = the protected route with a token never sent before on every request (signed by the load generator); ' +
         'server cpu = share of a core the server used, cpu us/req = server CPU time per request ' +
-        '(open / protected; unlike req/s, barely moved by other load on the machine), ' +
-        'cpu ratio = open/protected of cpu us/req (the prot/open req/s a saturated server would reach)\n' +
+        '(open / protected / new token; unlike req/s, barely moved by other load on the machine), ' +
+        'cpu ratio = open/protected and open/new-token of cpu us/req (the req/s ratios a saturated server would reach)\n' +
         renderTable(
           [
             'framework',
@@ -208,12 +240,15 @@ async function main(): Promise<void> {
             'min–max',
             'prot/open',
             'min–max',
+            'new token',
+            'new/open',
+            'min–max',
             'server cpu',
             'cpu us/req',
             'cpu ratio',
           ],
           rows,
-          new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]),
+          new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
         ),
     )
   }

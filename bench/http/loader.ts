@@ -2,7 +2,9 @@
  * One bounded load run with autocannon's programmatic API, against loopback only. Usable in the
  * orchestrating process or, through loader-child.ts, in a process of its own.
  */
+import { randomUUID } from 'node:crypto'
 import autocannon from 'autocannon'
+import { makePayload, makeToken } from '../lib/fixtures.js'
 
 /** One load run. */
 export interface LoadSpec {
@@ -10,6 +12,20 @@ export interface LoadSpec {
   headers: Record<string, string>
   durationS: number
   connections: number
+  /**
+   * Sign a new token for every request and send it as `authorization: <scheme> <token>`: no two
+   * requests of a run (nor of two runs) carry the same token, so no cache can answer. The signing
+   * happens in the load generator, before the request leaves.
+   */
+  freshTokens?: { scheme: string } | undefined
+}
+
+/** An endless supply of distinct valid tokens: the same claims, a new `jti` each. */
+function freshTokenSource(): () => string {
+  const payload = makePayload()
+  const prefix = randomUUID()
+  let counter = 0
+  return () => makeToken('HS256', { ...payload, jti: `${prefix}-${counter++}` })
 }
 
 /** What a load run measured. */
@@ -35,9 +51,23 @@ export function assertLoopback(url: string): void {
 /** Runs autocannon for `durationS` seconds and summarises the result. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   assertLoopback(spec.url)
+  const fresh = spec.freshTokens
+  const nextToken = fresh === undefined ? undefined : freshTokenSource()
   const result = await autocannon({
     url: spec.url,
     headers: spec.headers,
+    ...(fresh === undefined || nextToken === undefined
+      ? {}
+      : {
+          requests: [
+            {
+              setupRequest: (request) => {
+                request.headers = { ...request.headers, authorization: `${fresh.scheme} ${nextToken()}` }
+                return request
+              },
+            },
+          ],
+        }),
     connections: spec.connections,
     pipelining: 1,
     duration: spec.durationS,

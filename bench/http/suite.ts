@@ -1,9 +1,10 @@
 /**
  * The HTTP benchmark: every variant's server runs in a child process of its own; the load
  * generator runs in this process (default) or in another child (BENCH_LOADER=child). Each round
- * visits every server (starting server rotating per round) and measures its open and protected
- * routes back to back (which goes first alternates), so each protected/open ratio compares two
- * runs made seconds apart under the same machine load.
+ * visits every server (starting server rotating per round) and measures, back to back, its open
+ * route, its protected route with one token, and its protected route with a new token on every
+ * request (the order reverses every other round), so each ratio to open compares runs made
+ * seconds apart under the same machine load.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -38,23 +39,32 @@ export interface VariantResult {
   protected?: Summary
   /** Paired protected/open ratio of req/s. */
   ratio?: Summary
+  /** req/s of the protected route when every request carries a token never sent before. */
+  fresh?: Summary
+  /** Paired fresh/open ratio of req/s. */
+  freshRatio?: Summary
+  /** Paired open/fresh ratio of server CPU time per request. */
+  freshCpuRatio?: Summary
   /**
    * Paired open/protected ratio of server CPU time per request: the req/s ratio the server would
    * reach if it alone limited throughput, whatever else runs on the machine.
    */
   cpuRatio?: Summary
-  latencyP99Ms?: { open: number; protected: number }
+  latencyP99Ms?: { open: number; protected: number; fresh: number }
   /** Median CPU share of the server process during a run (1.0 = one core). */
-  serverCpu?: { open: number; protected: number }
+  serverCpu?: { open: number; protected: number; fresh: number }
   /** Median CPU share of the load generator's process. */
   loaderCpu?: number
   /** Median server CPU time per request, in microseconds (10 ms /proc ticks: approximate). */
-  cpuUsPerRequest?: { open: number; protected: number }
+  cpuUsPerRequest?: { open: number; protected: number; fresh: number }
   runs?: RunRecord[]
 }
 
-/** The two routes of every app. */
-export type Route = 'open' | 'protected'
+/**
+ * What a run loads: the open route, the protected route with one token on every request, or the
+ * protected route with a new token on every request (`fresh`: no cache can help).
+ */
+export type Route = 'open' | 'protected' | 'fresh'
 
 /** One load run, as recorded in the JSON. */
 export interface RunRecord extends LoadResult {
@@ -75,7 +85,7 @@ export interface HttpSuiteResult {
 export function httpOptions(quick: boolean, loader: LoaderMode, log: (line: string) => void): HttpOptions {
   return quick
     ? { rounds: 1, durationS: 2, warmupS: 1, connections: 10, loader, log }
-    : { rounds: 3, durationS: 5, warmupS: 2, connections: 10, loader, log }
+    : { rounds: 9, durationS: 2, warmupS: 2, connections: 10, loader, log }
 }
 
 // Children run TypeScript through tsx, with the package's source export condition.
@@ -222,9 +232,10 @@ export function loadSpec(
 ): LoadSpec {
   return {
     url: `http://127.0.0.1:${server.port}${route === 'open' ? '/health' : '/api/v1/private'}`,
-    headers: route === 'open' ? {} : { authorization: `${server.variant.scheme} ${token}` },
+    headers: route === 'protected' ? { authorization: `${server.variant.scheme} ${token}` } : {},
     durationS,
     connections,
+    freshTokens: route === 'fresh' ? { scheme: server.variant.scheme } : undefined,
   }
 }
 
@@ -291,6 +302,7 @@ export async function runHttp(
     for (const server of servers) {
       await loader.run(loadSpec(server, 'open', options.warmupS, token, options.connections))
       await loader.run(loadSpec(server, 'protected', options.warmupS, token, options.connections))
+      await loader.run(loadSpec(server, 'fresh', options.warmupS, token, options.connections))
     }
 
     const runs = new Map<string, RunRecord[]>(servers.map((server) => [server.variant.id, []]))
@@ -298,18 +310,20 @@ export async function runHttp(
       for (let offset = 0; offset < servers.length; offset++) {
         const server = servers[(round + offset) % servers.length] as StartedServer
         const id = server.variant.id
-        const order: Route[] = round % 2 === 0 ? ['open', 'protected'] : ['protected', 'open']
+        const order: Route[] =
+          round % 2 === 0 ? ['open', 'protected', 'fresh'] : ['fresh', 'protected', 'open']
         for (const route of order) {
           runs
             .get(id)
             ?.push(await measure(loader, server, route, options.durationS, token, options.connections))
         }
-        const last = runs.get(id)?.slice(-2) ?? []
+        const last = runs.get(id)?.slice(-3) ?? []
         const rate = (route: Route) => last.find((run) => run.route === route)?.reqPerSec ?? Number.NaN
         options.log(
           `http round ${round + 1}/${options.rounds} ${id}: open ${Math.round(rate('open'))} req/s, ` +
-            `protected ${Math.round(rate('protected'))} req/s, ratio ${(rate('protected') / rate('open')).toFixed(2)} ` +
-            `(server cpu open/protected ${(['open', 'protected'] as const).map((route) => describeCpu(last.find((run) => run.route === route))).join(', ')}; load ${loadAverage()[0]})`,
+            `protected ${Math.round(rate('protected'))} req/s, ratio ${(rate('protected') / rate('open')).toFixed(2)}, ` +
+            `new token each ${Math.round(rate('fresh'))} req/s, ratio ${(rate('fresh') / rate('open')).toFixed(2)} ` +
+            `(server cpu open/protected/fresh ${(['open', 'protected', 'fresh'] as const).map((route) => describeCpu(last.find((run) => run.route === route))).join(', ')}; load ${loadAverage()[0]})`,
         )
       }
     }
@@ -324,23 +338,25 @@ export async function runHttp(
       result.open = summarize(series('open', 'reqPerSec'))
       result.protected = summarize(series('protected', 'reqPerSec'))
       result.ratio = pairedRatio(series('protected', 'reqPerSec'), series('open', 'reqPerSec'))
-      result.latencyP99Ms = {
-        open: median(series('open', 'latencyP99Ms')),
-        protected: median(series('protected', 'latencyP99Ms')),
-      }
-      result.serverCpu = {
-        open: median(series('open', 'serverCpu')),
-        protected: median(series('protected', 'serverCpu')),
-      }
-      result.cpuUsPerRequest = {
-        open: median(series('open', 'serverCpuUsPerRequest')),
-        protected: median(series('protected', 'serverCpuUsPerRequest')),
-      }
+      result.fresh = summarize(series('fresh', 'reqPerSec'))
+      result.freshRatio = pairedRatio(series('fresh', 'reqPerSec'), series('open', 'reqPerSec'))
+      const byRoute = (field: 'latencyP99Ms' | 'serverCpu' | 'serverCpuUsPerRequest') => ({
+        open: median(series('open', field)),
+        protected: median(series('protected', field)),
+        fresh: median(series('fresh', field)),
+      })
+      result.latencyP99Ms = byRoute('latencyP99Ms')
+      result.serverCpu = byRoute('serverCpu')
+      result.cpuUsPerRequest = byRoute('serverCpuUsPerRequest')
       result.cpuRatio = pairedRatio(
         series('open', 'serverCpuUsPerRequest'),
         series('protected', 'serverCpuUsPerRequest'),
       )
-      result.loaderCpu = median([...series('open', 'loaderCpu'), ...series('protected', 'loaderCpu')])
+      result.freshCpuRatio = pairedRatio(
+        series('open', 'serverCpuUsPerRequest'),
+        series('fresh', 'serverCpuUsPerRequest'),
+      )
+      result.loaderCpu = median(all.map((run) => run.loaderCpu))
       result.runs = all
     }
   } finally {

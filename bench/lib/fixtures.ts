@@ -80,3 +80,8 @@ export function tamper(token: string): string {
  * middleware can beat without a cache of verified tokens, on that framework, on this machine.
  */
 export const FLOOR = 'node:crypto floor'
+
+/** Whether an HTTP variant's middleware is one of our configurations (`ours`, `ours (cache)`, …). */
+export function isOurs(middleware: string): boolean {
+  return middleware === 'ours' || middleware.startsWith('ours (')
+}
