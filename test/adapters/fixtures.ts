@@ -57,6 +57,38 @@ function overSocket(address: string, close: () => Promise<void>): TestServer {
   return { address, request: (method, path, init) => socketRequest(address, method, path, init), close }
 }
 
+/** Hono with the `jwtRequired()` middleware in front of each handler, or with `protect()` wrapping it. */
+function honoFramework(name: 'hono' | 'hono (protect)', form: 'middleware' | 'protect'): Framework {
+  return {
+    name,
+    async start(guard, handler, transport = 'in-process') {
+      const app = new Hono()
+      const auth = honoGuard(guard)
+      app.route('/', auth.routes)
+      const reply = async (c: Context) =>
+        c.body(JSON.stringify(await handler(c.get('identity'))), 200, JSON_HEADERS)
+      const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
+      if (form === 'middleware') {
+        app.on(['GET', 'POST'], '/protected', auth.jwtRequired(), reply)
+        app.get('/optional', auth.jwtOptional(), reply)
+        app.get('/predicate', auth.jwtRequired({ allow }), reply)
+      } else {
+        app.on(['GET', 'POST'], '/protected', auth.protect(reply))
+        app.get('/optional', auth.protectOptional(reply))
+        app.get('/predicate', auth.protect(reply, { allow }))
+      }
+      app.get('/open', reply)
+      app.onError(auth.onError)
+      app.notFound(auth.notFound(app))
+      if (transport === 'socket') {
+        const { address, close } = await listenHono(app, 0, LOOPBACK)
+        return overSocket(address, close)
+      }
+      return { request: honoClient(app), close: async () => {} }
+    },
+  }
+}
+
 export const FRAMEWORKS: Framework[] = [
   {
     name: 'express',
@@ -112,54 +144,6 @@ export const FRAMEWORKS: Framework[] = [
       }
     },
   },
-  {
-    name: 'hono',
-    async start(guard, handler, transport = 'in-process') {
-      const app = new Hono()
-      const auth = honoGuard(guard)
-      app.route('/', auth.routes)
-      const reply = async (c: Context) =>
-        c.body(JSON.stringify(await handler(c.get('identity'))), 200, JSON_HEADERS)
-      app.on(['GET', 'POST'], '/protected', auth.jwtRequired(), reply)
-      app.get('/open', reply)
-      app.get('/optional', auth.jwtOptional(), reply)
-      const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
-      app.get('/predicate', auth.jwtRequired({ allow }), reply)
-      app.onError(auth.onError)
-      app.notFound(auth.notFound(app))
-      if (transport === 'socket') {
-        const { address, close } = await listenHono(app, 0, LOOPBACK)
-        return overSocket(address, close)
-      }
-      return {
-        request: honoClient(app),
-        close: async () => {},
-      }
-    },
-  },
-  {
-    name: 'hono (protect)',
-    async start(guard, handler, transport = 'in-process') {
-      const app = new Hono()
-      const auth = honoGuard(guard)
-      app.route('/', auth.routes)
-      const reply = async (c: Context) =>
-        c.body(JSON.stringify(await handler(c.get('identity'))), 200, JSON_HEADERS)
-      app.on(['GET', 'POST'], '/protected', auth.protect(reply))
-      app.get('/open', reply)
-      app.get('/optional', auth.protectOptional(reply))
-      const allow = (_claims: unknown, c: Context) => c.req.header('x-allow') === 'yes'
-      app.get('/predicate', auth.protect(reply, { allow }))
-      app.onError(auth.onError)
-      app.notFound(auth.notFound(app))
-      if (transport === 'socket') {
-        const { address, close } = await listenHono(app, 0, LOOPBACK)
-        return overSocket(address, close)
-      }
-      return {
-        request: honoClient(app),
-        close: async () => {},
-      }
-    },
-  },
+  honoFramework('hono', 'middleware'),
+  honoFramework('hono (protect)', 'protect'),
 ]

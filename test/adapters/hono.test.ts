@@ -22,6 +22,12 @@ function buildApp(logged: unknown[] = []) {
     throw new Error('database password is hunter2')
   })
   app.get('/admin', auth.jwtRequired({ realm: 'Admin area' }), (c) => c.json({ ok: true }))
+  app.get(
+    '/wrapped-boom',
+    auth.protect(() => {
+      throw new Error('database password is hunter2')
+    }),
+  )
   app.get('/items/:id', (c) => c.json({}))
   app.delete('/items/:id', (c) => c.json({}))
   app.onError(auth.onError)
@@ -67,6 +73,22 @@ describe('jwtguard/hono', () => {
     })
     expect(text).not.toContain('hunter2')
     expect((logged[0] as Error).message).toBe('database password is hunter2')
+  })
+
+  it("lets an error of a protect()-wrapped handler reach onError, not the guard's 401", async () => {
+    const logged: unknown[] = []
+    const { guard, app } = buildApp(logged)
+    const token = guard.createAccessToken({ id: 123 })
+    const response = await app.request('/wrapped-boom', { headers: { authorization: `JWT ${token}` } })
+    expect(response.status).toBe(500)
+    expect(await response.text()).not.toContain('hunter2')
+    expect((logged[0] as Error).message).toBe('database password is hunter2')
+    expect((await app.request('/wrapped-boom')).status).toBe(401)
+  })
+
+  it('refuses to wrap something that is not a handler, at start-up', () => {
+    const auth = jwtGuard(makeGuard())
+    expect(() => auth.protect(undefined as never)).toThrow(/protect\(handler\) needs a handler function/)
   })
 
   it("computes Allow from the app's router, ignoring middleware", async () => {

@@ -148,10 +148,42 @@ describe('verified-token cache', () => {
     }
     const verify = createVerifier({ keys: [counting], now: () => START, cache: { maxEntries: 2 } })
     const token = (identity: number) => signToken({ exp: START + 300, iat: START, nbf: START, identity }, key)
-    for (const identity of [1, 2, 1, 3, 1]) verify(token(identity))
-    // 1, 2, (1 hit), 3 evicts 2, (1 hit): three signature checks.
-    expect(calls).toBe(3)
+    // Each token is cached on its second verification (the doorkeeper), then hits.
+    for (const identity of [1, 1, 2, 2]) verify(token(identity))
+    expect(calls).toBe(4)
+    verify(token(1))
     verify(token(2))
     expect(calls).toBe(4)
+    // 3 enters (second sighting) and evicts the least recently used, 1; 2 still hits.
+    verify(token(3))
+    verify(token(3))
+    expect(calls).toBe(6)
+    verify(token(2))
+    expect(calls).toBe(6)
+    verify(token(1))
+    expect(calls).toBe(7)
+  })
+
+  it('admits a token on its second verification: tokens seen once never churn the cache', () => {
+    const key = createHmacKey(SECRET)
+    let calls = 0
+    const counting = {
+      ...key,
+      verify: (input: string, signature: Uint8Array) => {
+        calls += 1
+        return key.verify(input, signature)
+      },
+    }
+    const verify = createVerifier({ keys: [counting], now: () => START, cache: { maxEntries: 2 } })
+    const token = (identity: number) => signToken({ exp: START + 300, iat: START, nbf: START, identity }, key)
+    const kept = token(0)
+    verify(kept)
+    verify(kept)
+    expect(calls).toBe(2)
+    // A stream of tokens each seen once: all verified, none cached, so `kept` is never evicted.
+    for (let identity = 1; identity <= 50; identity++) verify(token(identity))
+    expect(calls).toBe(52)
+    expect(verify(kept).identity).toBe(0)
+    expect(calls).toBe(52)
   })
 })

@@ -177,16 +177,17 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
       const route = guard.protect(protectOptions, mode)
       return function jwtGuardProtect(c, next) {
         const runNext = () => next()
+        let result: ReturnType<typeof check>
         try {
-          const result = check(route, c)
-          if (!(result instanceof Promise)) return admit(c, result, runNext)
-          return result.then(
-            (loaded) => admit(c, loaded, runNext),
-            (error: unknown) => render(c, error, route.realm),
-          )
+          result = check(route, c)
         } catch (error) {
           return Promise.resolve(render(c, error, route.realm))
         }
+        if (!(result instanceof Promise)) return admit(c, result, runNext)
+        return result.then(
+          (loaded) => admit(c, loaded, runNext),
+          (error: unknown) => render(c, error, route.realm),
+        )
       }
     }
 
