@@ -99,7 +99,6 @@ function makeGuard(middleware: string): JwtGuard<{ user_id: unknown }> {
   })
 }
 
-
 // The Express and Hono adapters are written in parallel with this benchmark: loaded by a
 // specifier the type checker does not follow, and described here by the API they are meant to have.
 interface ExpressAdapter {
