@@ -137,53 +137,51 @@ describe('verified-token cache', () => {
   })
 
   it('stays bounded', () => {
-    const key = createHmacKey(SECRET)
-    let calls = 0
-    const counting = {
-      ...key,
-      verify: (input: string, signature: Uint8Array) => {
-        calls += 1
-        return key.verify(input, signature)
-      },
-    }
-    const verify = createVerifier({ keys: [counting], now: () => START, cache: { maxEntries: 2 } })
-    const token = (identity: number) => signToken({ exp: START + 300, iat: START, nbf: START, identity }, key)
+    const { verify, token, calls } = countingVerifier(2)
     // Each token is cached on its second verification (the doorkeeper), then hits.
     for (const identity of [1, 1, 2, 2]) verify(token(identity))
-    expect(calls).toBe(4)
+    expect(calls()).toBe(4)
     verify(token(1))
     verify(token(2))
-    expect(calls).toBe(4)
+    expect(calls()).toBe(4)
     // 3 enters (second sighting) and evicts the least recently used, 1; 2 still hits.
     verify(token(3))
     verify(token(3))
-    expect(calls).toBe(6)
+    expect(calls()).toBe(6)
     verify(token(2))
-    expect(calls).toBe(6)
+    expect(calls()).toBe(6)
     verify(token(1))
-    expect(calls).toBe(7)
+    expect(calls()).toBe(7)
   })
 
   it('admits a token on its second verification: tokens seen once never churn the cache', () => {
-    const key = createHmacKey(SECRET)
-    let calls = 0
-    const counting = {
-      ...key,
-      verify: (input: string, signature: Uint8Array) => {
-        calls += 1
-        return key.verify(input, signature)
-      },
-    }
-    const verify = createVerifier({ keys: [counting], now: () => START, cache: { maxEntries: 2 } })
-    const token = (identity: number) => signToken({ exp: START + 300, iat: START, nbf: START, identity }, key)
+    const { verify, token, calls } = countingVerifier(2)
     const kept = token(0)
     verify(kept)
     verify(kept)
-    expect(calls).toBe(2)
+    expect(calls()).toBe(2)
     // A stream of tokens each seen once: all verified, none cached, so `kept` is never evicted.
     for (let identity = 1; identity <= 50; identity++) verify(token(identity))
-    expect(calls).toBe(52)
+    expect(calls()).toBe(52)
     expect(verify(kept).identity).toBe(0)
-    expect(calls).toBe(52)
+    expect(calls()).toBe(52)
   })
 })
+
+/** A cached HMAC verifier that counts signature checks, and tokens by identity. */
+function countingVerifier(maxEntries: number) {
+  const key = createHmacKey(SECRET)
+  let checks = 0
+  const counting = {
+    ...key,
+    verify: (input: string, signature: Uint8Array) => {
+      checks += 1
+      return key.verify(input, signature)
+    },
+  }
+  return {
+    verify: createVerifier({ keys: [counting], now: () => START, cache: { maxEntries } }),
+    token: (identity: number) => signToken({ exp: START + 300, iat: START, nbf: START, identity }, key),
+    calls: () => checks,
+  }
+}
