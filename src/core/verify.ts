@@ -301,8 +301,9 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
  * late; what the cache returns is still decided by the whole token string.
  */
 function createAdmission(maxEntries: number): { seenBefore(token: string): boolean; clear(): void } {
+  // Twice the entries, a power of two, between 4 KiB and 4 MiB of fingerprints.
   let size = 1024
-  while (size < maxEntries * 2) size *= 2
+  while (size < maxEntries * 2 && size < 1 << 20) size *= 2
   const slots = new Int32Array(size)
   const mask = size - 1
   return {
