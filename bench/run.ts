@@ -158,28 +158,13 @@ async function main(): Promise<void> {
   }
 
   if (options.http) {
-    const { httpOptions, runHttp } = await import('./http/suite.js')
+    const { httpOptions, ROUTES, runHttp } = await import('./http/suite.js')
     const parameters = httpOptions(options.quick, options.loader, log)
     const result = await runHttp(parameters, options.frameworks)
     json.http = result
     const rows = result.variants.map((variant) => {
       if (variant.status !== 'measured' || !variant.open || !variant.protected || !variant.ratio) {
-        return [
-          variant.framework,
-          variant.middleware,
-          variant.status,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ]
+        return [variant.framework, variant.middleware, variant.status, ...Array<string>(11).fill('')]
       }
       const row = [
         variant.framework,
@@ -194,9 +179,7 @@ async function main(): Promise<void> {
         formatRatio(variant.freshRatio?.median ?? Number.NaN),
         variant.freshRatio === undefined ? '' : range(variant.freshRatio, formatRatio),
         `${variant.serverCpu?.open.toFixed(2) ?? '?'} / ${variant.serverCpu?.protected.toFixed(2) ?? '?'}`,
-        ['open', 'protected', 'fresh']
-          .map((route) => variant.cpuUsPerRequest?.[route as 'open'].toFixed(1) ?? '?')
-          .join(' / '),
+        ROUTES.map((route) => variant.cpuUsPerRequest?.[route].toFixed(1) ?? '?').join(' / '),
         `${formatRatio(variant.cpuRatio?.median ?? Number.NaN)} / ${formatRatio(variant.freshCpuRatio?.median ?? Number.NaN)}`,
       ]
       const role = (target: number, median: number) =>

@@ -20,12 +20,23 @@ export interface LoadSpec {
   freshTokens?: { scheme: string } | undefined
 }
 
-/** An endless supply of distinct valid tokens: the same claims, a new `jti` each. */
-function freshTokenSource(): () => string {
+/**
+ * autocannon requests that each carry a token never sent before: the same claims, a new `jti`
+ * each, signed just before the request is written.
+ */
+function freshTokenRequests(scheme: string): autocannon.Request[] {
   const payload = makePayload()
   const prefix = randomUUID()
   let counter = 0
-  return () => makeToken('HS256', { ...payload, jti: `${prefix}-${counter++}` })
+  return [
+    {
+      setupRequest: (request) => {
+        const token = makeToken('HS256', { ...payload, jti: `${prefix}-${counter++}` })
+        request.headers = { ...request.headers, authorization: `${scheme} ${token}` }
+        return request
+      },
+    },
+  ]
 }
 
 /** What a load run measured. */
@@ -51,23 +62,10 @@ export function assertLoopback(url: string): void {
 /** Runs autocannon for `durationS` seconds and summarises the result. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   assertLoopback(spec.url)
-  const fresh = spec.freshTokens
-  const nextToken = fresh === undefined ? undefined : freshTokenSource()
   const result = await autocannon({
     url: spec.url,
     headers: spec.headers,
-    ...(fresh === undefined || nextToken === undefined
-      ? {}
-      : {
-          requests: [
-            {
-              setupRequest: (request) => {
-                request.headers = { ...request.headers, authorization: `${fresh.scheme} ${nextToken()}` }
-                return request
-              },
-            },
-          ],
-        }),
+    ...(spec.freshTokens === undefined ? {} : { requests: freshTokenRequests(spec.freshTokens.scheme) }),
     connections: spec.connections,
     pipelining: 1,
     duration: spec.durationS,

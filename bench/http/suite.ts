@@ -66,6 +66,9 @@ export interface VariantResult {
  */
 export type Route = 'open' | 'protected' | 'fresh'
 
+/** The runs of a round, in the order of even rounds (odd rounds reverse it). */
+export const ROUTES: readonly Route[] = ['open', 'protected', 'fresh']
+
 /** One load run, as recorded in the JSON. */
 export interface RunRecord extends LoadResult {
   route: Route
@@ -300,9 +303,9 @@ export async function runHttp(
     }
 
     for (const server of servers) {
-      await loader.run(loadSpec(server, 'open', options.warmupS, token, options.connections))
-      await loader.run(loadSpec(server, 'protected', options.warmupS, token, options.connections))
-      await loader.run(loadSpec(server, 'fresh', options.warmupS, token, options.connections))
+      for (const route of ROUTES) {
+        await loader.run(loadSpec(server, route, options.warmupS, token, options.connections))
+      }
     }
 
     const runs = new Map<string, RunRecord[]>(servers.map((server) => [server.variant.id, []]))
@@ -310,20 +313,19 @@ export async function runHttp(
       for (let offset = 0; offset < servers.length; offset++) {
         const server = servers[(round + offset) % servers.length] as StartedServer
         const id = server.variant.id
-        const order: Route[] =
-          round % 2 === 0 ? ['open', 'protected', 'fresh'] : ['fresh', 'protected', 'open']
+        const order = round % 2 === 0 ? ROUTES : [...ROUTES].reverse()
         for (const route of order) {
           runs
             .get(id)
             ?.push(await measure(loader, server, route, options.durationS, token, options.connections))
         }
-        const last = runs.get(id)?.slice(-3) ?? []
+        const last = runs.get(id)?.slice(-ROUTES.length) ?? []
         const rate = (route: Route) => last.find((run) => run.route === route)?.reqPerSec ?? Number.NaN
         options.log(
           `http round ${round + 1}/${options.rounds} ${id}: open ${Math.round(rate('open'))} req/s, ` +
             `protected ${Math.round(rate('protected'))} req/s, ratio ${(rate('protected') / rate('open')).toFixed(2)}, ` +
             `new token each ${Math.round(rate('fresh'))} req/s, ratio ${(rate('fresh') / rate('open')).toFixed(2)} ` +
-            `(server cpu open/protected/fresh ${(['open', 'protected', 'fresh'] as const).map((route) => describeCpu(last.find((run) => run.route === route))).join(', ')}; load ${loadAverage()[0]})`,
+            `(server cpu open/protected/fresh ${ROUTES.map((route) => describeCpu(last.find((run) => run.route === route))).join(', ')}; load ${loadAverage()[0]})`,
         )
       }
     }
