@@ -28,6 +28,7 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
 }
 
 const WHITESPACE = /\s+/
+const ANY_WHITESPACE = /\s/
 
 /**
  * Returns the token of `Authorization: <prefix> <token>`, or `undefined` when the header is
@@ -46,6 +47,18 @@ const WHITESPACE = /\s+/
  */
 export function tokenFromAuthorization(header: string | undefined, prefix: string): string | undefined {
   if (header === undefined) return undefined
+  // The common spelling, `<prefix> <token>` with one space, costs one comparison and one slice.
+  const start = prefix.length + 1
+  if (
+    header.length > start &&
+    header.charCodeAt(start - 1) === 32 &&
+    header.startsWith(prefix) &&
+    start > 1 &&
+    !ANY_WHITESPACE.test(prefix)
+  ) {
+    const token = header.slice(start)
+    if (!ANY_WHITESPACE.test(token)) return token
+  }
   const parts = header.trim().split(WHITESPACE)
   const scheme = parts[0]
   if (scheme === undefined || scheme === '') return undefined

@@ -63,7 +63,47 @@ const headerText = fc.oneof(
     .map((parts) => parts.join('')),
 )
 
+/** The parser's general path alone (trim, split on whitespace): what the fast path must equal. */
+function referenceParse(header: string, prefix: string): string | { code: string } | undefined {
+  const parts = header.trim().split(/\s+/)
+  const scheme = parts[0]
+  if (scheme === undefined || scheme === '') return undefined
+  if (scheme.toLowerCase() !== prefix.toLowerCase()) return { code: 'ERR_AUTH_SCHEME_UNSUPPORTED' }
+  if (parts.length !== 2) return { code: 'ERR_AUTH_HEADER_MALFORMED' }
+  return parts[1]
+}
+
+function parse(header: string, prefix: string): string | { code: string } | undefined {
+  count()
+  try {
+    return tokenFromAuthorization(header, prefix)
+  } catch (error) {
+    if (isJwtGuardError(error)) return { code: error.code }
+    throw error
+  }
+}
+
 describe('property (c): the Authorization header parser', () => {
+  it(
+    'answers every header exactly as the general trim-and-split path does (the one-space fast path included)',
+    () => {
+      const prefix = fc.constantFrom('JWT', 'jwt', 'Bearer', 'x', 'J', 'JWT x', ' JWT', '')
+      const header = fc.oneof(
+        headerText,
+        fc
+          .tuple(prefix, fc.constantFrom(' ', '  ', '\t', ''), fc.string({ maxLength: 60 }))
+          .map((parts) => parts.join('')),
+      )
+      fc.assert(
+        fc.property(header, prefix, (value, p) => {
+          expect(parse(value, p)).toEqual(referenceParse(value, p))
+        }),
+        params(0.2),
+      )
+    },
+    timeout(0.2),
+  )
+
   it(
     'throws only its coded errors and never returns whitespace',
     () => {
