@@ -159,15 +159,27 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
     route: core.ProtectedRoute<unknown, Context>,
     c: Context,
   ): core.AuthResult<unknown> | null | Promise<core.AuthResult<unknown> | null> =>
-    route.resolve(c.req.raw.headers, c, { method: c.req.method, url: c.req.url })
+    // `c.req` has the `method` and `url` the core asks of a request: no object per request.
+    route.resolve(c.req.raw.headers, c, c.req)
 
-  /** Exposes an admitted request's identity, then runs `then` (the next middleware, or the handler). */
-  const admit = <T>(c: Context, result: core.AuthResult<unknown> | null, then: () => T): T => {
-    if (result === null) return then()
+  const tracksIdentity = guard.options.currentIdentity
+  /**
+   * Exposes an admitted request's identity, then runs `then(c, next)`: the next middleware or the
+   * handler, called with its arguments rather than through a closure made per request.
+   */
+  const admit = <T>(
+    c: Context,
+    result: core.AuthResult<unknown> | null,
+    then: (c: Context, next: Next) => T,
+    next: Next,
+  ): T => {
+    if (result === null) return then(c, next)
     c.set('identity', result.identity as RegisteredIdentity)
     c.set('jwtPayload', result.payload)
-    return guard.runWithIdentity(result.identity, then)
+    if (!tracksIdentity) return then(c, next)
+    return guard.runWithIdentity(result.identity, () => then(c, next))
   }
+  const callNext = (_c: Context, next: Next): Promise<void> => next()
 
   // Neither function is `async`: when the route's check is synchronous (a local key and a
   // synchronous identity), a request costs no promise of ours.
@@ -176,16 +188,15 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
     (protectOptions?: ProtectOptions<Context>): MiddlewareHandler => {
       const route = guard.protect(protectOptions, mode)
       return function jwtGuardProtect(c, next) {
-        const runNext = () => next()
         let result: ReturnType<typeof check>
         try {
           result = check(route, c)
         } catch (error) {
           return Promise.resolve(render(c, error, route.realm))
         }
-        if (!(result instanceof Promise)) return admit(c, result, runNext)
+        if (!(result instanceof Promise)) return admit(c, result, callNext, next)
         return result.then(
-          (loaded) => admit(c, loaded, runNext),
+          (loaded) => admit(c, loaded, callNext, next),
           (error: unknown) => render(c, error, route.realm),
         )
       }
@@ -201,19 +212,20 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
         throw new TypeError(`jwtguard/hono: protect(handler) needs a handler function, not ${typeof handler}`)
       }
       const route = guard.protect(protectOptions, mode)
+      const run = handler as unknown as (c: Context, next: Next) => R
       return function jwtGuardProtected(c: Context<E, P, I>, next: Next): R {
-        const runHandler = () => handler(c, next)
+        const context = c as unknown as Context
         let result: ReturnType<typeof check>
         try {
-          result = check(route, c)
+          result = check(route, context)
         } catch (error) {
           // A refusal is a plain Response, outside the handler's typed responses, as in any middleware.
-          return render(c, error, route.realm) as R
+          return render(context, error, route.realm) as R
         }
-        if (!(result instanceof Promise)) return admit(c, result, runHandler)
+        if (!(result instanceof Promise)) return admit(context, result, run, next)
         return result.then(
-          (loaded): unknown => admit(c, loaded, runHandler),
-          (error: unknown) => render(c, error, route.realm),
+          (loaded): unknown => admit(context, loaded, run, next),
+          (error: unknown) => render(context, error, route.realm),
         ) as R
       }
     }
