@@ -130,19 +130,8 @@ export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
       claim: 'iat',
     })
   }
-  if (rules.issuer !== undefined) {
-    if (iss === undefined) throw missing('iss')
-    if (!rules.issuer.includes(iss as string)) throw invalid('iss', 'Token issuer is not accepted')
-  }
-  if (rules.audience !== undefined) {
-    if (aud === undefined) throw missing('aud')
-    const accepted = rules.audience
-    const matches =
-      typeof aud === 'string'
-        ? accepted.includes(aud)
-        : (aud as string[]).some((item) => accepted.includes(item))
-    if (!matches) throw invalid('aud', 'Token audience is not accepted')
-  }
+  if (rules.issuer !== undefined) assertIssuer(payload, rules.issuer)
+  if (rules.audience !== undefined) assertAudience(payload, rules.audience)
   if (rules.subject !== undefined) {
     if (sub === undefined) throw missing('sub')
     if (sub !== rules.subject) throw invalid('sub', 'Token subject is not accepted')
@@ -155,4 +144,30 @@ export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
   } else if (type !== undefined && type !== 'access') {
     throw new JwtGuardError('ERR_TOKEN_TYPE_INVALID', 'Expected an access token', { claim: 'type' })
   }
+}
+
+/**
+ * Throws `ERR_CLAIM_INVALID` unless the payload's `iss` is one of `accepted`. The guard checks
+ * it with its `issuer` option; a route with its own `issuer` checks it again on every request.
+ */
+export function assertIssuer(payload: JwtPayload, accepted: readonly string[]): void {
+  const { iss } = payload as Record<string, unknown>
+  if (iss === undefined) throw missing('iss')
+  if (typeof iss !== 'string' || !accepted.includes(iss)) {
+    throw invalid('iss', 'Token issuer is not accepted')
+  }
+}
+
+/**
+ * Throws `ERR_CLAIM_INVALID` unless the payload's `aud` (a string or a list of strings) holds one
+ * of `accepted`.
+ */
+export function assertAudience(payload: JwtPayload, accepted: readonly string[]): void {
+  const { aud } = payload as Record<string, unknown>
+  if (aud === undefined) throw missing('aud')
+  const matches =
+    typeof aud === 'string'
+      ? accepted.includes(aud)
+      : Array.isArray(aud) && aud.some((item) => typeof item === 'string' && accepted.includes(item))
+  if (!matches) throw invalid('aud', 'Token audience is not accepted')
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JwtPayload } from './claims.js'
+import { assertAudience, assertIssuer, type JwtPayload, normaliseClaimOption } from './claims.js'
 import { JwtGuardError } from './errors.js'
 
 /** A list of values, all required; or `{ anyOf }` / `{ allOf }` to say which. */
@@ -18,6 +18,20 @@ export interface ProtectOptions<TRequest = unknown> {
    * @default the guard's realm
    */
   realm?: string | undefined
+  /**
+   * Audiences this route accepts: the token's `aud` (a string or a list) must hold one. Checked on
+   * every request, after the guard's own `audience`, so one guard can serve routes of several
+   * audiences; a verified-token cache never carries one route's answer to another. A token that
+   * fails it is refused with 401 `invalid_token` (`ERR_CLAIM_INVALID`).
+   * @default the guard's `audience` only
+   */
+  audience?: string | readonly string[] | undefined
+  /**
+   * Issuers this route accepts: the token's `iss` must equal one. Checked on every request, as
+   * `audience` is.
+   * @default the guard's `issuer` only
+   */
+  issuer?: string | readonly string[] | undefined
   /**
    * Require a fresh token: one issued by a login, not by a refresh.
    * @default false
@@ -46,7 +60,10 @@ interface CompiledRequirement {
 export interface RouteRequirements<TRequest> {
   /** The route's own realm, if it has one. */
   realm: string | undefined
-  /** Throws `ERR_INSUFFICIENT_SCOPE` when the verified `payload` does not meet the requirements. */
+  /**
+   * Throws `ERR_CLAIM_INVALID` when the verified `payload` is not for this route (`audience`,
+   * `issuer`), `ERR_TOKEN_NOT_FRESH` or `ERR_INSUFFICIENT_SCOPE` when it does not meet the rest.
+   */
   check(payload: JwtPayload, request: TRequest): Promise<void> | undefined
 }
 
@@ -101,6 +118,8 @@ export function compileRequirements<TRequest>(
 ): RouteRequirements<TRequest> {
   const roles = compile(options.roles, 'roles')
   const scopes = compile(options.scopes, 'scopes')
+  const audience = normaliseClaimOption(options.audience, 'audience')
+  const issuer = normaliseClaimOption(options.issuer, 'issuer')
   const { fresh, allow } = options
   if (allow !== undefined && typeof allow !== 'function') throw new TypeError('allow must be a function')
   if (
@@ -112,6 +131,8 @@ export function compileRequirements<TRequest>(
   return {
     realm: options.realm,
     check(payload, request) {
+      if (issuer !== undefined) assertIssuer(payload, issuer)
+      if (audience !== undefined) assertAudience(payload, audience)
       if (fresh === true && payload.fresh !== true) {
         throw new JwtGuardError('ERR_TOKEN_NOT_FRESH', 'Fresh token required')
       }

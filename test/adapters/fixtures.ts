@@ -1,7 +1,7 @@
 /**
  * One small app per framework on a guard without a database, for the adapter tests: the same
  * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`,
- * `/predicate`), reached in-process (Fastify's inject, Hono's app.request, Express through the
+ * `/predicate`, `/billing` for audience `billing`), reached in-process (Fastify's inject, Hono's app.request, Express through the
  * in-memory HTTP client) or over a real socket. Hono runs twice: with the `jwtRequired()`
  * middleware and with handlers wrapped by `protect()`.
  */
@@ -72,10 +72,12 @@ function honoFramework(name: 'hono' | 'hono (protect)', form: 'middleware' | 'pr
         app.on(['GET', 'POST'], '/protected', auth.jwtRequired(), reply)
         app.get('/optional', auth.jwtOptional(), reply)
         app.get('/predicate', auth.jwtRequired({ allow }), reply)
+        app.get('/billing', auth.jwtRequired({ audience: 'billing' }), reply)
       } else {
         app.on(['GET', 'POST'], '/protected', auth.protect(reply))
         app.get('/optional', auth.protectOptional(reply))
         app.get('/predicate', auth.protect(reply, { allow }))
+        app.get('/billing', auth.protect(reply, { audience: 'billing' }))
       }
       app.get('/open', reply)
       app.onError(auth.onError)
@@ -112,6 +114,9 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/predicate', auth.jwtRequired({ allow }), async (req, res) => {
         res.json(await handler(req.auth))
       })
+      app.get('/billing', auth.jwtRequired({ audience: 'billing' }), async (req, res) => {
+        res.json(await handler(req.auth))
+      })
       app.use(auth.notFound)
       app.use(auth.errorHandler)
       if (transport === 'in-process') return { request: inMemoryClient(app), close: async () => {} }
@@ -132,6 +137,9 @@ export const FRAMEWORKS: Framework[] = [
       )
       const allow = (_claims: unknown, request: FastifyRequest) => request.headers['x-allow'] === 'yes'
       app.get('/predicate', { preHandler: app.jwtRequired({ allow }) }, (request) =>
+        handler(request.identity),
+      )
+      app.get('/billing', { preHandler: app.jwtRequired({ audience: 'billing' }) }, (request) =>
         handler(request.identity),
       )
       if (transport === 'socket') {

@@ -13,6 +13,8 @@ const BAD_ROUTE_OPTIONS = [
   ['an empty realm', { realm: '' }],
   ['a realm with a line break', { realm: 'a\r\nb' }],
   ['empty roles', { roles: [] }],
+  ['an empty audience list', { audience: [] }],
+  ['an empty issuer', { issuer: '' }],
   ['an allow that is not a function', { allow: true as never }],
 ] as const
 

@@ -1,6 +1,7 @@
 /**
- * The route options every adapter passes through to the core: `jwtOptional()` and an `allow`
- * predicate that receives the framework's own request object.
+ * The route options every adapter passes through to the core: `jwtOptional()`, an `allow`
+ * predicate that receives the framework's own request object, and a route's own `audience`
+ * (checked on every request, with the verified-token cache on).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_SECRET } from '../support/server.js'
@@ -43,5 +44,48 @@ describe.each(FRAMEWORKS)('route options on $name', (framework) => {
       headers: { authorization: `JWT ${token}`, 'x-allow': allow },
     })
     expect(response.status).toBe(status)
+  })
+})
+
+describe.each(FRAMEWORKS)("a route's own audience on $name, with the verified-token cache", (framework) => {
+  const guard = makeGuard({ cache: true })
+  const forOrders = mint(
+    { exp: 2e9, iat: 1e9, nbf: 1e9, identity: 9, aud: ['orders'] },
+    { secret: TEST_SECRET },
+  )
+  const forBilling = mint(
+    { exp: 2e9, iat: 1e9, nbf: 1e9, identity: 9, aud: 'billing' },
+    { secret: TEST_SECRET },
+  )
+  let app: TestServer
+
+  beforeAll(async () => {
+    app = await framework.start(guard, async (identity) => ({ identity: identity ?? null }))
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+
+  it('refuses a token of another audience with 401 invalid_token, however often it was admitted elsewhere', async () => {
+    const headers = { authorization: `JWT ${forOrders}` }
+    // Verified, admitted to the cache on its second sighting, then answered from it.
+    for (let i = 0; i < 3; i++) expect((await app.request('GET', '/protected', { headers })).status).toBe(200)
+    const response = await app.request('GET', '/billing', { headers })
+    expect(response.status).toBe(401)
+    expect(response.json()).toEqual({
+      status_code: 401,
+      error: 'Invalid token',
+      description: 'Token audience is not accepted',
+    })
+    expect(response.headers['www-authenticate']).toContain('error="invalid_token"')
+  })
+
+  it('admits a token of its audience', async () => {
+    const headers = { authorization: `JWT ${forBilling}` }
+    for (let i = 0; i < 3; i++) {
+      const response = await app.request('GET', '/billing', { headers })
+      expect(response.status).toBe(200)
+      expect(response.json()).toEqual({ identity: { user_id: 9 } })
+    }
   })
 })

@@ -118,7 +118,7 @@ describe('RFC 7519 §4 duplicate claim names (ruby-jwt#713): the last one is the
 describe('a "__proto__" member is data, never a prototype', () => {
   const guard = apiGuard()
   const polluting = token(
-    `{"exp":${FUTURE},${rest},"identity":123,"__proto__":{"roles":["admin"],"scope":"admin","fresh":true}}`,
+    `{"exp":${FUTURE},${rest},"identity":123,"__proto__":{"roles":["admin"],"scope":"admin","fresh":true,"aud":"billing","iss":"https://issuer.example"}}`,
   )
 
   it('verifies without polluting Object.prototype', () => {
@@ -132,6 +132,8 @@ describe('a "__proto__" member is data, never a prototype', () => {
     ['roles', { roles: ['admin'] }, 'ERR_INSUFFICIENT_SCOPE'],
     ['scopes', { scopes: ['admin'] }, 'ERR_INSUFFICIENT_SCOPE'],
     ['fresh', { fresh: true }, 'ERR_TOKEN_NOT_FRESH'],
+    ['audience', { audience: 'billing' }, 'ERR_CLAIM_INVALID'],
+    ['issuer', { issuer: 'https://issuer.example' }, 'ERR_CLAIM_INVALID'],
   ] as const)('grants no %s through the prototype', async (_name, options, code) => {
     const route = guard.protect(options)
     expect(await asyncCodeOf(route.authenticate({ authorization: `JWT ${polluting}` }))).toBe(code)
