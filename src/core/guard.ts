@@ -187,7 +187,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   const verifyRemote =
     remoteJwks === undefined
       ? undefined
-      : createRemoteVerifier({ jwks: remoteJwks, ...verifierOptions, ...pins })
+      : createRemoteVerifier({ jwks: remoteJwks, ...verifierOptions, ...pins, cache: resolved.cache })
   const { authenticate, identity: loadIdentity, payloadHandler } = options
   const limiter = options.loginLimiter
   const extractFromHeader =

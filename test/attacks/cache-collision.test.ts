@@ -1,11 +1,21 @@
 /**
- * Cache-key collisions. There is no verified-token cache yet (issue 8 may add one); these tests run
- * against `guard.verify` and the HTTP routes so that they cover the cache the day it exists: tokens
- * sharing a long prefix or a suffix with a verified token never get its claims, however they are
- * interleaved, and a forged token never becomes valid because a real one was verified just before.
+ * Cache-key collisions, against a guard without the verified-token cache and one with it, and
+ * over HTTP against the reference server (which runs with the cache): tokens sharing a long prefix
+ * or a suffix with a verified token never get its claims, however they are interleaved, and a
+ * forged token never becomes valid because a real one was verified (and cached) just before.
  */
 import { describe, expect, it } from 'vitest'
-import { API, codeOf, describeHttp, expectRefused, HS256, hs, INVALID_TOKEN, seedClaims } from './support.js'
+import {
+  API,
+  apiGuard,
+  codeOf,
+  describeHttp,
+  expectRefused,
+  HS256,
+  hs,
+  INVALID_TOKEN,
+  seedClaims,
+} from './support.js'
 
 /** Two valid tokens whose payloads differ in one character in the middle: a long shared prefix. */
 const A = hs(HS256, seedClaims({ role: 'user', note: 'x'.repeat(60), tenant: 'aaaa' }))
@@ -41,25 +51,31 @@ describe('GHSA-rp9m-7r4c-75qg (fast-jwt): cacheKeyBuilder collisions returned cl
     expect(A.length).toBe(B.length)
   })
 
-  it('interleaved 2000 times, each valid token returns its own claims and each hybrid is refused', () => {
-    for (let round = 0; round < 400; round++) {
-      expect(API.verify(A).tenant).toBe('aaaa')
-      expect(API.verify(B).tenant).toBe('aaab')
-      for (const [, hybrid] of HYBRIDS) expect(codeOf(() => API.verify(hybrid))).toBe('ERR_SIGNATURE_INVALID')
-      expect(API.verify(round % 2 === 0 ? A : B).tenant).toBe(round % 2 === 0 ? 'aaaa' : 'aaab')
-    }
-  })
+  describe.each([
+    ['without the cache', API],
+    ['with the verified-token cache', apiGuard({ cache: true })],
+  ])('%s', (_name, API) => {
+    it('interleaved 2000 times, each valid token returns its own claims and each hybrid is refused', () => {
+      for (let round = 0; round < 400; round++) {
+        expect(API.verify(A).tenant).toBe('aaaa')
+        expect(API.verify(B).tenant).toBe('aaab')
+        for (const [, hybrid] of HYBRIDS)
+          expect(codeOf(() => API.verify(hybrid))).toBe('ERR_SIGNATURE_INVALID')
+        expect(API.verify(round % 2 === 0 ? A : B).tenant).toBe(round % 2 === 0 ? 'aaaa' : 'aaab')
+      }
+    })
 
-  it.each(HYBRIDS)('%s, right after A verified: ERR_SIGNATURE_INVALID', (_name, hybrid) => {
-    API.verify(A)
-    API.verify(B)
-    expect(codeOf(() => API.verify(hybrid))).toBe('ERR_SIGNATURE_INVALID')
-  })
+    it.each(HYBRIDS)('%s, right after A verified: ERR_SIGNATURE_INVALID', (_name, hybrid) => {
+      API.verify(A)
+      API.verify(B)
+      expect(codeOf(() => API.verify(hybrid))).toBe('ERR_SIGNATURE_INVALID')
+    })
 
-  it('an expired token stays expired after a valid token with the same prefix verified', () => {
-    const expiredA = hs(HS256, seedClaims({ exp: 1, role: 'user', note: 'x'.repeat(60), tenant: 'aaaa' }))
-    API.verify(A)
-    expect(codeOf(() => API.verify(expiredA))).toBe('ERR_TOKEN_EXPIRED')
+    it('an expired token stays expired after a valid token with the same prefix verified', () => {
+      const expiredA = hs(HS256, seedClaims({ exp: 1, role: 'user', note: 'x'.repeat(60), tenant: 'aaaa' }))
+      API.verify(A)
+      expect(codeOf(() => API.verify(expiredA))).toBe('ERR_TOKEN_EXPIRED')
+    })
   })
 
   describeHttp((app) => {

@@ -5,6 +5,7 @@
  */
 import {
   type AsymmetricKey,
+  createJwtGuard,
   createKeyStore,
   createRemoteJwks,
   createRemoteVerifier,
@@ -144,6 +145,41 @@ describe('rotation on the issuer, no restart of the resource server', () => {
     await jwks.refresh()
     expect(await asyncCodeOf(verify(oldToken))).toBe('ERR_KEY_NOT_FOUND')
     expect(await verify(newToken)).toMatchObject({ iss: ISSUER })
+  })
+})
+
+describe('the verified-token cache over a remote key set', () => {
+  it('forgets a cached token when a refresh drops its key', async () => {
+    let seconds = NOW
+    const issuerStore = createKeyStore({ active: k1, maxTokenLifetime: 600, now: () => seconds })
+    server.serve(toJwks(issuerStore))
+    const jwks = createRemoteJwks({
+      url: server.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      cooldownMs: 0,
+      maxAgeMs: 300_000,
+      now: () => clock.ms,
+    })
+    const guard = createJwtGuard({
+      jwks,
+      cache: true,
+      now: () => NOW,
+      authenticate: () => null,
+      identity: (payload) => payload,
+    })
+    await jwks.ready()
+    const token = signToken(claims(NOW, { iss: ISSUER, aud: AUDIENCE, exp: NOW + 900 }), issuerStore)
+    const headers = { authorization: `JWT ${token}` }
+    // Verified twice (the second admits it to the cache), then answered from the cache.
+    for (let i = 0; i < 3; i++) expect((await guard.authenticateRequest(headers)).payload.iss).toBe(ISSUER)
+
+    issuerStore.rotate(generateAsymmetricKey('ES256', { kid: 'k2' }))
+    seconds += 600
+    server.serve(toJwks(issuerStore))
+    clock.ms += 300_001
+    await jwks.refresh()
+    expect(await asyncCodeOf(guard.authenticateRequest(headers))).toBe('ERR_KEY_NOT_FOUND')
   })
 })
 
