@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { FLOOR, isOurs } from './lib/fixtures.js'
+import { CEILING, FLOOR, isOurs } from './lib/fixtures.js'
 import { describeMachine, loadAverage, type MachineInfo } from './lib/machine.js'
 import type { Summary } from './lib/stats.js'
 import { formatRate, formatRatio, renderTable, verdict } from './lib/table.js'
@@ -187,7 +187,9 @@ async function main(): Promise<void> {
           ? verdict(median, target)
           : variant.middleware === FLOOR
             ? '(floor: the best without a token cache)'
-            : '(peer, for reference)'
+            : variant.middleware === CEILING
+              ? '(ceiling: the framework alone, nothing verified)'
+              : '(peer, for reference)'
       targets.push([
         'HTTP',
         `${variant.id} protected/open req/s`,

@@ -14,7 +14,7 @@ import { jwt as honoJwt } from 'hono/jwt'
 import { createJwtGuard, type JwtGuard } from 'jwtguard'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
-import { FLOOR, isOurs, SECRET, SECRET_KEY } from '../lib/fixtures.js'
+import { CEILING, FLOOR, isOurs, SECRET, SECRET_KEY } from '../lib/fixtures.js'
 import { createFloorVerifier } from '../micro/floor.js'
 
 /** The frameworks benchmarked. */
@@ -36,6 +36,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: 'fastify/ours (cache)', framework: 'fastify', middleware: 'ours (cache)', scheme: 'JWT' },
   { id: `fastify/${FLOOR}`, framework: 'fastify', middleware: FLOOR, scheme: 'JWT' },
   { id: 'fastify/@fastify/jwt', framework: 'fastify', middleware: '@fastify/jwt', scheme: 'Bearer' },
+  { id: `fastify/${CEILING}`, framework: 'fastify', middleware: CEILING, scheme: 'JWT' },
   { id: 'express/ours', framework: 'express', middleware: 'ours', scheme: 'JWT' },
   { id: 'express/ours (cache)', framework: 'express', middleware: 'ours (cache)', scheme: 'JWT' },
   { id: `express/${FLOOR}`, framework: 'express', middleware: FLOOR, scheme: 'JWT' },
@@ -51,12 +52,14 @@ export const VARIANTS: readonly Variant[] = [
     middleware: 'express-jwt (string)',
     scheme: 'Bearer',
   },
+  { id: `express/${CEILING}`, framework: 'express', middleware: CEILING, scheme: 'JWT' },
   { id: 'hono/ours', framework: 'hono', middleware: 'ours', scheme: 'JWT' },
   { id: 'hono/ours (cache)', framework: 'hono', middleware: 'ours (cache)', scheme: 'JWT' },
   { id: 'hono/ours (protect)', framework: 'hono', middleware: 'ours (protect)', scheme: 'JWT' },
   { id: 'hono/ours (protect, cache)', framework: 'hono', middleware: 'ours (protect, cache)', scheme: 'JWT' },
   { id: `hono/${FLOOR}`, framework: 'hono', middleware: FLOOR, scheme: 'JWT' },
   { id: 'hono/hono/jwt', framework: 'hono', middleware: 'hono/jwt', scheme: 'Bearer' },
+  { id: `hono/${CEILING}`, framework: 'hono', middleware: CEILING, scheme: 'JWT' },
 ]
 
 /** A started server. */
@@ -69,6 +72,11 @@ export interface RunningServer {
 export class UnavailableError extends Error {}
 
 const floorVerify = createFloorVerifier('HS256')
+
+/** The ceiling's only check: an Authorization header of the JWT scheme, the token not looked at. */
+function hasJwtScheme(authorization: string | null | undefined): boolean {
+  return typeof authorization === 'string' && authorization.startsWith('JWT ')
+}
 
 /** The token of `JWT <token>`, verified by the floor verifier; false when refused. */
 function floorAccepts(authorization: string | null | undefined): boolean {
@@ -141,13 +149,14 @@ async function startFastify(middleware: string): Promise<RunningServer> {
     const protect = app.jwtRequired()
     app.get('/health', async () => OPEN_BODY)
     app.get('/api/v1/private', { preHandler: protect }, async () => PRIVATE_BODY)
-  } else if (middleware === FLOOR) {
+  } else if (middleware === FLOOR || middleware === CEILING) {
+    const accepts = middleware === FLOOR ? floorAccepts : hasJwtScheme
     app.get('/health', async () => OPEN_BODY)
     app.get(
       '/api/v1/private',
       {
         preHandler: (request, reply, done) => {
-          if (floorAccepts(request.headers.authorization)) done()
+          if (accepts(request.headers.authorization)) done()
           else reply.code(401).send({ error: 'unauthorized' })
         },
       },
@@ -202,10 +211,11 @@ async function startExpress(middleware: string): Promise<RunningServer> {
     app.get('/health', open)
     app.get('/api/v1/private', auth.jwtRequired(), handler)
     app.use(auth.errorHandler)
-  } else if (middleware === FLOOR) {
+  } else if (middleware === FLOOR || middleware === CEILING) {
+    const accepts = middleware === FLOOR ? floorAccepts : hasJwtScheme
     app.get('/health', open)
     const floor: RequestHandler = (request, response, next) => {
-      if (floorAccepts(request.headers.authorization)) next()
+      if (accepts(request.headers.authorization)) next()
       else response.status(401).json({ error: 'unauthorized' })
     }
     app.get('/api/v1/private', floor, handler)
@@ -232,10 +242,11 @@ async function startHono(middleware: string): Promise<RunningServer> {
     const handler: Handler = (c) => c.json(PRIVATE_BODY)
     if (middleware.startsWith('ours (protect')) app.get('/api/v1/private', auth.protect(handler))
     else app.get('/api/v1/private', auth.jwtRequired(), handler)
-  } else if (middleware === FLOOR) {
+  } else if (middleware === FLOOR || middleware === CEILING) {
+    const accepts = middleware === FLOOR ? floorAccepts : hasJwtScheme
     app.get('/health', (c) => c.json(OPEN_BODY))
     const floor: MiddlewareHandler = async (c, next) =>
-      floorAccepts(c.req.header('authorization')) ? next() : c.json({ error: 'unauthorized' }, 401)
+      accepts(c.req.header('authorization')) ? next() : c.json({ error: 'unauthorized' }, 401)
     app.get('/api/v1/private', floor, (c) => c.json(PRIVATE_BODY))
   } else {
     app.get('/health', (c) => c.json(OPEN_BODY))
