@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     sections.push(
       `HTTP: req/s with autocannon (${parameters.connections} connections, ${parameters.durationS} s per run, ` +
         `${parameters.rounds} interleaved round(s)); server in its own process, loopback; ` +
-        'new token = the protected route with a token never sent before on every request (signed by the load generator); ' +
+        'new token = the protected route with a token never sent before on every request (signed before the run); ' +
         'server cpu = share of a core the server used, cpu us/req = server CPU time per request ' +
         '(open / protected / new token; unlike req/s, barely moved by other load on the machine), ' +
         'cpu ratio = open/protected and open/new-token of cpu us/req (the req/s ratios a saturated server would reach)\n' +

@@ -74,13 +74,13 @@ export class UnavailableError extends Error {}
 const floorVerify = createFloorVerifier('HS256')
 
 /** The ceiling's only check: an Authorization header of the JWT scheme, the token not looked at. */
-function hasJwtScheme(authorization: string | null | undefined): boolean {
+function hasJwtScheme(authorization: string | null | undefined): authorization is string {
   return typeof authorization === 'string' && authorization.startsWith('JWT ')
 }
 
 /** The token of `JWT <token>`, verified by the floor verifier; false when refused. */
 function floorAccepts(authorization: string | null | undefined): boolean {
-  if (authorization === undefined || authorization === null || !authorization.startsWith('JWT ')) return false
+  if (!hasJwtScheme(authorization)) return false
   try {
     floorVerify(authorization.slice(4))
     return true
