@@ -9,12 +9,13 @@
  * does not stop its cookies: only the CSRF check does), refresh, log out, Private answers 401.
  * A screenshot of the page after login goes to test-artifacts/ (git-ignored).
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findChromium } from '../../scripts/test-setup.js'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
@@ -22,7 +23,7 @@ import { FRAMEWORKS, type Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
 import { createTestContext } from '../support/server.js'
 
-const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = findChromium()
 // Playwright adds --user-data-dir itself (a fresh temporary profile per launch, removed on close)
 // and refuses it among `args`.
 const CHROMIUM_ARGS = [
@@ -89,10 +90,10 @@ let browser: Browser | undefined
 let otherOrigin: Running | undefined
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
+  if (CHROMIUM === undefined) {
     throw new Error(
-      `${CHROMIUM} is missing: the browser test drives Debian's Chromium. Install it with ` +
-        '`apt-get install chromium` (after `apt-get update`; .ci/run does both when it is missing).',
+      "No Chromium found (CHROMIUM_PATH, PATH, /usr/bin/chromium): the browser test drives Debian's " +
+        'Chromium. `npm test` installs it (scripts/test-setup.ts); or `apt-get install chromium`.',
     )
   }
   mkdirSync(ARTIFACTS, { recursive: true })
