@@ -163,10 +163,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     tokenLocation: ['header', 'cookies'],
     cookies: { secure: config.cookieSecure },
     authenticate: passwordAuthenticator(users, hasher),
-    additionalClaims: (user) => {
-      const roles = (user as { roles?: string[] }).roles
-      return roles !== undefined && roles.length > 0 ? { roles } : {}
-    },
+    additionalClaims: ({ roles }) => (roles !== undefined && roles.length > 0 ? { roles } : {}),
     identity: async (payload) => {
       const id = payload.identity
       if (typeof id !== 'number') return null

@@ -20,6 +20,11 @@ import type { LoginLimiter } from './throttle.js'
 /** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
 export interface AuthenticatedUser {
   id: string | number
+  /**
+   * The user's roles, when `authenticate` knows them (`passwordAuthenticator` does): for
+   * `additionalClaims: (user) => ({ roles: user.roles })`, which puts them in the tokens.
+   */
+  roles?: readonly string[] | undefined
 }
 
 /** A value or a promise of it: callbacks may be synchronous or asynchronous. */

@@ -6,6 +6,7 @@
 
 export type { AuthenticatedRecord } from './authenticator.js'
 export { passwordAuthenticator } from './authenticator.js'
+export { createMemoryUserStore } from './memory.js'
 export type { PasswordHasher, PasswordHashOptions } from './password.js'
 export { createPasswordHasher, MAX_PASSWORD_LENGTH } from './password.js'
 export type { NewUser, UserRecord, UserStore } from './types.js'

@@ -142,6 +142,7 @@ describe('the names each subpath exports', () => {
         ],
         "jwtguard/users": [
           "MAX_PASSWORD_LENGTH",
+          "createMemoryUserStore",
           "createPasswordHasher",
           "passwordAuthenticator",
         ],
