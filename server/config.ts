@@ -1,5 +1,5 @@
 /**
- * The reference server's configuration, read from the environment as shared/CONTRACT.md
+ * The reference server's configuration, read from the environment as docs/CONTRACT.md
  * describes. Anything weak or missing fails here, at start-up, with one line that says the fix.
  */
 import { randomBytes } from 'node:crypto'

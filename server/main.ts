@@ -1,5 +1,5 @@
 /**
- * `npm start`: the reference server of shared/CONTRACT.md, on the framework `FRAMEWORK` names
+ * `npm start`: the reference server of docs/CONTRACT.md, on the framework `FRAMEWORK` names
  * (fastify by default, express or hono).
  */
 import pino from 'pino'

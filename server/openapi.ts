@@ -69,6 +69,9 @@ const CREDENTIALS = { username: 'masnun', password: 'abc123' }
 const TOKEN_EXAMPLE =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU5Njg1MDAsImlhdCI6MTc5NTk2ODIwMCwibmJmIjoxNzk1OTY4MjAwLCJpZGVudGl0eSI6MTIzfQ.c2lnbmF0dXJl'
 
+/** A CSRF value as `/auth` returns it in cookie mode (32 random bytes, base64url). */
+const CSRF_EXAMPLE = 'FJX9DSqwKx9PIozITE4BP087fXSuqysaaMfrjXuzbBE'
+
 /** Builds the document of `guard`'s routes and of the reference server's own routes. */
 export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument {
   const options = guard.options
@@ -142,7 +145,12 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
 
   const tokensSchema: Schema = {
     type: 'object',
-    required: hasStore ? ['access_token', 'refresh_token'] : ['access_token'],
+    required: [
+      'access_token',
+      ...(hasStore ? ['refresh_token'] : []),
+      ...(cookies === undefined ? [] : ['csrf_token']),
+    ],
+    additionalProperties: false,
     properties: {
       access_token: { type: 'string', description: `Access token, valid ${options.expiresIn} s.` },
       ...(hasStore
@@ -153,6 +161,14 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
             },
           }
         : {}),
+      ...(cookies === undefined
+        ? {}
+        : {
+            csrf_token: {
+              type: 'string',
+              description: `The CSRF value, also in the readable \`${cookies.csrfName}\` cookie: echo it in \`${cookies.csrfHeader}\` on unsafe methods that authenticate with the cookies.`,
+            },
+          }),
     },
   }
   const tokensContent = {
@@ -161,9 +177,11 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
       examples: {
         tokens: {
           summary: 'The tokens',
-          value: hasStore
-            ? { access_token: TOKEN_EXAMPLE, refresh_token: TOKEN_EXAMPLE }
-            : { access_token: TOKEN_EXAMPLE },
+          value: {
+            access_token: TOKEN_EXAMPLE,
+            ...(hasStore ? { refresh_token: TOKEN_EXAMPLE } : {}),
+            ...(cookies === undefined ? {} : { csrf_token: CSRF_EXAMPLE }),
+          },
         },
       },
     },
@@ -357,6 +375,19 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
       ref('schemas', 'Health'),
     ),
   }
+  paths['/'] = {
+    get: {
+      operationId: 'getPage',
+      summary: 'The browser page',
+      description: `A small page (HTML, same-origin script) to log in, call the API, refresh and log out${cookies === undefined ? '' : ' in cookie mode'}.`,
+      tags: ['server'],
+      security: [],
+      responses: {
+        '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+        ...common,
+      },
+    },
+  }
   paths[OPENAPI_PATH] = {
     get: publicGet('getOpenApi', 'This document', 'The OpenAPI 3.1 document of this server.', {
       type: 'object',
@@ -415,21 +446,25 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
         Private: {
           type: 'object',
           required: ['meaning_of_life'],
+          additionalProperties: false,
           properties: { meaning_of_life: { type: 'integer', const: 42 } },
         },
         Identity: {
           type: 'object',
           required: ['user_id'],
+          additionalProperties: false,
           properties: { user_id: { type: 'integer' } },
         },
         Admin: {
           type: 'object',
           required: ['admin'],
+          additionalProperties: false,
           properties: { admin: { type: 'boolean', const: true } },
         },
         Health: {
           type: 'object',
           required: ['status'],
+          additionalProperties: false,
           properties: { status: { type: 'string', const: 'ok' } },
         },
         Jwks: {

@@ -1,5 +1,5 @@
 /**
- * shared/CONTRACT.md as a black-box suite, run against every framework and transport in APPS.
+ * docs/CONTRACT.md as a black-box suite, run against every framework and transport in APPS.
  * Each row asserts the exact status, body and `WWW-Authenticate` header.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

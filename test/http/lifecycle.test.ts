@@ -1,5 +1,5 @@
 /**
- * The token lifecycle rows of shared/CONTRACT.md (refresh with rotation and reuse detection,
+ * The token lifecycle rows of docs/CONTRACT.md (refresh with rotation and reuse detection,
  * revocation, fresh tokens, roles), on every framework, with the SQLite store and the Redis store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

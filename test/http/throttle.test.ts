@@ -1,5 +1,5 @@
 /**
- * Login throttling over HTTP (shared/CONTRACT.md: 429 after 10 failures per username and client),
+ * Login throttling over HTTP (docs/CONTRACT.md: 429 after 10 failures per username and client),
  * on every framework, and shared through Redis by two server instances.
  */
 import { afterAll, describe, expect, it } from 'vitest'

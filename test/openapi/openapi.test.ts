@@ -252,6 +252,7 @@ const SUCCESS: Record<string, [probe: string, status: number][]> = {
     ['a user access token', 403],
   ],
   health: [['nothing', 200]],
+  getPage: [['nothing', 200]],
   getOpenApi: [['nothing', 200]],
   getJwks: [['nothing', 200]],
 }
@@ -268,6 +269,10 @@ function checkAnswer(
     `${what}: ${response.status} is not declared (${response.text.slice(0, 200)})`,
   ).toBeDefined()
   const resolved = resolveResponse(document, declared as ResponseObject)
+  if (resolved.content?.['text/html'] !== undefined) {
+    expect(response.headers['content-type'], what).toMatch(/^text\/html/)
+    return
+  }
   const content = resolved.content?.['application/json']
   if (content === undefined) {
     expect(response.text, what).toBe('')
