@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { redactUrl } from '../src/cli/internal/environment.js'
 
 export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
@@ -162,5 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       env.COOKIE_SECURE === undefined
         ? production
         : env.COOKIE_SECURE !== '0' && env.COOKIE_SECURE !== 'false',
+  }
+}
+
+/** The user store and the token store a configuration uses, for the start-up log (URLs redacted). */
+export function storesInUse(config: ServerConfig): { users: string; tokens: string } {
+  const sqlite = `SQLite ${config.databaseFile}`
+  return {
+    users: config.databaseUrl === undefined ? sqlite : `PostgreSQL ${redactUrl(config.databaseUrl)}`,
+    tokens: config.redisUrl === undefined ? sqlite : `Redis ${redactUrl(config.redisUrl)}`,
   }
 }

@@ -80,6 +80,7 @@ async function keyOptions(
       url: config.jwksUrl,
       issuer: config.issuer as string,
       audience: config.audience as string,
+      ...(rsaAlgorithm === undefined ? {} : { rsaAlgorithm }),
       ...(config.jwksCooldownMs === undefined ? {} : { cooldownMs: config.jwksCooldownMs }),
       onError: (error: unknown) =>
         logger.warn({ err: error }, 'JWKS refresh failed; serving the cached keys'),

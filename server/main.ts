@@ -6,7 +6,7 @@ import pino from 'pino'
 import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
 import { buildFastifyApp } from './apps/fastify.js'
 import { buildHonoApp, listenHono } from './apps/hono.js'
-import { ConfigError, loadConfig, type ServerConfig } from './config.js'
+import { ConfigError, loadConfig, type ServerConfig, storesInUse } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
 
 async function listen(config: ServerConfig, context: ServerContext): Promise<Omit<Listening, 'server'>> {
@@ -33,9 +33,10 @@ async function main(): Promise<void> {
   }
   const context = await createServerContext(config, logger)
   const { address, close } = await listen(config, context)
+  const stores = storesInUse(config)
   logger.info(
-    { address, dataDir: config.dataDir, database: config.databaseFile, framework: config.framework },
-    `jwtguard reference server (${config.framework}) listening on ${address}`,
+    { address, framework: config.framework, ...stores },
+    `jwtguard reference server (${config.framework}) listening on ${address}: users in ${stores.users}, tokens in ${stores.tokens}`,
   )
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -74,9 +74,9 @@ function writeNewFile(file: string, content: string): void {
 }
 
 /** Reads a key directory as a keystore; any unusable file is a one-line error naming it. */
-export function loadKeyDirectory(directory: string): KeyStore {
+export function loadKeyDirectory(directory: string, rsaAlgorithm?: AsymmetricAlgorithm): KeyStore {
   try {
-    return readKeyDirectory(directory)
+    return readKeyDirectory(directory, rsaAlgorithm === undefined ? {} : { rsaAlgorithm })
   } catch (error) {
     throw new CliError(`${(error as Error).message}`)
   }

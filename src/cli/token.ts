@@ -7,15 +7,20 @@
  */
 import { Buffer } from 'node:buffer'
 import {
+  type AsymmetricAlgorithm,
   createHmacKey,
   createJwtGuard,
+  createRemoteJwks,
   createVerifier,
   HMAC_ALGORITHMS,
   type HmacAlgorithm,
   JwtGuardError,
   type JwtKey,
   type JwtPayload,
-  type KeyStore,
+  type KeySource,
+  PSS_ALGORITHMS,
+  RSA_ALGORITHMS,
+  readKeyFile,
   toSeconds,
 } from '../index.js'
 import {
@@ -23,21 +28,29 @@ import {
   type Command,
   type CommandInput,
   integerOption,
+  listOption,
   stringOption,
   UsageError,
 } from './internal/command.js'
-import { readEnvironment, resolveSecret } from './internal/environment.js'
+import {
+  type Environment,
+  readEnvironment,
+  redactUrl,
+  requireUserStore,
+  resolveSecret,
+} from './internal/environment.js'
 import { readTokenArgument } from './internal/input.js'
 import { loadKeyDirectory } from './keys.js'
 
 const MAX_TOKEN_LENGTH = 64 * 1024
+const RSA_KEY_ALGS = [...RSA_ALGORITHMS, ...PSS_ALGORITHMS]
 
 const KEY_OPTIONS = {
   'secret-file': {
     type: 'string',
     value: 'FILE',
     description:
-      'read the HMAC secret from FILE (default: JWT_SECRET_KEY, SECRET_KEY, then DATA_DIR/secret.key)',
+      'read the HMAC secret from FILE (default: KEY_DIR, KEY_FILE or JWKS_URL as the server reads them, else JWT_SECRET_KEY, SECRET_KEY, then DATA_DIR/secret.key)',
   },
   alg: { type: 'string', value: 'ALG', description: 'HMAC algorithm: HS256 (default), HS384 or HS512' },
   keys: {
@@ -51,14 +64,78 @@ const TOKEN_SOURCE =
   'The token may be given as "-" (or left out) to read it from stdin, which keeps it out of ps and shell history.'
 
 interface Keys {
-  /** For signing: the HMAC key or the active key of the directory. */
-  signing: JwtKey
-  /** For verifying: the same key, or the whole key directory. */
-  verifying: readonly JwtKey[] | KeyStore
+  /** For signing: the HMAC key or the active key; `undefined` in resource-server mode (JWKS_URL). */
+  signing: JwtKey | undefined
+  /** For verifying: the same key, the whole key directory, or the remote JWKS. */
+  verifying: readonly JwtKey[] | KeySource
   description: string
 }
 
-function keysFor(input: CommandInput): Keys {
+/** `KEY_ALG`, checked as the server checks it. */
+function rsaAlgorithmOf(environment: Environment): AsymmetricAlgorithm | undefined {
+  const alg = environment.keyAlg
+  if (alg === undefined) return undefined
+  if (!(RSA_KEY_ALGS as readonly string[]).includes(alg)) {
+    throw new CliError(`KEY_ALG must be one of ${RSA_KEY_ALGS.join(', ')}, got "${alg}"`)
+  }
+  return alg as AsymmetricAlgorithm
+}
+
+/** The keys the server would use, read from the same variables: KEY_DIR, KEY_FILE, JWKS_URL. */
+async function environmentKeys(environment: Environment): Promise<Keys | undefined> {
+  const sources = [
+    environment.keyFile && 'KEY_FILE',
+    environment.keyDir && 'KEY_DIR',
+    environment.jwksUrl && 'JWKS_URL',
+  ].filter(Boolean)
+  if (sources.length > 1)
+    throw new CliError(`set only one of KEY_FILE, KEY_DIR and JWKS_URL, not ${sources.join(' and ')}`)
+  const rsaAlgorithm = rsaAlgorithmOf(environment)
+  if (environment.keyDir !== undefined) {
+    const store = loadKeyDirectory(environment.keyDir, rsaAlgorithm)
+    const { alg, kid } = store.activeKey
+    return {
+      signing: store.activeKey,
+      verifying: store,
+      description: `${alg} key "${kid}" of KEY_DIR ${environment.keyDir}`,
+    }
+  }
+  if (environment.keyFile !== undefined) {
+    let key: JwtKey
+    try {
+      key = readKeyFile(environment.keyFile, rsaAlgorithm === undefined ? {} : { rsaAlgorithm })
+    } catch (error) {
+      throw new CliError(`KEY_FILE ${environment.keyFile}: ${(error as Error).message}`)
+    }
+    return {
+      signing: key,
+      verifying: [key],
+      description: `${key.alg} key "${key.kid}" of KEY_FILE ${environment.keyFile}`,
+    }
+  }
+  if (environment.jwksUrl !== undefined) {
+    if (environment.issuer === undefined || environment.audience === undefined) {
+      throw new CliError('JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE, as the server does')
+    }
+    const jwks = createRemoteJwks({
+      url: environment.jwksUrl,
+      issuer: environment.issuer,
+      audience: environment.audience,
+      ...(rsaAlgorithm === undefined ? {} : { rsaAlgorithm }),
+    })
+    try {
+      await jwks.ready()
+    } catch (error) {
+      throw new CliError(
+        `cannot load the JWKS at ${redactUrl(environment.jwksUrl)}: ${(error as Error).message}`,
+      )
+    }
+    return { signing: undefined, verifying: jwks, description: `JWKS at ${redactUrl(environment.jwksUrl)}` }
+  }
+  return undefined
+}
+
+async function keysFor(input: CommandInput): Promise<Keys> {
   const environment = readEnvironment(input.io.env)
   const directory = stringOption(input, 'keys')
   const alg = stringOption(input, 'alg')
@@ -69,12 +146,16 @@ function keysFor(input: CommandInput): Keys {
         '--keys takes its algorithms from the key files: leave out --secret-file and --alg',
       )
     }
-    const store = loadKeyDirectory(directory)
+    const store = loadKeyDirectory(directory, rsaAlgorithmOf(environment))
     return {
       signing: store.activeKey,
       verifying: store,
       description: `${store.activeKey.alg} key "${store.activeKey.kid}" of ${directory}`,
     }
+  }
+  if (secretFile === undefined && alg === undefined) {
+    const keys = await environmentKeys(environment)
+    if (keys !== undefined) return keys
   }
   if (alg !== undefined && !(HMAC_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new UsageError(
@@ -181,13 +262,16 @@ const verify: Command = {
     leeway: { type: 'string', value: 'SECONDS', description: 'clock skew tolerated (default 10)' },
   },
   async run(input) {
-    const keys = keysFor(input)
+    const keys = await keysFor(input)
     const token = await tokenOf(input)
     const leeway = integerOption(input, 'leeway', 10, 0)
+    const { issuer, audience } = readEnvironment(input.io.env)
     const payload: JwtPayload = createVerifier({
       keys: keys.verifying,
       leeway,
       maxTokenSize: MAX_TOKEN_LENGTH,
+      ...(issuer === undefined ? {} : { issuer }),
+      ...(audience === undefined ? {} : { audience }),
     })(token)
     const header = decodePart(token.split('.')[0] ?? '', 'header')
     return {
@@ -209,11 +293,55 @@ function identityOf(raw: string | undefined): string | number {
   return raw
 }
 
+/** `--claim name=value`: the value as JSON when it parses (numbers, booleans, lists), else a string. */
+function claimsOf(raw: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = {}
+  for (const entry of raw) {
+    const at = entry.indexOf('=')
+    if (at < 1) throw new UsageError(`--claim takes name=value, got "${entry}"`)
+    const value = entry.slice(at + 1)
+    try {
+      claims[entry.slice(0, at)] = JSON.parse(value)
+    } catch {
+      claims[entry.slice(0, at)] = value
+    }
+  }
+  return claims
+}
+
+/** The user the token is for, from the server's user store; `undefined` with `--allow-unknown`. */
+async function userFor(
+  input: CommandInput,
+  identity: string | number,
+): Promise<{ roles: string[] } | undefined> {
+  const allowUnknown = input.values['allow-unknown'] === true
+  const fix = 'check it with `jwtguard users list`, or pass --allow-unknown to issue it anyway'
+  if (typeof identity !== 'number') {
+    if (allowUnknown) return undefined
+    throw new CliError(`user ids are numbers, got "${identity}": ${fix}`)
+  }
+  let opened: Awaited<ReturnType<typeof requireUserStore>>
+  try {
+    opened = await requireUserStore(readEnvironment(input.io.env))
+  } catch (error) {
+    if (allowUnknown) return undefined
+    throw new CliError(`${(error as Error).message}; or pass --allow-unknown to issue without a user`)
+  }
+  try {
+    const user = await opened.store.findById(identity)
+    if (user !== null) return { roles: user.roles }
+    if (allowUnknown) return undefined
+    throw new CliError(`no user with id ${identity} in ${opened.location}: ${fix}`)
+  } finally {
+    await opened.store.close()
+  }
+}
+
 const issue: Command = {
   name: 'token issue',
-  summary: "Issue an access token for a user id, in the server's format (exp, iat, nbf, jti, identity).",
+  summary: "Issue an access token for a user, in the server's format (exp, iat, nbf, jti, identity, roles).",
   details:
-    'Prints only the token, so that `TOKEN=$(jwtguard token issue --identity 123)` works.\nThe id is not looked up: the server refuses tokens of unknown users.',
+    "Prints only the token, so that `TOKEN=$(jwtguard token issue --identity 123)` works.\nThe id must name a user of the server (DATA_DIR or DATABASE_URL); the token carries that user's roles unless --role is given. Keys come from KEY_DIR, KEY_FILE or the secret, as the server reads them.",
   options: {
     identity: {
       type: 'string',
@@ -224,6 +352,28 @@ const issue: Command = {
       type: 'string',
       value: 'DURATION',
       description: 'lifetime, e.g. 300, 15m, 2h (default 300 seconds)',
+    },
+    role: {
+      type: 'string',
+      value: 'ROLE',
+      multiple: true,
+      description: "a role (default: the user's roles)",
+    },
+    scope: {
+      type: 'string',
+      value: 'SCOPE',
+      multiple: true,
+      description: 'a scope, written to the `scope` claim',
+    },
+    claim: {
+      type: 'string',
+      value: 'NAME=VALUE',
+      multiple: true,
+      description: 'a custom claim; VALUE is read as JSON when it parses (registered claims are refused)',
+    },
+    'allow-unknown': {
+      type: 'boolean',
+      description: 'issue for an id that names no user (the server will refuse it)',
     },
     ...KEY_OPTIONS,
   },
@@ -236,15 +386,42 @@ const issue: Command = {
       throw new UsageError(`--${(error as Error).message}`)
     }
     if (expiresIn < 1) throw new UsageError('--expires-in must be at least 1 second')
-    const keys = keysFor(input)
-    const guard = createJwtGuard({
-      key: keys.signing,
-      expiresIn,
-      authPath: false,
-      authenticate: () => null,
-      identity: () => null,
-    })
-    const token = guard.createAccessToken({ id: identity })
+    const extra = claimsOf(listOption(input, 'claim'))
+    const keys = await keysFor(input)
+    if (keys.signing === undefined) {
+      throw new CliError(
+        `cannot issue with the ${keys.description}: a resource server only verifies (unset JWKS_URL)`,
+      )
+    }
+    const user = await userFor(input, identity)
+    const roles = listOption(input, 'role').length > 0 ? listOption(input, 'role') : (user?.roles ?? [])
+    const scopes = listOption(input, 'scope')
+    const { issuer, audience } = readEnvironment(input.io.env)
+    let guard: ReturnType<typeof createJwtGuard>
+    try {
+      guard = createJwtGuard({
+        key: keys.signing,
+        expiresIn,
+        authPath: false,
+        ...(issuer === undefined ? {} : { issuer }),
+        ...(audience === undefined ? {} : { audience }),
+        authenticate: () => null,
+        identity: () => null,
+        additionalClaims: () => ({
+          ...extra,
+          ...(roles.length > 0 ? { roles } : {}),
+          ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+        }),
+      })
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+    let token: string
+    try {
+      token = guard.createAccessToken({ id: identity })
+    } catch (error) {
+      throw new UsageError(`--claim: ${(error as Error).message}`)
+    }
     const payload = guard.verify(token)
     return {
       data: {

@@ -136,7 +136,7 @@ export function readKeyDirectory(directory: string, options: KeyDirectoryOptions
 
 /** What {@link syncKeyDirectory} changed. */
 export interface KeyDirectoryChanges {
-  /** Kids added as verification-only keys. */
+  /** Kids new to the store: the new signing key (unless it was published before) and verification-only keys. */
   added: string[]
   /** The kid that became the signing key, if the signing key changed. */
   rotatedTo: string | undefined
@@ -186,6 +186,7 @@ export function syncKeyDirectory(
   if (active.kid !== activeKid) {
     // A key published in advance (public file) and now given its private part: promote the new object.
     if (current.has(active.kid as string)) store.retire(active.kid as string)
+    else changes.added.push(active.kid as string)
     store.rotate(active)
     changes.rotatedTo = active.kid
   }

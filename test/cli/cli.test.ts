@@ -13,6 +13,7 @@ import pino from 'pino'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.js'
 import { createServerContext, type ServerContext } from '../../server/context.js'
+import { APPS } from '../support/apps.js'
 import { isOneLine, jwtguard, jwtguardOnTerminal } from './run.js'
 
 const SECRET = 'cli-test-secret-with-at-least-32-bytes-of-entropy'
@@ -229,7 +230,10 @@ describe('jwtguard users on PostgreSQL (DATABASE_URL)', () => {
 
 describe('jwtguard token', () => {
   it('issues a token that token verify and the server accept', async () => {
-    const issued = await jwtguard(['token', 'issue', '--identity', '123', '--expires-in', '15m'], { env })
+    const issued = await jwtguard(
+      ['token', 'issue', '--identity', '123', '--expires-in', '15m', '--allow-unknown'],
+      { env },
+    )
     expect(issued.code).toBe(0)
     const token = issued.stdout.trim()
     expect(token.split('.')).toHaveLength(3)
@@ -254,7 +258,9 @@ describe('jwtguard token', () => {
   it('verifies with the secret the server generated in DATA_DIR', async () => {
     const devConfig = loadConfig({ DATA_DIR: dataDir })
     expect(devConfig.secretSource).toBe('generated')
-    const issued = await jwtguard(['token', 'issue', '--identity', '5'], { env: { DATA_DIR: dataDir } })
+    const issued = await jwtguard(['token', 'issue', '--identity', '5', '--allow-unknown'], {
+      env: { DATA_DIR: dataDir },
+    })
     expect(issued.code).toBe(0)
     const context = await createServerContext(devConfig, pino({ level: 'silent' }))
     try {
@@ -265,7 +271,9 @@ describe('jwtguard token', () => {
   })
 
   it('refuses a token signed with another secret: code, message and fix in one line', async () => {
-    const token = (await jwtguard(['token', 'issue', '--identity', '1'], { env })).stdout.trim()
+    const token = (
+      await jwtguard(['token', 'issue', '--identity', '1', '--allow-unknown'], { env })
+    ).stdout.trim()
     const result = await jwtguard(['token', 'verify', token], {
       env: { ...env, JWT_SECRET_KEY: 'another-secret-with-at-least-32-bytes!!' },
     })
@@ -283,7 +291,7 @@ describe('jwtguard token', () => {
 
   it('refuses an expired token with ERR_TOKEN_EXPIRED', async () => {
     const token = (
-      await jwtguard(['token', 'issue', '--identity', '1', '--expires-in', '1'], { env })
+      await jwtguard(['token', 'issue', '--identity', '1', '--expires-in', '1', '--allow-unknown'], { env })
     ).stdout.trim()
     await new Promise((resolve) => setTimeout(resolve, 1100))
     const result = await jwtguard(['token', 'verify', token, '--leeway', '0'], { env })
@@ -292,7 +300,9 @@ describe('jwtguard token', () => {
   })
 
   it('decodes a token, marked UNVERIFIED, even one with a bad signature', async () => {
-    const token = (await jwtguard(['token', 'issue', '--identity', '9'], { env })).stdout.trim()
+    const token = (
+      await jwtguard(['token', 'issue', '--identity', '9', '--allow-unknown'], { env })
+    ).stdout.trim()
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.AAAA`
     const decoded = await jwtguard(['token', 'decode', forged], { env: {} })
     expect(decoded.code).toBe(0)
@@ -305,6 +315,105 @@ describe('jwtguard token', () => {
     expect(malformed.code).toBe(1)
     expect(malformed.stderr).toMatch(/^ERR_TOKEN_MALFORMED: /)
   })
+
+  it('refuses an id that names no user, unless --allow-unknown (issue 20)', async () => {
+    const unknown = await jwtguard(['token', 'issue', '--identity', '999'], { env })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stdout).toBe('')
+    expect(isOneLine(unknown.stderr)).toBe(true)
+    expect(unknown.stderr).toMatch(/no user .*--allow-unknown/)
+    await jwtguard(['users', 'add', 'alice', '--id', '7', '--password-stdin'], { env, input: 'pw-alice' })
+    const missing = await jwtguard(['token', 'issue', '--identity', '999'], { env })
+    expect(missing.stderr).toMatch(/no user with id 999 in .*jwtguard\.db: .*--allow-unknown/)
+    const named = await jwtguard(['token', 'issue', '--identity', 'alice'], { env })
+    expect(named.code).toBe(1)
+    expect(named.stderr).toMatch(/user ids are numbers/)
+    const allowed = await jwtguard(['token', 'issue', '--identity', '999', '--allow-unknown'], { env })
+    expect(allowed.code).toBe(0)
+  })
+
+  it("carries the user's roles, or --role, --scope and --claim; the admin route admits it (issue 20)", async () => {
+    await jwtguard(['users', 'add', 'root', '--id', '42', '--roles', 'admin', '--password-stdin'], {
+      env,
+      input: 'pw-root',
+    })
+    const issued = await jwtguard(['token', 'issue', '--identity', '42', '--json'], { env })
+    expect(issued.code).toBe(0)
+    const { access_token: token, payload } = JSON.parse(issued.stdout) as {
+      access_token: string
+      payload: Record<string, unknown>
+    }
+    expect(payload.roles).toEqual(['admin'])
+    for (const { create } of APPS.filter((entry) => entry.name.includes('socket'))) {
+      const app = await create({ DATA_DIR: dataDir, JWT_SECRET_KEY: SECRET })
+      try {
+        const admin = await app.request('GET', '/api/v1/admin', {
+          headers: { authorization: `JWT ${token}` },
+        })
+        expect(admin.status, app.framework).toBe(200)
+      } finally {
+        await app.close()
+      }
+    }
+
+    const custom = await jwtguard(
+      [
+        'token',
+        'issue',
+        '--identity',
+        '42',
+        '--json',
+        '--role',
+        'ops',
+        '--role',
+        'audit',
+        '--scope',
+        'read',
+        '--scope',
+        'write',
+        '--claim',
+        'tenant=acme',
+        '--claim',
+        'level=3',
+      ],
+      { env },
+    )
+    expect(JSON.parse(custom.stdout).payload).toMatchObject({
+      roles: ['ops', 'audit'],
+      scope: 'read write',
+      tenant: 'acme',
+      level: 3,
+    })
+    const reserved = await jwtguard(['token', 'issue', '--identity', '42', '--claim', 'exp=1'], { env })
+    expect(reserved.code).toBe(2)
+    expect(reserved.stderr).toMatch(/exp/)
+    const malformed = await jwtguard(['token', 'issue', '--identity', '42', '--claim', 'nothing'], { env })
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).toMatch(/name=value/)
+  }, 60_000)
+
+  it('reads KEY_DIR and KEY_FILE from the environment as the server does (issue 20)', async () => {
+    const keys = join(dataDir, 'keys')
+    await jwtguard(['keys', 'rotate', '--dir', keys, '--kid', 'k1'], { env })
+    const keyEnv = { DATA_DIR: dataDir, KEY_DIR: keys }
+    const token = (
+      await jwtguard(['token', 'issue', '--identity', '3', '--allow-unknown'], { env: keyEnv })
+    ).stdout.trim()
+    expect(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString())).toMatchObject({
+      kid: 'k1',
+    })
+    const verified = await jwtguard(['token', 'verify', token], { env: keyEnv })
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toMatch(/^VALID: .* key "k1" of KEY_DIR /)
+
+    const fileEnv = { DATA_DIR: dataDir, KEY_FILE: join(keys, 'k1.jwk') }
+    const fromFile = await jwtguard(['token', 'verify', token], { env: fileEnv })
+    expect(fromFile.code).toBe(0)
+    expect(fromFile.stdout).toMatch(/KEY_FILE /)
+    const both = await jwtguard(['token', 'verify', token], { env: { ...keyEnv, ...fileEnv } })
+    expect(both.code).toBe(1)
+    expect(both.stderr).toMatch(/set only one of KEY_FILE, KEY_DIR and JWKS_URL/)
+  }, 60_000)
 })
 
 describe('jwtguard keys', () => {
@@ -318,7 +427,7 @@ describe('jwtguard keys', () => {
     })
     expect(statSync(join(keys, '2026-01.jwk')).mode & 0o777).toBe(0o600)
     const oldToken = (
-      await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys], { env })
+      await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys, '--allow-unknown'], { env })
     ).stdout.trim()
 
     const second = await jwtguard(
@@ -333,7 +442,7 @@ describe('jwtguard keys', () => {
       verifying: ['2026-01'],
     })
     const newToken = (
-      await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys], { env })
+      await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys, '--allow-unknown'], { env })
     ).stdout.trim()
     const header = JSON.parse(
       (await jwtguard(['token', 'decode', newToken, '--json'], { env })).stdout,

@@ -101,8 +101,9 @@ describe('syncKeyDirectory', () => {
       JSON.stringify({ ...ed().publicKey.export({ format: 'jwk' }), kid: 'other' }),
     )
     rmSync(join(dir, 'partner.pem'))
+    // The new signing key is new to the store too: the reload log names it among the added.
     expect(syncKeyDirectory(store, dir)).toEqual({
-      added: ['other'],
+      added: ['2025-02', 'other'],
       rotatedTo: '2025-02',
       retired: ['partner'],
     })
@@ -124,7 +125,7 @@ describe('syncKeyDirectory', () => {
     const store = readKeyDirectory(dir)
     expect(store.activeKey.kid).toBe('2025-01')
     writeFileSync(join(dir, '2025-02.pem'), pem(next.privateKey))
-    expect(syncKeyDirectory(store, dir).rotatedTo).toBe('2025-02')
+    expect(syncKeyDirectory(store, dir)).toEqual({ added: [], rotatedTo: '2025-02', retired: [] })
     expect(store.activeKey.kid).toBe('2025-02')
     writeFileSync(join(dir, '2025-01.pem'), pem(ed().privateKey))
     expect(() => syncKeyDirectory(store, dir)).toThrow(/now names another key/)

@@ -22,12 +22,30 @@ export interface Environment {
   /** `JWT_SECRET_KEY`, else `SECRET_KEY`; `undefined` when neither is set or both are empty. */
   secret: string | undefined
   secretVariable: 'JWT_SECRET_KEY' | 'SECRET_KEY' | undefined
+  /** `KEY_FILE`: one private key (PEM or JWK), as the server reads it. */
+  keyFile: string | undefined
+  /** `KEY_DIR`: a key directory (`jwtguard keys rotate`), as the server reads it. */
+  keyDir: string | undefined
+  /** `JWKS_URL`: resource-server mode, verification only. */
+  jwksUrl: string | undefined
+  /** `KEY_ALG`: the algorithm of RSA keys that name none. */
+  keyAlg: string | undefined
+  /** `JWT_ISSUER` / `JWT_AUDIENCE`: written into issued tokens and required on verified ones. */
+  issuer: string | undefined
+  audience: string | undefined
 }
 
 export function readEnvironment(env: CliIo['env']): Environment {
   const fromJwt = env.JWT_SECRET_KEY === '' ? undefined : env.JWT_SECRET_KEY
   const fromSecret = env.SECRET_KEY === '' ? undefined : env.SECRET_KEY
+  const set = (name: string): string | undefined => (env[name] === '' ? undefined : env[name])
   return {
+    keyFile: set('KEY_FILE'),
+    keyDir: set('KEY_DIR'),
+    jwksUrl: set('JWKS_URL'),
+    keyAlg: set('KEY_ALG'),
+    issuer: set('JWT_ISSUER'),
+    audience: set('JWT_AUDIENCE'),
     production: env.NODE_ENV === 'production',
     dataDir: resolve(env.DATA_DIR === undefined || env.DATA_DIR === '' ? './data' : env.DATA_DIR),
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
