@@ -21,6 +21,9 @@ const ui = {
   buttons: [...document.querySelectorAll('button')],
 }
 
+// The page works only with this script: its parts stay hidden until it runs (<noscript> says why).
+for (const part of document.querySelectorAll('[data-needs-js]')) part.hidden = false
+
 /** The value of a readable cookie, as the server wrote it. */
 function readCookie(name) {
   for (const part of document.cookie.split(';')) {

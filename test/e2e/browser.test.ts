@@ -152,6 +152,28 @@ function postWithoutCsrf(page: Page, path: string): Promise<{ status: number; bo
   }, path)
 }
 
+describe('the page without JavaScript', () => {
+  it('says it needs JavaScript and offers no form that would post a non-JSON body', async () => {
+    const test = await createTestContext()
+    const app = await LISTEN.fastify(test.context)
+    if (browser === undefined) throw new Error('the browser did not start')
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    try {
+      const page = await context.newPage()
+      await page.goto(`${app.address}/`)
+      await expect(page.locator('#needs-js').isVisible()).resolves.toBe(true)
+      await expect(page.locator('#needs-js').textContent()).resolves.toMatch(/needs JavaScript/)
+      await expect(page.locator('#login').isVisible()).resolves.toBe(false)
+      await expect(page.getByRole('button', { name: 'Log in' }).isVisible()).resolves.toBe(false)
+      await expect(page.locator('#session').isVisible()).resolves.toBe(false)
+    } finally {
+      await context.close()
+      await app.close()
+      await test.cleanup()
+    }
+  })
+})
+
 describe.each(FRAMEWORKS)('the page in headless Chromium on %s', (framework) => {
   let app: Running
   let cleanup: () => Promise<void>
