@@ -58,7 +58,7 @@ describe('request typing', () => {
 // A user's app: its schema gives the identity type, registered once and read, typed, on every framework.
 const USER_APP = `
 import express from 'express'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Hono } from 'hono'
 import { createJwtGuard, currentIdentity, type IdentityOf } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
@@ -91,6 +91,11 @@ hono.get('/', honoGuard(guard).jwtRequired(), (c) => c.json({ id: c.get('identit
 hono.get('/p', honoGuard(guard).protect((c) => c.json({ id: c.get('identity').user_id satisfies number })))
 export const fromStore: number | undefined = currentIdentity()?.user_id
 export const fromFastify: number | undefined = request.identity?.user_id
+declare const fastify: FastifyInstance
+fastify.get('/me', fastify.protect(async (protectedRequest) => ({ id: protectedRequest.identity.user_id satisfies number })))
+fastify.get('/admin', fastify.protect((protectedRequest) => protectedRequest.jwtPayload.exp, { roles: ['admin'] }))
+// @ts-expect-error outside protect(), request.identity may be null
+export const unchecked: number = request.identity.user_id
 `
 
 describe('a registered identity type', () => {
@@ -114,5 +119,5 @@ describe('a registered identity type', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 60_000)
 })

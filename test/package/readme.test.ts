@@ -176,6 +176,7 @@ describe.each(['fastify', 'express', 'hono'])("README's %s setup, run as printed
       meaning_of_life: 42,
     })
     expect((await request('GET', '/api/v1/me', { headers: authorization })).json()).toEqual({ user_id: 123 })
+    expect((await request('GET', '/api/v1/me')).status).toBe(401)
     expect((await request('GET', '/api/v1/admin', { headers: authorization })).json()).toEqual({
       admin: true,
     })

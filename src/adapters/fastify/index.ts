@@ -54,6 +54,17 @@ export interface JwtGuardPluginOptions {
   renderAllErrors?: boolean | undefined
 }
 
+/** The request a `fastify.protect()` handler sees: the identity and payload are set. */
+export type ProtectedRequest = FastifyRequest & { identity: RegisteredIdentity; jwtPayload: JwtPayload }
+
+/** What `fastify.protect()` returns: route options with the check and the handler. */
+export interface ProtectedRouteOptions<TReply> {
+  /** The check: `jwtRequired(options)`. */
+  preHandler: preHandlerHookHandler
+  /** The route's handler, called only after the check admitted the request. */
+  handler: (request: FastifyRequest, reply: FastifyReply) => TReply
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The identity of a request that passed `jwtRequired()`, else `null`. */
@@ -68,6 +79,15 @@ declare module 'fastify' {
     jwtRequired(options?: ProtectOptions<FastifyRequest>): preHandlerHookHandler
     /** A `preHandler` that sets the identity when a valid token is sent, and refuses an invalid one. */
     jwtOptional(options?: ProtectOptions<FastifyRequest>): preHandlerHookHandler
+    /**
+     * Route options running `handler` only for requests that `jwtRequired(options)` admits; the
+     * handler's `request.identity` is the registered identity, never `null`:
+     * `app.get('/api/v1/me', app.protect(async (request) => request.identity))`.
+     */
+    protect<TReply>(
+      handler: (request: ProtectedRequest, reply: FastifyReply) => TReply,
+      options?: ProtectOptions<FastifyRequest>,
+    ): ProtectedRouteOptions<TReply>
   }
 }
 
@@ -161,6 +181,17 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   )
   fastify.decorate('jwtOptional', (options?: ProtectOptions<FastifyRequest>) =>
     protectHook(guard.protect(options, 'optional')),
+  )
+  fastify.decorate(
+    'protect',
+    <TReply>(
+      handler: (request: ProtectedRequest, reply: FastifyReply) => TReply,
+      options?: ProtectOptions<FastifyRequest>,
+    ): ProtectedRouteOptions<TReply> => ({
+      preHandler: protectHook(guard.protect(options, 'required')),
+      // The preHandler admitted the request, so its identity and payload are set.
+      handler: (request, reply) => handler(request as ProtectedRequest, reply),
+    }),
   )
 
   // The auth paths answer only their own method; other methods reach a catch-all 405 route, which
