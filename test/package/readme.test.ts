@@ -1,6 +1,6 @@
 /**
- * Issue 20 item 3: every code block of the README runs as printed. Each ```ts and ```json block carries
- * a marker comment (`<!-- readme-test: NAME [run] [extends BASE] -->`); this file
+ * Issue 20 item 3: every code block of the README runs as printed. Each fenced block carries a marker
+ * comment (`<!-- readme-test: NAME [run] [extends BASE] -->`) naming what checks it; this file
  *   - fails on a block without a marker, so a new snippet cannot escape the test;
  *   - typechecks every TypeScript block against the built package (dist/, what `npm install jwtguard`
  *     gives) with the README's own tsconfig block, under TypeScript 6 and 7 (the current major and the
@@ -8,6 +8,8 @@
  *   - runs the `run` blocks as a user would (tsx): the three framework setups serve the seed's session
  *     on a free port (their only change: PORT), the key-rotation block prints its kids.
  * `extends BASE` blocks are typechecked appended to BASE: they use its names (`app`, `auth`, …).
+ * The shell blocks: the curl session is replayed against the reference server and compared line by
+ * line; every CLI line's command and flags exist (`--help`); every npm script named exists.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,6 +17,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { APPS } from '../support/apps.js'
 import { socketRequest } from '../support/server.js'
 
 const run = promisify(execFile)
@@ -36,7 +39,6 @@ function readmeBlocks(markdown: string): { blocks: Block[]; unmarked: string[] }
   const fence = /(?:<!-- readme-test: ([^>]*?) -->\n)?```(\w+)\n([\s\S]*?)```/g
   for (const match of markdown.matchAll(fence)) {
     const [, marker, lang = '', code = ''] = match
-    if (lang !== 'ts' && lang !== 'json') continue
     if (marker === undefined) {
       unmarked.push(code.split('\n')[0] ?? '')
       continue
@@ -82,9 +84,9 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }))
 describe('README code blocks', () => {
   it('each carries a marker, and every marker names a block that exists', () => {
     expect(unmarked).toEqual([])
-    expect(blocks.map((block) => block.name)).toEqual(
-      expect.arrayContaining(['fastify', 'express', 'hono', 'register', 'tsconfig', 'keys', 'roles']),
-    )
+    const checked = ['fastify', 'express', 'hono', 'register', 'tsconfig', 'keys', 'roles', 'throttle']
+    const shell = ['two-commands', 'curl-session', 'cli', 'development']
+    expect(blocks.map((block) => block.name).sort()).toEqual([...checked, ...shell].sort())
     for (const block of blocks) {
       if (block.extends !== undefined) expect(byName.has(block.extends), block.name).toBe(true)
     }
@@ -190,4 +192,77 @@ describe.each(['fastify', 'express', 'hono'])("README's %s setup, run as printed
       expect(audit.json()).toEqual({ seen: { user_id: 123 } })
     }
   }, 60_000)
+})
+
+const block = (name: string): string => byName.get(name)?.code ?? ''
+const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
+  .scripts
+
+describe('README shell blocks', () => {
+  it('two commands: npm install && npm start, npm test, as package.json defines them', () => {
+    expect(block('two-commands')).toMatch(/^npm install && npm start\b/m)
+    expect(block('two-commands')).toMatch(/^npm test\b/m)
+    expect(scripts.start).toBeDefined()
+    expect(scripts.test).toBeDefined()
+  })
+
+  it('development: every npm script it names exists', () => {
+    const named = [...block('development').matchAll(/^npm (?:run )?([\w:]+)/gm)].map(([, name]) => name ?? '')
+    expect(named.length).toBeGreaterThanOrEqual(8)
+    for (const name of named) expect(scripts[name], `npm run ${name}`).toBeDefined()
+  })
+
+  it('cli: every command and flag it shows exists (its --help names them)', async () => {
+    const lines = block('cli')
+      .split('\n')
+      .filter((line) => line.startsWith('npx jwtguard '))
+    expect(lines.length).toBeGreaterThanOrEqual(6)
+    for (const line of lines) {
+      const words = (line.split('#')[0] ?? '').trim().split(/\s+/).slice(2)
+      const command = words.filter((word) => /^[a-z]+$/.test(word)).slice(0, 2)
+      const help = await run(process.execPath, ['bin/jwtguard.js', ...command, '--help'], {
+        env: { ...process.env, JWTGUARD_CLI_FROM_SOURCE: '1' },
+      })
+      expect(help.stdout, line).toMatch(new RegExp(`^Usage: jwtguard ${command.join(' ')}`))
+      for (const flag of words.filter((word) => word.startsWith('--'))) {
+        expect(help.stdout, `${line}: ${flag}`).toContain(flag)
+      }
+    }
+  }, 60_000)
+
+  it("curl session: the reference server answers each line as printed ('...' elides a token)", async () => {
+    const app = await APPS[1]?.create()
+    if (app === undefined) throw new Error('no socket app')
+    try {
+      const session = block('curl-session').split('\n\n')
+      expect(session.length).toBe(4)
+      let token = ''
+      for (const exchange of session) {
+        const [command = '', expected = ''] = exchange.trim().split('\n')
+        const method = /-X (\w+)/.exec(command)?.[1] ?? 'GET'
+        const path = /http:\/\/localhost:5000(\S+)/.exec(command)?.[1] ?? ''
+        const headers = Object.fromEntries(
+          [...command.matchAll(/-H "([^:]+): ([^"]+)"/g)].map(([, name = '', value = '']) => [
+            name.toLowerCase(),
+            value.replace('<access_token>', token),
+          ]),
+        )
+        const body = /-d '([^']+)'/.exec(command)?.[1]
+        const response = await app.request(method, path, { headers, ...(body === undefined ? {} : { body }) })
+        if (!expected.includes('...')) {
+          expect(response.text, command).toBe(expected)
+          continue
+        }
+        // The login line: the same keys, each value starting as printed.
+        const printed = JSON.parse(expected.replaceAll('...', '')) as Record<string, string>
+        const answer = response.json() as Record<string, string>
+        expect(Object.keys(answer), command).toEqual(Object.keys(printed))
+        for (const [key, start] of Object.entries(printed))
+          expect(answer[key]?.startsWith(start), key).toBe(true)
+        token = answer.access_token ?? ''
+      }
+    } finally {
+      await app.close()
+    }
+  })
 })
