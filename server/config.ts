@@ -3,8 +3,9 @@
  * describes. Anything weak or missing fails here, at start-up, with one line that says the fix.
  */
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { createPrivateDirectory } from './files.js'
 
 export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
@@ -76,7 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     )
   }
   const dataDir = resolve(env.DATA_DIR ?? './data')
-  mkdirSync(dataDir, { recursive: true })
+  createPrivateDirectory(dataDir)
 
   const nonEmpty = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name])
   const keyFile = nonEmpty('KEY_FILE')

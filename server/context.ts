@@ -22,6 +22,7 @@ import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite
 import type { Logger } from 'pino'
 import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
+import { createPrivateFile, databaseFiles, widePermissions } from './files.js'
 
 /** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
 export interface SeedIdentity {
@@ -118,7 +119,10 @@ async function keyOptions(
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
+  createPrivateFile(config.databaseFile)
   const database = openSqliteDatabase(config.databaseFile)
+  const files = [...databaseFiles(config.databaseFile), ...(config.secretFile ? [config.secretFile] : [])]
+  for (const warning of widePermissions(config.dataDir, files)) logger.warn(warning)
   const users =
     config.databaseUrl === undefined
       ? createSqliteUserStore({ database })
