@@ -15,7 +15,7 @@ import {
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
-import { createLoginLimiter } from 'jwtguard/throttle'
+import { createLoginLimiter, createRefreshLimiter } from 'jwtguard/throttle'
 import { createPasswordHasher, passwordAuthenticator, type UserStore } from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
@@ -144,6 +144,11 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     keyPrefix: `${config.redisKeyPrefix}login:`,
     onError: (error) => logger.warn({ err: error }, 'login throttling fell back to memory'),
   })
+  const refreshLimiter = createRefreshLimiter({
+    redis,
+    keyPrefix: `${config.redisKeyPrefix}refresh:`,
+    onError: (error) => logger.warn({ err: error }, 'refresh throttling fell back to memory'),
+  })
   if (!config.production && demoUser === null) {
     await users.create({
       id: DEMO_USER.id,
@@ -162,6 +167,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     // Verified tokens are cached (signature only: claims, revocation and roles run every time).
     cache: { maxEntries: 10_000 },
     loginLimiter,
+    refreshLimiter,
     trustProxy: config.trustProxy,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
     tokenLocation: ['header', 'cookies'],

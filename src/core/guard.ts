@@ -475,6 +475,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (typeof jti !== 'string' || typeof familyId !== 'string') {
       throw new JwtGuardError('ERR_TOKEN_MALFORMED', 'Refresh token lacks its id or family')
     }
+    await options.refreshLimiter?.check({
+      familyId,
+      clientAddress: clientAddress(request.headers, request.remoteAddress, resolved.trustedProxies),
+    })
     const result = await activeStore.consumeRefresh(jti, now())
     switch (result.status) {
       case 'ok':

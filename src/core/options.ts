@@ -15,7 +15,7 @@ import { createHmacKey, type HmacAlgorithm, type JwtKey, type Secret } from './k
 import { isKeyStore, type KeyStore } from './keystore.js'
 import type { RemoteJwks } from './remote-jwks.js'
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js'
-import type { LoginLimiter } from './throttle.js'
+import type { LoginLimiter, RefreshLimiter } from './throttle.js'
 
 /** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
 export interface AuthenticatedUser {
@@ -192,6 +192,8 @@ export interface JwtGuardOptions<TIdentity> {
   cache?: boolean | { maxEntries?: number | undefined } | undefined
   /** Throttles failed logins; see `jwtguard/throttle`. @default no throttling */
   loginLimiter?: LoginLimiter | undefined
+  /** Throttles `POST /auth/refresh` per session and per client; see `jwtguard/throttle`. @default no throttling */
+  refreshLimiter?: RefreshLimiter | undefined
   /**
    * How many reverse proxies in front of the app to trust for `X-Forwarded-For`; `true` is one.
    * With `false` the client address is the socket's.
