@@ -23,6 +23,7 @@ import type { Logger } from 'pino'
 import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
 import { createPrivateFile, databaseFiles, widePermissions } from './files.js'
+import { cookieNames } from './policy.js'
 
 /** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
 export interface SeedIdentity {
@@ -171,7 +172,11 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     trustProxy: config.trustProxy,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
     tokenLocation: ['header', 'cookies'],
-    cookies: { secure: config.cookieSecure },
+    cookies: {
+      secure: config.cookieSecure,
+      ...cookieNames(config.cookiePrefixes),
+      tokensInBody: config.tokensInBody,
+    },
     authenticate: passwordAuthenticator(users, hasher),
     additionalClaims: (user) => {
       const roles = (user as { roles?: string[] }).roles

@@ -268,7 +268,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (cookies === undefined) return sessionResponse(200, body)
     return sessionResponse(
       200,
-      tokenLocation.includes('header') ? { ...(body as object), csrf_token: csrf } : { csrf_token: csrf },
+      cookies.tokensInBody ? { ...(body as object), csrf_token: csrf } : { csrf_token: csrf },
       sessionCookies(tokens, csrf),
     )
   }

@@ -399,7 +399,9 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   ) {
     throw new TypeError('tokenLocation must list "header", "cookies" and/or "query", each once')
   }
-  const cookies = tokenLocation.includes('cookies') ? resolveCookies(options.cookies) : undefined
+  const cookies = tokenLocation.includes('cookies')
+    ? resolveCookies(options.cookies, tokenLocation.includes('header'))
+    : undefined
   if (cookies === undefined && options.cookies !== undefined) {
     throw new TypeError('cookies are configured but tokenLocation does not include "cookies"')
   }
