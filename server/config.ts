@@ -3,9 +3,11 @@
  * describes. Anything weak or missing fails here, at start-up, with one line that says the fix.
  */
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { redactUrl } from '../src/cli/internal/environment.js'
+import { createPrivateDirectory } from './files.js'
+import { weakSecretReason } from './policy.js'
 
 export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
@@ -38,8 +40,17 @@ export interface ServerConfig {
   jwksCooldownMs: number | undefined
   issuer: string | undefined
   audience: string | undefined
-  /** The cookies' `Secure` attribute: on in production, off by default for local http. */
+  /** The cookies' `Secure` attribute: always on in production, off by default for local http. */
   cookieSecure: boolean
+  /** `__Host-`/`__Secure-` cookie names: on in production. */
+  cookiePrefixes: boolean
+  /** Tokens also in the JSON body of login and refresh (`TOKENS_IN_BODY=0` leaves them to the cookies). */
+  tokensInBody: boolean
+  /**
+   * `BEHIND_TLS_PROXY=1`: a TLS-terminating proxy forwards plain HTTP. Browsers still see https,
+   * so cookies keep `Secure`; in production this is the one way to start with `COOKIE_SECURE=0` set.
+   */
+  behindTlsProxy: boolean
   /** How many reverse proxies to trust for X-Forwarded-For (login throttling counts by client). */
   trustProxy: number
   /** PostgreSQL for users instead of SQLite. */
@@ -77,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     )
   }
   const dataDir = resolve(env.DATA_DIR ?? './data')
-  mkdirSync(dataDir, { recursive: true })
+  createPrivateDirectory(dataDir)
 
   const nonEmpty = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name])
   const keyFile = nonEmpty('KEY_FILE')
@@ -136,7 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(
       `JWT_SECRET_KEY is ${Buffer.byteLength(secret)} bytes: with NODE_ENV=production it needs at least ${MIN_PRODUCTION_SECRET_BYTES} (e.g. \`openssl rand -base64 48\`)`,
     )
+  } else if (production) {
+    const weak = weakSecretReason(secret)
+    if (weak !== undefined) throw new ConfigError(weak)
   }
+  const cookies = cookiePolicy(env, production)
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -159,10 +174,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     jwksCooldownMs,
     issuer,
     audience,
-    cookieSecure:
-      env.COOKIE_SECURE === undefined
-        ? production
-        : env.COOKIE_SECURE !== '0' && env.COOKIE_SECURE !== 'false',
+    ...cookies,
+  }
+}
+
+const isOff = (value: string | undefined) => value === '0' || value === 'false'
+const isOn = (value: string | undefined) => value === '1' || value === 'true'
+
+/** Cookie settings; `COOKIE_SECURE=0` in production is refused unless `BEHIND_TLS_PROXY=1` (which keeps `Secure`). */
+function cookiePolicy(
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+): Pick<ServerConfig, 'cookieSecure' | 'cookiePrefixes' | 'tokensInBody' | 'behindTlsProxy'> {
+  const behindTlsProxy = isOn(env.BEHIND_TLS_PROXY)
+  if (production && isOff(env.COOKIE_SECURE) && !behindTlsProxy) {
+    throw new ConfigError(
+      'COOKIE_SECURE=0 with NODE_ENV=production would send session cookies over plain HTTP: remove COOKIE_SECURE; behind a TLS-terminating proxy set BEHIND_TLS_PROXY=1 instead (browsers see https, so the cookies keep Secure)',
+    )
+  }
+  return {
+    cookieSecure: production || (env.COOKIE_SECURE === undefined ? false : !isOff(env.COOKIE_SECURE)),
+    cookiePrefixes: production,
+    tokensInBody: !isOff(env.TOKENS_IN_BODY),
+    behindTlsProxy,
   }
 }
 

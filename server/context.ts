@@ -15,13 +15,15 @@ import {
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
-import { createLoginLimiter } from 'jwtguard/throttle'
+import { createLoginLimiter, createRefreshLimiter } from 'jwtguard/throttle'
 import { createPasswordHasher, passwordAuthenticator, type UserStore } from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
 import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
+import { createPrivateFile, databaseFiles, widePermissions } from './files.js'
+import { cookieNames } from './policy.js'
 
 /** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
 export interface SeedIdentity {
@@ -119,7 +121,10 @@ async function keyOptions(
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
+  createPrivateFile(config.databaseFile)
   const database = openSqliteDatabase(config.databaseFile)
+  const files = [...databaseFiles(config.databaseFile), ...(config.secretFile ? [config.secretFile] : [])]
+  for (const warning of widePermissions(config.dataDir, files)) logger.warn(warning)
   const users =
     config.databaseUrl === undefined
       ? createSqliteUserStore({ database })
@@ -141,6 +146,11 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     keyPrefix: `${config.redisKeyPrefix}login:`,
     onError: (error) => logger.warn({ err: error }, 'login throttling fell back to memory'),
   })
+  const refreshLimiter = createRefreshLimiter({
+    redis,
+    keyPrefix: `${config.redisKeyPrefix}refresh:`,
+    onError: (error) => logger.warn({ err: error }, 'refresh throttling fell back to memory'),
+  })
   if (!config.production && demoUser === null) {
     await users.create({
       id: DEMO_USER.id,
@@ -159,10 +169,15 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     // Verified tokens are cached (signature only: claims, revocation and roles run every time).
     cache: { maxEntries: 10_000 },
     loginLimiter,
+    refreshLimiter,
     trustProxy: config.trustProxy,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
     tokenLocation: ['header', 'cookies'],
-    cookies: { secure: config.cookieSecure },
+    cookies: {
+      secure: config.cookieSecure,
+      ...cookieNames(config.cookiePrefixes),
+      tokensInBody: config.tokensInBody,
+    },
     authenticate: passwordAuthenticator(users, hasher),
     additionalClaims: ({ roles }) => (roles !== undefined && roles.length > 0 ? { roles } : {}),
     identity: async (payload) => {

@@ -2,12 +2,12 @@
  * `npm start`: the reference server of docs/CONTRACT.md, on the framework `FRAMEWORK` names
  * (fastify by default, express or hono).
  */
-import pino from 'pino'
 import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
 import { buildFastifyApp } from './apps/fastify.js'
 import { buildHonoApp, listenHono } from './apps/hono.js'
 import { ConfigError, loadConfig, type ServerConfig, storesInUse } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
+import { createLogger } from './logging.js'
 
 async function listen(config: ServerConfig, context: ServerContext): Promise<Omit<Listening, 'server'>> {
   switch (config.framework) {
@@ -25,7 +25,7 @@ async function listen(config: ServerConfig, context: ServerContext): Promise<Omi
 
 async function main(): Promise<void> {
   const config = loadConfig()
-  const logger = pino({ level: config.logLevel })
+  const logger = createLogger(config.logLevel)
   if (config.secretSource === 'generated') {
     logger.warn({ file: config.secretFile }, 'JWT_SECRET_KEY is not set: generated a secret and saved it')
   } else if (config.secretSource === 'data-dir') {

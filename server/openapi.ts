@@ -186,7 +186,12 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
       },
     },
   }
-  const setCookie = cookies === undefined ? {} : { 'Set-Cookie': ref('headers', 'Set-Cookie') }
+  // RFC 6749 §5.1: every answer that carries a token or a session cookie says not to cache it.
+  const sessionHeaders = {
+    'Cache-Control': ref('headers', 'Cache-Control-No-Store'),
+    Pragma: ref('headers', 'Pragma-No-Cache'),
+    ...(cookies === undefined ? {} : { 'Set-Cookie': ref('headers', 'Set-Cookie') }),
+  }
   const common = { '405': ref('responses', 'MethodNotAllowed') }
   const bodyErrors = {
     '400': ref('responses', 'BadRequest'),
@@ -239,7 +244,7 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
             },
           },
           responses: {
-            '200': { description: 'Logged in.', headers: setCookie, content: tokensContent },
+            '200': { description: 'Logged in.', headers: sessionHeaders, content: tokensContent },
             ...bodyErrors,
             '401': {
               description: 'Wrong, missing or extra fields, an unknown user or a wrong password.',
@@ -274,7 +279,7 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
             },
           },
           responses: {
-            '200': { description: 'New tokens.', headers: setCookie, content: tokensContent },
+            '200': { description: 'New tokens.', headers: sessionHeaders, content: tokensContent },
             ...bodyErrors,
             '401': {
               description: 'An invalid, expired, spent or revoked refresh token, or an access token.',
@@ -308,7 +313,7 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
             content: { [JSON_TYPE]: { schema: ref('schemas', 'RefreshRequest') } },
           },
           responses: {
-            '204': { description: 'Revoked.', headers: setCookie },
+            '204': { description: 'Revoked.', headers: sessionHeaders },
             ...bodyErrors,
             ...protectedErrors,
             ...common,
@@ -493,6 +498,14 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
           schema: { type: 'string' },
         },
         Allow: { description: 'The methods the path answers, e.g. `GET, HEAD`.', schema: { type: 'string' } },
+        'Cache-Control-No-Store': {
+          description: '`no-store`: a response that carries a token or a session cookie is never cached.',
+          schema: { type: 'string', const: 'no-store' },
+        },
+        'Pragma-No-Cache': {
+          description: '`no-cache`, for HTTP/1.0 caches.',
+          schema: { type: 'string', const: 'no-cache' },
+        },
         'Retry-After': {
           description: 'Seconds until the client may try again.',
           schema: { type: 'integer' },

@@ -4,7 +4,8 @@
 // requests (double submit); a page of another origin cannot read that cookie, so it cannot forge
 // the header.
 
-const CSRF_COOKIE = 'csrf_access_token'
+// In production the server prefixes its cookie names with __Host- (host-only, Secure, Path=/).
+const CSRF_COOKIES = ['__Host-csrf_access_token', 'csrf_access_token']
 const CSRF_HEADER = 'X-CSRF-Token'
 const TOKEN_FIELDS = new Set(['access_token', 'refresh_token'])
 const HISTORY_LENGTH = 6
@@ -32,6 +33,15 @@ function readCookie(name) {
       const value = part.slice(separator + 1).trim()
       return value === '' ? undefined : value
     }
+  }
+  return undefined
+}
+
+/** The CSRF cookie's value, under its production or development name. */
+function csrfValue() {
+  for (const name of CSRF_COOKIES) {
+    const value = readCookie(name)
+    if (value !== undefined) return value
   }
   return undefined
 }
@@ -89,7 +99,7 @@ async function call(method, path, { body, csrf = false } = {}) {
   const headers = {}
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (csrf) {
-    const token = readCookie(CSRF_COOKIE)
+    const token = csrfValue()
     if (token !== undefined) headers[CSRF_HEADER] = token
   }
   let result
@@ -179,7 +189,7 @@ byId('logout').addEventListener('click', () =>
 // only briefly, so when it is gone but the session's CSRF cookie is still there, refresh once.
 act(async () => {
   const me = await checkSession()
-  if (me.status === 401 && readCookie(CSRF_COOKIE) !== undefined) {
+  if (me.status === 401 && csrfValue() !== undefined) {
     const refreshed = await call('POST', '/auth/refresh', { csrf: true })
     if (refreshed.status === 200) await checkSession()
   }

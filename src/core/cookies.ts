@@ -30,6 +30,13 @@ export interface CookieOptions {
   sameSite?: 'Strict' | 'Lax' | 'None' | undefined
   /** `Domain` attribute. @default none (host-only) */
   domain?: string | undefined
+  /**
+   * Also send the tokens in the JSON body of login and refresh. Cookie-only deployments do not
+   * need them there (the page reads only `csrf_token`), and a token a script can read is one XSS
+   * can steal.
+   * @default true when `tokenLocation` includes `header`, false for cookie-only deployments
+   */
+  tokensInBody?: boolean | undefined
 }
 
 /** Cookie settings with defaults applied. */
@@ -41,6 +48,7 @@ export interface ResolvedCookies {
   secure: boolean
   sameSite: 'Strict' | 'Lax' | 'None'
   domain: string | undefined
+  tokensInBody: boolean
 }
 
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -57,7 +65,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  *
  * @throws {TypeError} for an invalid cookie or header name, `sameSite`, or `domain`.
  */
-export function resolveCookies(options: CookieOptions = {}): ResolvedCookies {
+export function resolveCookies(options: CookieOptions = {}, tokensInBodyDefault = true): ResolvedCookies {
   const resolved: ResolvedCookies = {
     accessName: options.accessName ?? 'access_token_cookie',
     refreshName: options.refreshName ?? 'refresh_token_cookie',
@@ -66,7 +74,10 @@ export function resolveCookies(options: CookieOptions = {}): ResolvedCookies {
     secure: options.secure ?? true,
     sameSite: options.sameSite ?? 'Lax',
     domain: options.domain,
+    tokensInBody: options.tokensInBody ?? tokensInBodyDefault,
   }
+  if (typeof resolved.tokensInBody !== 'boolean')
+    throw new TypeError('cookies.tokensInBody must be a boolean')
   for (const name of [resolved.accessName, resolved.refreshName, resolved.csrfName, resolved.csrfHeader]) {
     if (!COOKIE_NAME.test(name))
       throw new TypeError(`cookies: "${name}" is not a valid cookie or header name`)
@@ -80,7 +91,30 @@ export function resolveCookies(options: CookieOptions = {}): ResolvedCookies {
   if (resolved.domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(resolved.domain)) {
     throw new TypeError('cookies.domain must be a host name')
   }
+  checkPrefixes(resolved)
   return resolved
+}
+
+/**
+ * Browsers drop a `__Secure-` cookie without `Secure`, and a `__Host-` cookie unless it is also
+ * host-only with `Path=/` (RFC 6265bis §4.1.3): refuse such names at start-up, not in the browser.
+ */
+function checkPrefixes(resolved: ResolvedCookies): void {
+  const names = [resolved.accessName, resolved.refreshName, resolved.csrfName]
+  for (const name of names) {
+    const host = name.toLowerCase().startsWith('__host-')
+    if ((host || name.toLowerCase().startsWith('__secure-')) && !resolved.secure) {
+      throw new TypeError(`cookies: "${name}" needs secure: browsers drop it otherwise`)
+    }
+    if (host && resolved.domain !== undefined) {
+      throw new TypeError(`cookies: "${name}" cannot have a domain: __Host- cookies are host-only`)
+    }
+  }
+  if (resolved.refreshName.toLowerCase().startsWith('__host-')) {
+    throw new TypeError(
+      `cookies: the refresh cookie "${resolved.refreshName}" is scoped to the refresh route, not Path=/: use __Secure-`,
+    )
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { currentIdentity, enableCurrentIdentity, runWithIdentity } from './conte
 import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies.js'
 import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
-import { errorResponse, type HttpResponse, jsonResponse } from './http.js'
+import { errorResponse, type HttpResponse, sessionResponse } from './http.js'
 import {
   carriedClaims,
   customClaims,
@@ -265,13 +265,12 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     csrf: string | undefined,
     body: unknown = tokens,
   ): HttpResponse {
-    if (cookies === undefined) return jsonResponse(200, body)
-    const response = jsonResponse(
+    if (cookies === undefined) return sessionResponse(200, body)
+    return sessionResponse(
       200,
-      tokenLocation.includes('header') ? { ...(body as object), csrf_token: csrf } : { csrf_token: csrf },
+      cookies.tokensInBody ? { ...(body as object), csrf_token: csrf } : { csrf_token: csrf },
+      sessionCookies(tokens, csrf),
     )
-    response.cookies = sessionCookies(tokens, csrf)
-    return response
   }
 
   function issue(
@@ -476,6 +475,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (typeof jti !== 'string' || typeof familyId !== 'string') {
       throw new JwtGuardError('ERR_TOKEN_MALFORMED', 'Refresh token lacks its id or family')
     }
+    await options.refreshLimiter?.check({
+      familyId,
+      clientAddress: clientAddress(request.headers, request.remoteAddress, resolved.trustedProxies),
+    })
     const result = await activeStore.consumeRefresh(jti, now())
     switch (result.status) {
       case 'ok':
@@ -532,7 +535,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     for (const familyId of families) {
       await activeStore.revokeFamily(familyId, at + resolved.refreshExpiresIn + resolved.leeway)
     }
-    return { status: 204, headers: {}, body: null, cookies: sessionCookies(undefined, undefined) }
+    return sessionResponse(204, null, sessionCookies(undefined, undefined))
   }
 
   const routes: AuthRoute[] = []

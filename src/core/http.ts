@@ -135,6 +135,37 @@ export function jsonResponse(
   }
 }
 
+/**
+ * The headers of every response that carries a token or sets a session cookie (RFC 6749 §5.1):
+ * no cache, shared or private, may keep it; `Pragma` for HTTP/1.0 caches.
+ *
+ * @internal
+ */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+})
+
+/**
+ * A response of a session route (login, refresh, logout): a JSON body (or none, for `204`), the
+ * session's cookies, and {@link NO_STORE_HEADERS}, whatever the body holds. The guard builds every
+ * login, refresh and logout answer with it, so no adapter has to remember the header.
+ *
+ * @internal
+ */
+export function sessionResponse(
+  status: number,
+  value: unknown,
+  cookies?: readonly string[] | undefined,
+): HttpResponse {
+  const response: HttpResponse =
+    value === null
+      ? { status, headers: { ...NO_STORE_HEADERS }, body: null }
+      : jsonResponse(status, value, NO_STORE_HEADERS)
+  if (cookies !== undefined) response.cookies = cookies
+  return response
+}
+
 /** What the error renderer needs to know about the route that failed. */
 export interface ChallengeContext {
   /** The authorization scheme, e.g. `JWT`. */

@@ -15,7 +15,7 @@ import { createHmacKey, type HmacAlgorithm, type JwtKey, type Secret } from './k
 import { isKeyStore, type KeyStore } from './keystore.js'
 import type { RemoteJwks } from './remote-jwks.js'
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js'
-import type { LoginLimiter } from './throttle.js'
+import type { LoginLimiter, RefreshLimiter } from './throttle.js'
 
 /** What `authenticate` returns for a valid login: anything with an `id` (Flask-JWT's rule). */
 export interface AuthenticatedUser {
@@ -197,6 +197,8 @@ export interface JwtGuardOptions<TIdentity> {
   cache?: boolean | { maxEntries?: number | undefined } | undefined
   /** Throttles failed logins; see `jwtguard/throttle`. @default no throttling */
   loginLimiter?: LoginLimiter | undefined
+  /** Throttles `POST /auth/refresh` per session and per client; see `jwtguard/throttle`. @default no throttling */
+  refreshLimiter?: RefreshLimiter | undefined
   /**
    * How many reverse proxies in front of the app to trust for `X-Forwarded-For`; `true` is one.
    * With `false` the client address is the socket's.
@@ -402,7 +404,9 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   ) {
     throw new TypeError('tokenLocation must list "header", "cookies" and/or "query", each once')
   }
-  const cookies = tokenLocation.includes('cookies') ? resolveCookies(options.cookies) : undefined
+  const cookies = tokenLocation.includes('cookies')
+    ? resolveCookies(options.cookies, tokenLocation.includes('header'))
+    : undefined
   if (cookies === undefined && options.cookies !== undefined) {
     throw new TypeError('cookies are configured but tokenLocation does not include "cookies"')
   }

@@ -1,5 +1,5 @@
 /**
- * The login-throttling seam and the client address it counts by. The limiter itself lives
+ * The throttling seams (login, refresh) and the client address they count by. The limiter itself lives
  * outside the core (`jwtguard/throttle`, on rate-limiter-flexible); the core only calls it.
  *
  * @module
@@ -22,6 +22,23 @@ export interface LoginLimiter {
   recordFailure(attempt: LoginAttempt): Promise<void>
   /** Called after `authenticate` accepted the attempt that `check` let through. */
   recordSuccess(attempt: LoginAttempt): Promise<void>
+}
+
+/** One `POST /auth/refresh` with a verified refresh token, as the refresh limiter counts it. */
+export interface RefreshAttempt {
+  /** The session: the refresh token's family id. */
+  familyId: string
+  /** The client's address, from {@link clientAddress}. */
+  clientAddress: string
+}
+
+/** Limits refreshes per session and per client. */
+export interface RefreshLimiter {
+  /**
+   * Called before the refresh token is spent; rejects with a `JwtGuardError`
+   * `ERR_TOO_MANY_REQUESTS` (with `retryAfter`) when over a limit, and the token stays unspent.
+   */
+  check(attempt: RefreshAttempt): Promise<void>
 }
 
 /**

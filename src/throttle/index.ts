@@ -1,18 +1,15 @@
 /**
- * `jwtguard/throttle`: the login limiter the guard's `loginLimiter` option takes, on
- * rate-limiter-flexible. It counts failed logins per (username, client) and per client, in memory
- * or, given a `redis` client, in Redis so that every instance shares the counts.
+ * `jwtguard/throttle`: the limiters the guard's `loginLimiter` and `refreshLimiter` options take,
+ * on rate-limiter-flexible. The login limiter counts failed logins per (username, client), per
+ * client and per username across clients; the refresh limiter counts refreshes per session
+ * (family) and per client. Counts live in memory or, given a `redis` client, in Redis so that
+ * every instance shares them.
  *
  * @module jwtguard/throttle
  */
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible'
 import type { RedisClientType } from 'redis'
-import { type Duration, JwtGuardError, type LoginAttempt, type LoginLimiter, toSeconds } from '../index.js'
+import { type Duration, type LoginAttempt, type LoginLimiter, toSeconds } from '../index.js'
+import { createCounter, positiveInteger, redisPlaces, tooMany } from './counter.js'
 import { clientBucket, digest } from './keys.js'
 
 /** Options of {@link createLoginLimiter}. */
@@ -28,6 +25,26 @@ export interface LoginLimiterOptions {
    * @default 100
    */
   maxFailuresPerClient?: number | undefined
+  /**
+   * Failed logins allowed for one username from all the clients that have not logged in to it
+   * lately, within `accountWindow`: what stops 30 clients from guessing 10 times each. A client
+   * that logged in to the username within `knownClientFor` is not refused by this count, so an
+   * attacker who spends it cannot lock the real user out of their usual client.
+   * @default 50
+   */
+  maxFailuresPerAccount?: number | undefined
+  /**
+   * How long the per-account count lives, from its first failure: slower than `window`.
+   * @default '1h'
+   */
+  accountWindow?: Duration | undefined
+  /**
+   * How long a client that logged in to a username stays known to it (exempt from the
+   * per-account count; still subject to the per-username-and-client and per-client counts). At
+   * most 24 days (the longest timer the in-memory counts can keep).
+   * @default '14d'
+   */
+  knownClientFor?: Duration | undefined
   /**
    * How long a count lives, from its first failure: seconds or a string like `15m`. A refused
    * client is told to retry when its window ends (`Retry-After`).
@@ -68,111 +85,13 @@ export interface CreatedLoginLimiter extends LoginLimiter {
   readonly settings: Readonly<{
     maxFailuresPerUser: number
     maxFailuresPerClient: number
+    maxFailuresPerAccount: number
     window: number
+    accountWindow: number
+    knownClientFor: number
     ipv6Subnet: number | false
     backend: 'memory' | 'redis'
   }>
-}
-
-/** One count (per user and client, or per client), in Redis with a memory fallback, or in memory. */
-interface Counter {
-  /** Adds one; rejects with the `RateLimiterRes` when that goes over the limit. */
-  consume(key: string): Promise<RateLimiterRes>
-  /** Takes one back. */
-  reward(key: string): Promise<void>
-  /** Forgets the count. */
-  reset(key: string): Promise<void>
-}
-
-function positiveInteger(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${option} must be an integer >= 1, such as ${fallback}`)
-  }
-  return value
-}
-
-function checkRedisClient(client: unknown): void {
-  const candidate = client as Partial<Record<'eval' | 'multi' | 'del', unknown>> & { isOpen?: unknown }
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    typeof candidate.eval !== 'function' ||
-    typeof candidate.multi !== 'function' ||
-    typeof candidate.del !== 'function' ||
-    typeof candidate.isOpen !== 'boolean'
-  ) {
-    throw new TypeError('redis must be a client from createClient() of the redis package (v4 or later)')
-  }
-  if (!candidate.isOpen) {
-    throw new TypeError(
-      'redis client is not connected: call `await client.connect()` before createLoginLimiter',
-    )
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, milliseconds: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${milliseconds} ms`)),
-      milliseconds,
-    )
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-function createCounter(
-  points: number,
-  duration: number,
-  redis:
-    | { client: RedisClientType; keyPrefix: string; timeout: number; onError: (error: unknown) => void }
-    | undefined,
-): Counter {
-  const memory = new RateLimiterMemory({ points, duration })
-  let run: <T>(operation: (limiter: RateLimiterAbstract) => Promise<T>) => Promise<T>
-  if (redis === undefined) {
-    run = (operation) => operation(memory)
-  } else {
-    const shared = new RateLimiterRedis({
-      storeClient: redis.client,
-      // node-redis v4+ has a different command API than ioredis; detection by constructor name
-      // does not work for v5/v6 clients, so it is set explicitly.
-      useRedisPackage: true,
-      // While the client reconnects, fail at once (and count in memory) instead of queueing.
-      rejectIfRedisNotReady: true,
-      keyPrefix: redis.keyPrefix,
-      points,
-      duration,
-    })
-    run = async (operation) => {
-      try {
-        return await withTimeout(operation(shared), redis.timeout)
-      } catch (error) {
-        if (error instanceof RateLimiterRes) throw error
-        redis.onError(error)
-        return operation(memory)
-      }
-    }
-  }
-  return {
-    consume: (key) => run((limiter) => limiter.consume(key)),
-    reward: async (key) => {
-      await run((limiter) => limiter.reward(key))
-    },
-    reset: async (key) => {
-      await run((limiter) => limiter.delete(key))
-    },
-  }
-}
-
-function tooMany(rejection: unknown): unknown {
-  if (!(rejection instanceof RateLimiterRes)) {
-    return new JwtGuardError('ERR_INTERNAL', 'Login throttling failed', { cause: rejection })
-  }
-  return new JwtGuardError('ERR_TOO_MANY_REQUESTS', 'Too many failed login attempts, try again later', {
-    retryAfter: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-  })
 }
 
 /**
@@ -199,71 +118,101 @@ export function createLoginLimiter(options: LoginLimiterOptions = {}): CreatedLo
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   const maxFailuresPerUser = positiveInteger(options.maxFailuresPerUser, 'maxFailuresPerUser', 10)
   const maxFailuresPerClient = positiveInteger(options.maxFailuresPerClient, 'maxFailuresPerClient', 100)
-  const window = toSeconds(options.window ?? '15m', 'window')
-  if (window < 1) throw new RangeError('window must be at least 1 second, such as "15m"')
+  const maxFailuresPerAccount = positiveInteger(options.maxFailuresPerAccount, 'maxFailuresPerAccount', 50)
+  const window = seconds(options.window, 'window', '15m')
+  const accountWindow = seconds(options.accountWindow, 'accountWindow', '1h')
+  const knownClientFor = seconds(options.knownClientFor, 'knownClientFor', '14d')
+  if (knownClientFor > MAX_TIMER_SECONDS) {
+    throw new RangeError(
+      'knownClientFor must be at most 24 days (the longest in-memory timer), such as "14d"',
+    )
+  }
   const ipv6Subnet = options.ipv6Subnet ?? 56
   if (ipv6Subnet !== false && (!Number.isInteger(ipv6Subnet) || ipv6Subnet < 8 || ipv6Subnet > 128)) {
     throw new RangeError('ipv6Subnet must be a prefix length from 8 to 128 (such as 56 or 64), or false')
   }
-  const keyPrefix = options.keyPrefix ?? 'jwtguard:login:'
-  if (typeof keyPrefix !== 'string' || keyPrefix === '' || keyPrefix.length > 200) {
-    throw new TypeError(
-      'keyPrefix must be a non-empty string of at most 200 characters, such as "jwtguard:login:"',
-    )
-  }
-  const commandTimeout = options.commandTimeout ?? 2
-  if (typeof commandTimeout !== 'number' || !(commandTimeout > 0) || commandTimeout > 60) {
-    throw new RangeError('commandTimeout must be a number of seconds above 0 and at most 60, such as 2')
-  }
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new TypeError('onError must be a function')
-  }
-  if (options.redis !== undefined) checkRedisClient(options.redis)
+  const redisFor = redisPlaces({
+    redis: options.redis,
+    keyPrefix: options.keyPrefix ?? 'jwtguard:login:',
+    commandTimeout: options.commandTimeout ?? 2,
+    onError: options.onError,
+  })
   const onError = options.onError ?? (() => undefined)
-  const redisFor = (scope: string) =>
-    options.redis === undefined
-      ? undefined
-      : { client: options.redis, keyPrefix: `${keyPrefix}${scope}`, timeout: commandTimeout * 1000, onError }
   const perUser = createCounter(maxFailuresPerUser, window, redisFor('user'))
   const perClient = createCounter(maxFailuresPerClient, window, redisFor('client'))
+  const perAccount = createCounter(maxFailuresPerAccount, accountWindow, redisFor('account'))
+  const knownClients = createCounter(1, knownClientFor, redisFor('known'))
+  // The attempts `check` counted against their account (those from clients not known to it).
+  const countedForAccount = new WeakSet<LoginAttempt>()
 
-  function keysOf(attempt: LoginAttempt): { user: string; client: string } {
+  function keysOf(attempt: LoginAttempt) {
     const client = clientBucket(String(attempt.clientAddress), ipv6Subnet)
     // Usernames are counted case- and width-insensitively: 'Admin' and 'ａｄｍｉｎ' share a count.
     const username = String(attempt.username).normalize('NFKC').toLowerCase()
-    return { user: digest(client, username), client: digest(client) }
+    return { user: digest(client, username), client: digest(client), account: digest(username) }
+  }
+
+  /** Consumes one of each count in turn; a refusal gives back what was consumed before it. */
+  async function consumeAll(steps: [counter: typeof perUser, key: string][]): Promise<void> {
+    for (let index = 0; index < steps.length; index += 1) {
+      const [counter, key] = steps[index] as [typeof perUser, string]
+      try {
+        await counter.consume(key)
+      } catch (rejection) {
+        // Refused before the password was checked: not a failed login for the earlier counts.
+        for (const [earlier, earlierKey] of steps.slice(0, index)) {
+          await earlier.reward(earlierKey).catch(onError)
+        }
+        throw tooMany(rejection, 'Too many failed login attempts, try again later')
+      }
+    }
   }
 
   return {
     settings: Object.freeze({
       maxFailuresPerUser,
       maxFailuresPerClient,
+      maxFailuresPerAccount,
       window,
+      accountWindow,
+      knownClientFor,
       ipv6Subnet,
       backend: options.redis === undefined ? 'memory' : 'redis',
     }),
     async check(attempt) {
       const keys = keysOf(attempt)
       // The client's count first: a refused client creates no per-username entries.
-      try {
-        await perClient.consume(keys.client)
-      } catch (rejection) {
-        throw tooMany(rejection)
-      }
-      try {
-        await perUser.consume(keys.user)
-      } catch (rejection) {
-        // Refused for this username: not a failed login, so the client's count gets it back.
-        await perClient.reward(keys.client).catch(onError)
-        throw tooMany(rejection)
-      }
+      const steps: [typeof perUser, string][] = [
+        [perClient, keys.client],
+        [perUser, keys.user],
+      ]
+      const known = (await knownClients.peek(keys.user)) > 0
+      if (!known) steps.push([perAccount, keys.account])
+      await consumeAll(steps)
+      if (!known) countedForAccount.add(attempt)
     },
     async recordFailure() {
       // Counted by `check` already.
     },
     async recordSuccess(attempt) {
       const keys = keysOf(attempt)
-      await Promise.all([perUser.reset(keys.user), perClient.reward(keys.client)])
+      await Promise.all([
+        perUser.reset(keys.user),
+        perClient.reward(keys.client),
+        countedForAccount.delete(attempt) ? perAccount.reward(keys.account) : undefined,
+        knownClients.set(keys.user, 1),
+      ])
     },
   }
 }
+
+/** setTimeout's longest delay (2^31 - 1 ms), which the in-memory counts use for expiry. */
+const MAX_TIMER_SECONDS = 24 * 86400
+
+function seconds(value: Duration | undefined, option: string, fallback: string): number {
+  const result = toSeconds(value ?? fallback, option)
+  if (result < 1) throw new RangeError(`${option} must be at least 1 second, such as "${fallback}"`)
+  return result
+}
+
+export { createRefreshLimiter, type RefreshLimiterOptions } from './refresh.js'

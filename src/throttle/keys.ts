@@ -30,13 +30,26 @@ function ipv6Groups(address: string): number[] {
 }
 
 /**
- * The address a client is counted under: an IPv4 address as is (also when IPv4-mapped), an IPv6
- * address reduced to its first `ipv6Subnet` bits (one host usually holds a whole /64 or more), and
- * anything else (a forged header value, `unknown`) verbatim; the caller hashes it.
+ * The address without the decorations proxies add: a port (`192.0.2.1:1234`, `[2001:db8::1]:443`,
+ * as Azure Application Gateway writes X-Forwarded-For), brackets and an IPv6 zone. A bare IPv6
+ * address keeps its colons: `2001:db8::1` has no port.
+ */
+export function stripAddress(address: string): string {
+  const trimmed = address.trim()
+  const bracketed = /^\[([^\]]*)\](?::\d{1,5})?$/.exec(trimmed)
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(trimmed)
+  const bare = bracketed?.[1] ?? withPort?.[1] ?? trimmed
+  return bare.split('%')[0] ?? bare
+}
+
+/**
+ * The address a client is counted under: an IPv4 address as is (also when IPv4-mapped or followed
+ * by a port), an IPv6 address reduced to its first `ipv6Subnet` bits (one host usually holds a
+ * whole /64 or more), and anything else (a forged header value, `unknown`) verbatim; the caller
+ * hashes it.
  */
 export function clientBucket(address: string, ipv6Subnet: number | false): string {
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address
-  const zoneless = bare.split('%')[0] ?? bare
+  const zoneless = stripAddress(address)
   if (isIPv4(zoneless)) return zoneless
   if (!isIPv6(zoneless)) return address
   const groups = ipv6Groups(zoneless.toLowerCase())

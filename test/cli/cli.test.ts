@@ -58,6 +58,17 @@ async function login(context: ServerContext, username: string, password: string)
 }
 
 describe('jwtguard users', () => {
+  it('creates DATA_DIR 0700 and the database 0600 (issue 17 item 5)', async () => {
+    const nested = join(dataDir, 'new')
+    const added = await jwtguard(['users', 'add', 'zoe', '--password-stdin'], {
+      env: { ...env, DATA_DIR: nested },
+      input: 'a long enough password\n',
+    })
+    expect(added.code).toBe(0)
+    expect(statSync(nested).mode & 0o777).toBe(0o700)
+    expect(statSync(join(nested, 'jwtguard.db')).mode & 0o777).toBe(0o600)
+  })
+
   it('adds a user with the password from stdin, lists it, and the server logs it in', async () => {
     const added = await jwtguard(
       ['users', 'add', 'alice', '--id', '42', '--roles', 'admin,ops', '--password-stdin'],

@@ -352,6 +352,40 @@ describe.each(APPS)('HTTP contract: $name', ({ create }) => {
     })
   })
 
+  describe('token responses are never cached (RFC 6749 §5.1, issue 17 item 2)', () => {
+    const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
+    const noStore = (response: { headers: Record<string, string> }) => ({
+      'cache-control': response.headers['cache-control'],
+      pragma: response.headers.pragma,
+    })
+
+    it('login, refresh and logout carry Cache-Control: no-store and Pragma: no-cache', async () => {
+      const logged = await login(SEED_LOGIN)
+      expect(logged.status).toBe(200)
+      expect(logged.headers['set-cookie']).toBeDefined()
+      expect(noStore(logged)).toEqual(NO_STORE)
+      const tokens = logged.json() as { access_token: string; refresh_token: string }
+      const refreshed = await app.request('POST', '/auth/refresh', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+      })
+      expect(refreshed.status).toBe(200)
+      expect(noStore(refreshed)).toEqual(NO_STORE)
+      const next = refreshed.json() as { access_token: string }
+      const revoked = await app.request('POST', '/auth/revoke', {
+        headers: { authorization: `JWT ${next.access_token}` },
+      })
+      expect(revoked.status).toBe(204)
+      expect(revoked.headers['set-cookie']).toBeDefined()
+      expect(noStore(revoked)).toEqual(NO_STORE)
+    })
+
+    it('leaves other answers to the application (no header on /health)', async () => {
+      const response = await app.request('GET', '/health')
+      expect(response.headers['cache-control']).toBeUndefined()
+    })
+  })
+
   describe('success responses', () => {
     it.each([
       ['/health', undefined, { status: 'ok' }],

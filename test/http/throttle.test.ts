@@ -58,3 +58,53 @@ describe('login throttling shared through Redis', () => {
     }
   })
 })
+
+/** Issue 17 item 3, over HTTP on every framework: the reference server's throttles. */
+describe.each(APPS.filter((app) => app.name.includes('socket')))(
+  'throttles of issue 17: $name',
+  ({ create }) => {
+    it('counts X-Forwarded-For ip:port forms from a trusted proxy as one client', async () => {
+      const app = await create({ TRUST_PROXY: '1' })
+      try {
+        const statuses: number[] = []
+        for (let port = 50_000; port < 50_011; port += 1) {
+          const response = await app.request('POST', '/auth', {
+            headers: { ...JSON_HEADERS, 'x-forwarded-for': `203.0.113.9:${port}` },
+            body: JSON.stringify({ username: 'masnun', password: 'wrong' }),
+          })
+          statuses.push(response.status)
+        }
+        expect(statuses).toEqual([...Array(10).fill(401), 429])
+      } finally {
+        await app.close()
+      }
+    })
+
+    it('answers 429 with Retry-After to the 11th refresh of one session within a minute', async () => {
+      const app = await create()
+      try {
+        const login = await app.request('POST', '/auth', {
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ username: 'masnun', password: 'abc123' }),
+        })
+        let token = (login.json() as { refresh_token: string }).refresh_token
+        const statuses: number[] = []
+        for (let attempt = 0; attempt < 11; attempt += 1) {
+          const response = await app.request('POST', '/auth/refresh', {
+            headers: JSON_HEADERS,
+            body: JSON.stringify({ refresh_token: token }),
+          })
+          statuses.push(response.status)
+          if (response.status === 200) token = (response.json() as { refresh_token: string }).refresh_token
+          else {
+            expect(response.json()).toMatchObject({ status_code: 429, error: 'Too Many Requests' })
+            expect(Number(response.headers['retry-after'])).toBeGreaterThan(0)
+          }
+        }
+        expect(statuses).toEqual([...Array(10).fill(200), 429])
+      } finally {
+        await app.close()
+      }
+    })
+  },
+)

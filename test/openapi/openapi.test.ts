@@ -282,9 +282,14 @@ function checkAnswer(
   expect(schemaProblems(document, content.schema, response.json()), what).toEqual([])
   if (response.status >= 400)
     expect((response.json() as { status_code: number }).status_code, what).toBe(response.status)
-  for (const header of Object.keys(resolved.headers ?? {})) {
+  for (const [header, object] of Object.entries(resolved.headers ?? {})) {
     if (header === 'Set-Cookie') continue // only in cookie mode, only on success
-    expect(response.headers[header.toLowerCase()], `${what}: header ${header}`).toBeDefined()
+    const value = response.headers[header.toLowerCase()]
+    expect(value, `${what}: header ${header}`).toBeDefined()
+    // A declared constant (Cache-Control: no-store, ...) must be the value sent.
+    const schema = resolve<{ schema?: Schema }>(document, object as { schema?: Schema }).schema
+    if (schema !== undefined && 'const' in schema)
+      expect(value, `${what}: header ${header}`).toBe(schema.const)
   }
 }
 

@@ -139,6 +139,7 @@ describe('the names each subpath exports', () => {
         ],
         "jwtguard/throttle": [
           "createLoginLimiter",
+          "createRefreshLimiter",
         ],
         "jwtguard/users": [
           "MAX_PASSWORD_LENGTH",

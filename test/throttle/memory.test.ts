@@ -149,7 +149,10 @@ describe('createLoginLimiter options', () => {
     expect(createLoginLimiter().settings).toEqual({
       maxFailuresPerUser: 10,
       maxFailuresPerClient: 100,
+      maxFailuresPerAccount: 50,
       window: 900,
+      accountWindow: 3600,
+      knownClientFor: 14 * 86400,
       ipv6Subnet: 56,
       backend: 'memory',
     })

@@ -115,12 +115,13 @@ describe('createLoginLimiter (redis)', () => {
     expect((await first.login(huge, 'wrong', '2001:db8::1')).response.status).toBe(401)
     expect((await first.login('masnun', 'wrong', 'not-an-address-'.repeat(10_000))).response.status).toBe(401)
     const keys = await keysUnder(admin, keyPrefix)
-    expect(keys).toHaveLength(4)
+    // Per user and client, per client and per account (issue 17), for each of the two logins.
+    expect(keys).toHaveLength(6)
     for (const key of keys) {
-      expect(key.length).toBeLessThanOrEqual(keyPrefix.length + 'client:'.length + 22)
+      expect(key.length).toBeLessThanOrEqual(keyPrefix.length + 'account:'.length + 22)
       const ttl = await admin.ttl(key)
       expect(ttl).toBeGreaterThan(0)
-      expect(ttl).toBeLessThanOrEqual(900)
+      expect(ttl).toBeLessThanOrEqual(key.startsWith(`${keyPrefix}account:`) ? 3600 : 900)
     }
     expect(keys.join('')).not.toContain('masnun')
   })

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { UserStore } from '../../users/types.js'
 import { CliError, type CliIo } from './command.js'
@@ -122,7 +122,9 @@ export async function openUserStore(
   const file = join(environment.dataDir, DATABASE_FILE)
   if (!existsSync(file)) {
     if (mode === 'existing') return undefined
-    mkdirSync(environment.dataDir, { recursive: true })
+    // Private, as the server makes them: the database holds password hashes.
+    mkdirSync(environment.dataDir, { recursive: true, mode: 0o700 })
+    closeSync(openSync(file, 'a', 0o600))
   }
   const { createSqliteUserStore } = await import('../../users/sqlite.js')
   try {

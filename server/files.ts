@@ -1,0 +1,44 @@
+/**
+ * The reference server's files on disk are private: `DATA_DIR` is created 0700 and the SQLite
+ * database 0600 (SQLite gives its `-wal` and `-shm` files the database's mode), since they hold
+ * argon2 hashes and refresh-token records. Files that already exist are not changed; the server
+ * warns at start-up when one is readable by other local users, with the command that fixes it.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
+
+/** The most a private directory and a private file may allow. */
+const DIRECTORY_MODE = 0o700
+const FILE_MODE = 0o600
+
+/** Creates `dir` (and missing parents) with mode 0700; an existing directory is left as it is. */
+export function createPrivateDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: DIRECTORY_MODE })
+}
+
+/** Creates `file` empty with mode 0600 unless it exists, so that SQLite opens a private file. */
+export function createPrivateFile(file: string): void {
+  if (existsSync(file)) return
+  closeSync(openSync(file, 'a', FILE_MODE))
+}
+
+/** One warning for each existing path that grants more than its private mode. */
+export function widePermissions(directory: string, files: readonly string[]): string[] {
+  const warnings: string[] = []
+  const check = (path: string, allowed: number, fix: string) => {
+    if (!existsSync(path)) return
+    const mode = statSync(path).mode & 0o777
+    if ((mode & ~allowed) !== 0) {
+      warnings.push(
+        `${path} has mode ${mode.toString(8).padStart(4, '0')}: other local users can read it; run \`chmod ${fix} ${path}\``,
+      )
+    }
+  }
+  check(directory, DIRECTORY_MODE, '700')
+  for (const file of files) check(file, FILE_MODE, '600')
+  return warnings
+}
+
+/** The database's files: the database itself and SQLite's write-ahead log and shared memory. */
+export function databaseFiles(databaseFile: string): string[] {
+  return [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`]
+}
