@@ -76,6 +76,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
   return {
     view: {
       available: true,
+      get size() {
+        return mirror.size
+      },
       isRevoked: (jti) => mirror.isRevoked(jti),
       revokedBefore: (identity) => mirror.revokedBefore(identity),
     },

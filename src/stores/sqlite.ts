@@ -181,14 +181,21 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
   const stopSync = every(syncEvery, () => {
     if (db.open) reload()
   })
+  // The view is swept with the rows: reload() only rebuilds it after another connection's commit.
   const stopPrune = every(pruneEvery, () => {
-    if (db.open) for (const statement of prunes) statement.run(now())
+    if (!db.open) return
+    const at = now()
+    mirror.sweep(at)
+    for (const statement of prunes) statement.run(at)
   })
   let closed = false
 
   return {
     view: {
       available: true,
+      get size() {
+        return mirror.size
+      },
       isRevoked: (jti) => mirror.isRevoked(jti),
       revokedBefore: (identity) => mirror.revokedBefore(identity),
     },

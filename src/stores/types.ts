@@ -65,6 +65,12 @@ export interface RevocationView {
    */
   readonly available: boolean
   /**
+   * How many entries the view holds in memory (revoked ids and cut-offs), expired ones not yet
+   * swept included: what its memory grows with. Every store sweeps expired entries on its own
+   * timer, so it follows the live revocations, not their history.
+   */
+  readonly size: number
+  /**
    * Whether `jti` is revoked and its entry not yet expired.
    * @throws {JwtGuardError} when the view is unavailable and the store fails closed.
    */

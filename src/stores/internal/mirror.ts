@@ -38,6 +38,11 @@ export class RevocationMirror {
     return merged
   }
 
+  /** How many entries are held, expired ones not yet swept included. */
+  get size(): number {
+    return this.#revoked.size + this.#cutoffs.size
+  }
+
   isRevoked(jti: string, at: number = this.#now()): boolean {
     const expiresAt = this.#revoked.get(jti)
     if (expiresAt === undefined) return false

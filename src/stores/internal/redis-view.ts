@@ -82,6 +82,10 @@ export class RedisRevocationView implements RevocationView {
     return this.#synced && !this.#silent && !this.#closed && this.#options.subscriber.isReady
   }
 
+  get size(): number {
+    return this.#options.mirror.size
+  }
+
   isRevoked(jti: string): boolean {
     if (this.#options.failClosed && !this.available) throw storeUnavailable()
     return this.#options.mirror.isRevoked(jti)
