@@ -1,0 +1,178 @@
+/**
+ * Session truth (issue 15) over HTTP, on every framework (Express, Fastify, Hono in both forms)
+ * and with the SQLite and the Redis store: what ends a session ends it for every token of it.
+ * The clock is frozen (the guard's and the store's) and moved by the tests.
+ *
+ * @see issue 15
+ */
+import type { JwtGuardOptions } from 'jwtguard'
+import type { TokenStore } from 'jwtguard/stores/memory'
+import { createRedisStore } from 'jwtguard/stores/redis'
+import { createSqliteStore } from 'jwtguard/stores/sqlite'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { FRAMEWORKS, makeGuard, type TestServer, type Who } from '../adapters/fixtures.js'
+import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
+
+const redisPrefix = trackRedisPrefixes(afterAll)
+const JSON_HEADERS = { 'content-type': 'application/json' }
+const LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
+
+/** Redis expires keys on its own clock, so the frozen clock starts at the real time. */
+const T0 = Math.floor(Date.now() / 1000)
+
+const STORES: { store: string; open(now: () => number): Promise<TokenStore> }[] = [
+  {
+    store: 'sqlite',
+    open: async (now) => createSqliteStore({ database: ':memory:', now, pruneInterval: 0, syncInterval: 0 }),
+  },
+  {
+    store: 'redis',
+    open: (now) => createRedisStore({ url: REDIS_URL, keyPrefix: redisPrefix(), now, heartbeatInterval: 0 }),
+  },
+]
+
+const MATRIX = FRAMEWORKS.flatMap((framework) =>
+  STORES.map((store) => ({ framework, ...store, label: `${framework.name}, ${store.store} store` })),
+)
+
+/** A cookie a browser holds: its value, path and absolute expiry on the frozen clock. */
+interface JarCookie {
+  value: string
+  path: string
+  expiresAt: number
+}
+
+/** Applies `Set-Cookie` values as a browser does (Max-Age 0 deletes). */
+function storeCookies(jar: Map<string, JarCookie>, setCookies: string[], at: number): void {
+  for (const line of setCookies) {
+    const [pair = '', ...attributes] = line.split(';').map((part) => part.trim())
+    const name = pair.slice(0, pair.indexOf('='))
+    const value = pair.slice(pair.indexOf('=') + 1)
+    const attribute = (key: string) =>
+      attributes.find((part) => part.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1)
+    const path = attribute('path') ?? '/'
+    const maxAge = Number(attribute('max-age') ?? '0')
+    const key = `${name} ${path}`
+    if (maxAge <= 0) jar.delete(key)
+    else jar.set(key, { value, path, expiresAt: at + maxAge })
+  }
+}
+
+/** The Cookie header a browser sends to `path` at time `at`: live cookies whose path matches. */
+function cookieHeader(jar: Map<string, JarCookie>, path: string, at: number): string {
+  return [...jar.entries()]
+    .filter(([, cookie]) => cookie.expiresAt > at)
+    .filter(([, cookie]) => path === cookie.path || path.startsWith(`${cookie.path.replace(/\/$/, '')}/`))
+    .sort(([, a], [, b]) => b.path.length - a.path.length)
+    .map(([key, cookie]) => `${key.split(' ')[0]}=${cookie.value}`)
+    .join('; ')
+}
+
+describe.each(MATRIX)('sessions: $label', ({ framework, open }) => {
+  let offset = 0
+  const now = () => T0 + offset
+  const opened: { server: TestServer; store: TokenStore }[] = []
+
+  async function start(options: Partial<JwtGuardOptions<Who>> = {}) {
+    const store = await open(now)
+    const guard = makeGuard({ store, now, ...options })
+    const server = await framework.start(
+      guard as never,
+      async (identity) => ({ identity: identity ?? null }),
+      'socket',
+    )
+    opened.push({ server, store })
+    return { server, store, guard, base: server.address ?? '' }
+  }
+  afterEach(async () => {
+    offset = 0
+    for (const { server, store } of opened.splice(0)) {
+      await server.close()
+      await store.close()
+    }
+  })
+
+  describe('logout always works (item 4)', () => {
+    it('logs a browser out with the refresh cookie alone once the access cookie has expired', async () => {
+      const { base } = await start({ tokenLocation: ['header', 'cookies'], cookies: { secure: false } })
+      const jar = new Map<string, JarCookie>()
+      const login = await fetch(`${base}/auth`, { method: 'POST', headers: JSON_HEADERS, body: LOGIN })
+      expect(login.status).toBe(200)
+      storeCookies(jar, login.headers.getSetCookie(), now())
+      const { csrf_token: csrf } = (await login.json()) as { csrf_token: string }
+      offset = 301 + 10 // past the access token's lifetime and the leeway: the browser dropped it
+      const cookie = cookieHeader(jar, '/auth/revoke', now())
+      expect(cookie).not.toContain('access_token_cookie')
+      const logout = await fetch(`${base}/auth/revoke`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf },
+      })
+      expect(logout.status).toBe(204)
+      storeCookies(jar, logout.headers.getSetCookie(), now())
+      expect(jar.size).toBe(0)
+      // The refresh cookie the browser held before the logout is refused from then on.
+      const replay = await fetch(`${base}/auth/refresh`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf },
+      })
+      expect(replay.status).toBe(401)
+      expect(await replay.json()).toMatchObject({
+        error: 'Invalid token',
+        description: 'Token has been revoked',
+      })
+    })
+
+    it('refuses a cookie logout without the CSRF header, and the session lives on', async () => {
+      const { base } = await start({ tokenLocation: ['header', 'cookies'], cookies: { secure: false } })
+      const jar = new Map<string, JarCookie>()
+      const login = await fetch(`${base}/auth`, { method: 'POST', headers: JSON_HEADERS, body: LOGIN })
+      storeCookies(jar, login.headers.getSetCookie(), now())
+      const { csrf_token: csrf } = (await login.json()) as { csrf_token: string }
+      offset = 311
+      const cookie = cookieHeader(jar, '/auth/revoke', now())
+      const forged = await fetch(`${base}/auth/revoke`, { method: 'POST', headers: { cookie } })
+      expect(forged.status).toBe(401)
+      expect(await forged.json()).toMatchObject({ error: 'CSRF Error' })
+      const refreshed = await fetch(`${base}/auth/refresh`, {
+        method: 'POST',
+        headers: { cookie: cookieHeader(jar, '/auth/refresh', now()), 'x-csrf-token': csrf },
+      })
+      expect(refreshed.status).toBe(200)
+    })
+
+    it('logs out with the refresh token alone in the body, and the family is refused', async () => {
+      const { server } = await start()
+      const login = await server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      const pair = login.json() as { access_token: string; refresh_token: string }
+      const body = JSON.stringify({ refresh_token: pair.refresh_token })
+      const logout = await server.request('POST', '/auth/revoke', { headers: JSON_HEADERS, body })
+      expect(logout.status).toBe(204)
+      const replay = await server.request('POST', '/auth/refresh', { headers: JSON_HEADERS, body })
+      expect(replay.status).toBe(401)
+      expect(replay.json()).toMatchObject({ description: 'Token has been revoked' })
+    })
+
+    it('logs out with an expired access token next to the refresh token', async () => {
+      const { server } = await start()
+      const login = await server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      const pair = login.json() as { access_token: string; refresh_token: string }
+      offset = 400
+      const body = JSON.stringify({ refresh_token: pair.refresh_token })
+      const logout = await server.request('POST', '/auth/revoke', {
+        headers: { ...JSON_HEADERS, authorization: `JWT ${pair.access_token}` },
+        body,
+      })
+      expect(logout.status).toBe(204)
+      expect((await server.request('POST', '/auth/refresh', { headers: JSON_HEADERS, body })).status).toBe(
+        401,
+      )
+    })
+
+    it('still needs a token: nothing at all is 401 "Request does not contain an access token"', async () => {
+      const { server } = await start()
+      const response = await server.request('POST', '/auth/revoke')
+      expect(response.status).toBe(401)
+      expect(response.json()).toMatchObject({ description: 'Request does not contain an access token' })
+    })
+  })
+})
