@@ -14,14 +14,7 @@ import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies
 import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, jsonResponse } from './http.js'
-import {
-  carriedClaims,
-  customClaims,
-  type IssueContext,
-  type IssuedTokens,
-  issueTokens,
-  userId,
-} from './issue.js'
+import { customClaims, type IssueContext, type IssuedTokens, issueTokens, userId } from './issue.js'
 import type { JwtKey } from './keys.js'
 import {
   type AuthenticatedUser,
@@ -509,17 +502,13 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
         throw revoked()
     }
     await identityOf(payload)
-    const id = payload[identityClaim]
-    if (typeof id !== 'string' && typeof id !== 'number') {
-      throw new JwtGuardError('ERR_CLAIM_INVALID', 'Refresh token lacks an identity', {
-        claim: identityClaim,
-      })
-    }
+    const user = await currentUser(payload)
+    const id = userId(user)
     const csrf = cookies === undefined ? undefined : newCsrfValue()
-    const carried = carriedClaims(payload, identityClaim)
+    const claims = options.lookupUser === undefined ? {} : customClaims(options, resolved, user)
     const issued = issue(
-      { identity: id, fresh: false, familyId, claims: csrf === undefined ? carried : { ...carried, csrf } },
-      { id },
+      { identity: id, fresh: false, familyId, claims: csrf === undefined ? claims : { ...claims, csrf } },
+      user,
     )
     await saveRefresh(issued, id, familyId)
     return tokensResponse(issued.tokens, csrf)
@@ -530,6 +519,25 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
    * refresh token. Either suffices: a browser idle past the access token's lifetime holds only
    * the refresh cookie. A refresh token from a cookie needs the CSRF header.
    */
+  /**
+   * The user a refresh issues for, as it is now: `lookupUser` asks the user store (null: removed
+   * or disabled, refused), else only the identity is kept. Claims are never copied from the token.
+   */
+  async function currentUser(payload: JwtPayload): Promise<AuthenticatedUser> {
+    const id = payload[identityClaim]
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      throw new JwtGuardError('ERR_CLAIM_INVALID', 'Refresh token lacks an identity', {
+        claim: identityClaim,
+      })
+    }
+    if (options.lookupUser === undefined) return { id }
+    const user = await options.lookupUser(id)
+    if (user === null || user === undefined || String(userId(user)) !== String(id)) {
+      throw new JwtGuardError('ERR_USER_NOT_FOUND', 'User does not exist')
+    }
+    return user
+  }
+
   async function revoke(request: AuthRequest): Promise<HttpResponse> {
     const activeStore = store as TokenStore
     const headers = request.headers ?? {}

@@ -144,6 +144,7 @@ describe('the names each subpath exports', () => {
           "MAX_PASSWORD_LENGTH",
           "createPasswordHasher",
           "passwordAuthenticator",
+          "userLookup",
         ],
         "jwtguard/users/postgres": [
           "createPostgresUserStore",
