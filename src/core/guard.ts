@@ -14,7 +14,15 @@ import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies
 import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, jsonResponse } from './http.js'
-import { customClaims, type IssueContext, type IssuedTokens, issueTokens, userId } from './issue.js'
+import {
+  customClaims,
+  cutOffInstant,
+  type IssueContext,
+  type IssuedTokens,
+  issuedInstant,
+  issueTokens,
+  userId,
+} from './issue.js'
 import type { JwtKey } from './keys.js'
 import {
   type AuthenticatedUser,
@@ -287,13 +295,13 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   }
 
   function issue(
-    context: Omit<IssueContext, 'withRefresh'>,
+    context: Omit<IssueContext, 'withRefresh' | 'stamp'>,
     user: AuthenticatedUser,
     withRefresh = store !== undefined,
   ) {
     const handler =
       payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
-    return issueTokens(resolved, { ...context, withRefresh }, handler)
+    return issueTokens(resolved, { ...context, withRefresh, stamp: store !== undefined }, handler)
   }
 
   async function saveRefresh(
@@ -306,7 +314,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       id: issued.refresh.jti,
       familyId,
       identity: String(identity),
-      issuedAt: issued.refresh.iat,
+      issuedAt: issued.refresh.issuedAt,
       expiresAt: issued.refresh.exp + resolved.leeway,
     })
   }
@@ -317,7 +325,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     const { view } = store
     if (view.isRevoked(revocationId(payload, token))) throw revoked()
     const cutOff = view.revokedBefore(String(payload[identityClaim]))
-    if (cutOff !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < cutOff) throw revoked()
+    if (cutOff !== null && issuedInstant(payload) < cutOff) throw revoked()
   }
 
   const { schema } = options
@@ -640,7 +648,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     },
     async revokeAllFor(identity, before = now()) {
       if (store === undefined) throw new TypeError('revokeAllFor needs a token store: set the store option')
-      await store.revokeAllFor(String(identity), before, before + resolved.refreshExpiresIn + resolved.leeway)
+      const cutOff = cutOffInstant(before)
+      await store.revokeAllFor(String(identity), cutOff, cutOff + resolved.refreshExpiresIn + resolved.leeway)
     },
     jwks() {
       if (remoteJwks !== undefined) return undefined

@@ -35,6 +35,19 @@ const MATRIX = FRAMEWORKS.flatMap((framework) =>
   STORES.map((store) => ({ framework, ...store, label: `${framework.name}, ${store.store} store` })),
 )
 
+interface Pair {
+  access_token: string
+  refresh_token: string
+}
+
+const protectedGet = (server: TestServer, token: string) =>
+  server.request('GET', '/protected', { headers: { authorization: `JWT ${token}` } })
+const refreshWith = (server: TestServer, token: string) =>
+  server.request('POST', '/auth/refresh', {
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ refresh_token: token }),
+  })
+
 /** A cookie a browser holds: its value, path and absolute expiry on the frozen clock. */
 interface JarCookie {
   value: string
@@ -90,6 +103,33 @@ describe.each(MATRIX)('sessions: $label', ({ framework, open }) => {
       await server.close()
       await store.close()
     }
+  })
+
+  describe('log out everywhere at the second boundary (issue 22 item 1)', () => {
+    it('refuses what was issued before the cut-off and admits a login in the same second after it', async () => {
+      const { server, guard } = await start()
+      const login = async () =>
+        (await server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })).json() as Pair
+      offset = 0.5
+      const before = await login()
+      offset = 0.999
+      await guard.revokeAllFor(123)
+      const atTheCutOff = await login()
+      offset = 0.9995
+      const sameSecond = await login()
+      offset = 1
+      const nextSecond = await login()
+      expect((await protectedGet(server, before.access_token)).json()).toMatchObject({
+        description: 'Token has been revoked',
+      })
+      expect((await refreshWith(server, before.refresh_token)).status).toBe(401)
+      for (const pair of [atTheCutOff, sameSecond, nextSecond]) {
+        expect((await protectedGet(server, pair.access_token)).status).toBe(200)
+        const refreshed = await refreshWith(server, pair.refresh_token)
+        expect(refreshed.status).toBe(200)
+        expect((await protectedGet(server, (refreshed.json() as Pair).access_token)).status).toBe(200)
+      }
+    })
   })
 
   describe('logout always works (item 4)', () => {

@@ -88,6 +88,7 @@ describe('the names each subpath exports', () => {
           "isJwtGuardError",
           "isKeyStore",
           "isStandardSchema",
+          "issuedInstant",
           "jsonResponse",
           "jwkThumbprint",
           "jwksResponse",
