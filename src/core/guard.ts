@@ -324,6 +324,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (store === undefined) return
     const { view } = store
     if (view.isRevoked(revocationId(payload, token))) throw revoked()
+    // The session (refresh family) of the token: logout, reuse detection or a revoked session.
+    if (typeof payload.fam === 'string' && payload.fam !== '' && view.isFamilyRevoked(payload.fam)) {
+      throw revoked()
+    }
     const cutOff = view.revokedBefore(String(payload[identityClaim]))
     if (cutOff !== null && issuedInstant(payload) < cutOff) throw revoked()
   }

@@ -134,7 +134,10 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     const other = await login()
     expect((await revoke(other.access_token, { refresh_token: session.refresh_token })).status).toBe(204)
     expect((await refresh(session.refresh_token)).status).toBe(401)
-    expect((await getPrivate(session.access_token)).status).toBe(200)
+    // The family's access tokens too (issue 15 item 3): they carry their family.
+    expect((await getPrivate(session.access_token)).json()).toMatchObject({
+      description: 'Token has been revoked',
+    })
   })
 
   it('requires an access token to revoke', async () => {

@@ -5,11 +5,15 @@
  *
  * @see issue 15
  */
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { JwtGuardOptions } from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FRAMEWORKS, makeGuard, type TestServer, type Who } from '../adapters/fixtures.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 
@@ -20,16 +24,40 @@ const LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 /** Redis expires keys on its own clock, so the frozen clock starts at the real time. */
 const T0 = Math.floor(Date.now() / 1000)
 
-const STORES: { store: string; open(now: () => number): Promise<TokenStore> }[] = [
+/** A backend shared by every store `open` returns: instances of one deployment. */
+type Backend = (now: () => number) => () => Promise<TokenStore>
+
+const STORES: { store: string; backend: Backend }[] = [
   {
     store: 'sqlite',
-    open: async (now) => createSqliteStore({ database: ':memory:', now, pruneInterval: 0, syncInterval: 0 }),
+    backend: (now) => {
+      const dir = mkdtempSync(join(tmpdir(), 'jwtguard-sessions-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const database = join(dir, 'tokens.db')
+      return async () => createSqliteStore({ database, now, pruneInterval: 0, syncInterval: 0.01 })
+    },
   },
   {
     store: 'redis',
-    open: (now) => createRedisStore({ url: REDIS_URL, keyPrefix: redisPrefix(), now, heartbeatInterval: 0 }),
+    backend: (now) => {
+      const keyPrefix = redisPrefix()
+      return () => createRedisStore({ url: REDIS_URL, keyPrefix, now, heartbeatInterval: 0 })
+    },
   },
 ]
+const cleanups: (() => void)[] = []
+afterAll(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+/** Polls an async check until it holds; fails after `limitMs` (generous: propagation is ms). */
+async function eventually(check: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
+  const start = performance.now()
+  while (!(await check())) {
+    if (performance.now() - start > limitMs) throw new Error(`${what} not reached within ${limitMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
 
 const MATRIX = FRAMEWORKS.flatMap((framework) =>
   STORES.map((store) => ({ framework, ...store, label: `${framework.name}, ${store.store} store` })),
@@ -81,13 +109,18 @@ function cookieHeader(jar: Map<string, JarCookie>, path: string, at: number): st
     .join('; ')
 }
 
-describe.each(MATRIX)('sessions: $label', ({ framework, open }) => {
+describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
   let offset = 0
   const now = () => T0 + offset
   const opened: { server: TestServer; store: TokenStore }[] = []
+  let open = backend(now)
+  beforeEach(() => {
+    open = backend(now)
+  })
 
+  /** One instance: a store on this test's backend, a guard and a server. */
   async function start(options: Partial<JwtGuardOptions<Who>> = {}) {
-    const store = await open(now)
+    const store = await open()
     const guard = makeGuard({ store, now, ...options })
     const server = await framework.start(
       guard as never,
@@ -103,6 +136,58 @@ describe.each(MATRIX)('sessions: $label', ({ framework, open }) => {
       await server.close()
       await store.close()
     }
+  })
+
+  describe('family revocation reaches access tokens, on every instance (item 3)', () => {
+    const revokedOn = (server: TestServer, token: string) => async () => {
+      const response = await protectedGet(server, token)
+      return (
+        response.status === 401 &&
+        (response.json() as { description: string }).description === 'Token has been revoked'
+      )
+    }
+
+    it('reuse detection: the sibling access tokens of the family are refused here and on another instance', async () => {
+      const a = await start()
+      const b = await start()
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const rotated = (await refreshWith(a.server, login.refresh_token)).json() as Pair
+      for (const token of [login.access_token, rotated.access_token]) {
+        expect((await protectedGet(b.server, token)).status).toBe(200)
+      }
+      const replay = await refreshWith(a.server, login.refresh_token)
+      expect(replay.json()).toMatchObject({
+        description: 'Refresh token reuse detected: the session has been revoked',
+      })
+      for (const server of [a.server, b.server]) {
+        for (const token of [login.access_token, rotated.access_token]) {
+          await eventually(revokedOn(server, token), 1_000, 'a sibling access token refused')
+        }
+      }
+      // Another session of the same user is untouched.
+      const other = (
+        await b.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      expect((await protectedGet(a.server, other.access_token)).status).toBe(200)
+    })
+
+    it('logout: every access token of the session is refused, not only the one that logged out', async () => {
+      const a = await start()
+      const b = await start()
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const rotated = (await refreshWith(a.server, login.refresh_token)).json() as Pair
+      const logout = await a.server.request('POST', '/auth/revoke', {
+        headers: { ...JSON_HEADERS, authorization: `JWT ${rotated.access_token}` },
+      })
+      expect(logout.status).toBe(204)
+      for (const server of [a.server, b.server]) {
+        await eventually(revokedOn(server, login.access_token), 1_000, 'the older access token refused')
+      }
+    })
   })
 
   describe('log out everywhere at the second boundary (issue 22 item 1)', () => {
