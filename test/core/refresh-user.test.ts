@@ -89,7 +89,16 @@ describe('refresh asks the user store', () => {
     expect(guard.options).toBeDefined()
     const refreshed = await refresh((await login()).refresh_token)
     const access = decodeSegment(JSON.parse(refreshed.body ?? '{}').access_token, 1)
-    expect(Object.keys(access).sort()).toEqual(['exp', 'fam', 'fresh', 'iat', 'iat_ms', 'identity', 'jti', 'nbf'])
+    expect(Object.keys(access).sort()).toEqual([
+      'exp',
+      'fam',
+      'fresh',
+      'iat',
+      'iat_ms',
+      'identity',
+      'jti',
+      'nbf',
+    ])
   })
 
   it.each([
