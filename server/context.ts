@@ -16,7 +16,7 @@ import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { createLoginLimiter, createRefreshLimiter } from 'jwtguard/throttle'
-import { createPasswordHasher, passwordAuthenticator, type UserStore } from 'jwtguard/users'
+import { createPasswordHasher, passwordAuthenticator, type UserStore, userLookup } from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
@@ -179,6 +179,8 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       tokensInBody: config.tokensInBody,
     },
     authenticate: passwordAuthenticator(users, hasher),
+    // A refresh asks the user store again: current roles, and no refresh for a removed user.
+    lookupUser: userLookup(users),
     additionalClaims: ({ roles }) => (roles !== undefined && roles.length > 0 ? { roles } : {}),
     identity: async (payload) => {
       const id = payload.identity

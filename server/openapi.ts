@@ -303,13 +303,13 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
         post: {
           operationId: 'revoke',
           summary: 'Log out: revoke the access token and its session',
-          description:
-            'Revokes the access token that authenticates the request and its refresh-token family, and the family of the refresh token in the body when one is sent (it must belong to the same identity).',
+          description: `Revokes the access token that authenticates the request and its refresh-token family, and the family of the refresh token in the body${cookies === undefined ? '' : ` (or, without a body, in the \`${cookies.refreshName}\` cookie, with the CSRF header)`} when one is sent (it must belong to the same identity). Either token alone suffices: a client whose access token has expired logs out with its refresh token; next to a refresh token, an expired or revoked access token is passed over.`,
           tags: ['auth'],
-          security: withOthers(writeSecurity(), true),
+          // `{}`: the refresh token alone (body or cookie) also logs out.
+          security: [...withOthers(writeSecurity(), true), {}],
           requestBody: {
             required: false,
-            description: 'Optionally, the refresh token to revoke too.',
+            description: 'The refresh token to revoke too; enough on its own.',
             content: { [JSON_TYPE]: { schema: ref('schemas', 'RefreshRequest') } },
           },
           responses: {

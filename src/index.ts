@@ -42,7 +42,7 @@ export { challengeHeader, errorResponse, jsonResponse, statusOf } from './core/h
 export type { Duration } from './core/internal/duration.js'
 export { toSeconds } from './core/internal/duration.js'
 export type { IssuedTokens } from './core/issue.js'
-export { carriedClaims, RESERVED_CLAIMS } from './core/issue.js'
+export { carriedClaims, issuedInstant, RESERVED_CLAIMS } from './core/issue.js'
 export type { ImportedJwk, PublicJwk } from './core/jwk.js'
 export { jwkThumbprint, publicJwkOf, readJwk } from './core/jwk.js'
 export type { JwksDocument, JwksResponseOptions } from './core/jwks.js'

@@ -15,10 +15,11 @@ import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, sessionResponse } from './http.js'
 import {
-  carriedClaims,
   customClaims,
+  cutOffInstant,
   type IssueContext,
   type IssuedTokens,
+  issuedInstant,
   issueTokens,
   userId,
 } from './issue.js'
@@ -143,6 +144,20 @@ function revocationId(payload: JwtPayload, token: string): string {
 }
 
 /**
+ * The refresh cookie's path: the deepest path covering the refresh and the revoke routes, so a
+ * browser holding only that cookie can still log out (`/auth` for the default routes).
+ */
+function refreshCookiePath(refreshPath: string | false, revokePath: string | false): string {
+  if (refreshPath === false) return '/'
+  if (revokePath === false) return refreshPath
+  const a = refreshPath.split('/')
+  const b = revokePath.split('/')
+  let shared = 0
+  while (shared < a.length && shared < b.length && a[shared] === b[shared]) shared++
+  return a.slice(0, shared).join('/') || '/'
+}
+
+/**
  * Creates the auth object. Every option is validated here.
  *
  * @example
@@ -233,10 +248,11 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     return undefined
   }
 
+  const refreshPath = refreshCookiePath(resolved.refreshPath, resolved.revokePath)
+
   /** Cookies that carry a freshly issued pair, or that clear every cookie (`tokens` undefined). */
   function sessionCookies(tokens: IssuedTokens | undefined, csrf: string | undefined): string[] | undefined {
     if (cookies === undefined) return undefined
-    const refreshPath = resolved.refreshPath === false ? '/' : resolved.refreshPath
     const set = (name: string, value: string | undefined, maxAge: number, path: string, httpOnly: boolean) =>
       serializeCookie(cookies, name, value ?? '', {
         maxAge: value === undefined ? 0 : maxAge,
@@ -246,6 +262,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     const list = [set(cookies.accessName, tokens?.access_token, resolved.expiresIn, '/', true)]
     if (store !== undefined) {
       list.push(set(cookies.refreshName, tokens?.refresh_token, resolved.refreshExpiresIn, refreshPath, true))
+      // A refresh cookie of an earlier version (path: the refresh route) would shadow this one there.
+      if (resolved.refreshPath !== false && resolved.refreshPath !== refreshPath) {
+        list.push(set(cookies.refreshName, undefined, 0, resolved.refreshPath, true))
+      }
     }
     list.push(
       set(
@@ -274,13 +294,13 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   }
 
   function issue(
-    context: Omit<IssueContext, 'withRefresh'>,
+    context: Omit<IssueContext, 'withRefresh' | 'stamp'>,
     user: AuthenticatedUser,
     withRefresh = store !== undefined,
   ) {
     const handler =
       payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
-    return issueTokens(resolved, { ...context, withRefresh }, handler)
+    return issueTokens(resolved, { ...context, withRefresh, stamp: store !== undefined }, handler)
   }
 
   async function saveRefresh(
@@ -293,7 +313,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       id: issued.refresh.jti,
       familyId,
       identity: String(identity),
-      issuedAt: issued.refresh.iat,
+      issuedAt: issued.refresh.issuedAt,
       expiresAt: issued.refresh.exp + resolved.leeway,
     })
   }
@@ -303,8 +323,12 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (store === undefined) return
     const { view } = store
     if (view.isRevoked(revocationId(payload, token))) throw revoked()
+    // The session (refresh family) of the token: logout, reuse detection or a revoked session.
+    if (typeof payload.fam === 'string' && payload.fam !== '' && view.isFamilyRevoked(payload.fam)) {
+      throw revoked()
+    }
     const cutOff = view.revokedBefore(String(payload[identityClaim]))
-    if (cutOff !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < cutOff) throw revoked()
+    if (cutOff !== null && issuedInstant(payload) < cutOff) throw revoked()
   }
 
   const { schema } = options
@@ -493,49 +517,108 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
         throw revoked()
     }
     await identityOf(payload)
+    const user = await currentUser(payload)
+    const id = userId(user)
+    const csrf = cookies === undefined ? undefined : newCsrfValue()
+    const claims = options.lookupUser === undefined ? {} : customClaims(options, resolved, user)
+    const issued = issue(
+      { identity: id, fresh: false, familyId, claims: csrf === undefined ? claims : { ...claims, csrf } },
+      user,
+    )
+    await saveRefresh(issued, id, familyId)
+    return tokensResponse(issued.tokens, csrf)
+  }
+
+  /**
+   * Log out: revokes the access token (when one is sent) and the families of the access and the
+   * refresh token. Either suffices: a browser idle past the access token's lifetime holds only
+   * the refresh cookie. A refresh token from a cookie needs the CSRF header.
+   */
+  /**
+   * The user a refresh issues for, as it is now: `lookupUser` asks the user store (null: removed
+   * or disabled, refused), else only the identity is kept. Claims are never copied from the token.
+   */
+  async function currentUser(payload: JwtPayload): Promise<AuthenticatedUser> {
     const id = payload[identityClaim]
     if (typeof id !== 'string' && typeof id !== 'number') {
       throw new JwtGuardError('ERR_CLAIM_INVALID', 'Refresh token lacks an identity', {
         claim: identityClaim,
       })
     }
-    const csrf = cookies === undefined ? undefined : newCsrfValue()
-    const carried = carriedClaims(payload, identityClaim)
-    const issued = issue(
-      { identity: id, fresh: false, familyId, claims: csrf === undefined ? carried : { ...carried, csrf } },
-      { id },
-    )
-    await saveRefresh(issued, id, familyId)
-    return tokensResponse(issued.tokens, csrf)
+    if (options.lookupUser === undefined) return { id }
+    const user = await options.lookupUser(id)
+    if (user === null || user === undefined || String(userId(user)) !== String(id)) {
+      throw new JwtGuardError('ERR_USER_NOT_FOUND', 'User does not exist')
+    }
+    return user
   }
 
   async function revoke(request: AuthRequest): Promise<HttpResponse> {
     const activeStore = store as TokenStore
     const headers = request.headers ?? {}
-    const meta = { method: 'POST' }
-    const token = findToken(headers, meta)?.token
-    const result = await defaultRoute.authenticate(headers, undefined, meta)
-    if (result === null || token === undefined) {
-      throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
-    }
-    const { payload } = result
     const hasBody = request.body !== undefined && request.body.length > 0
     const body = hasBody ? parseJsonObjectBody(request, resolved.bodyLimit) : {}
+    const refreshPayload = revokedRefreshPayload(headers, body)
+    const access = await revokedAccess(headers, refreshPayload !== undefined)
+    if (access === undefined && refreshPayload === undefined) {
+      throw new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
+    }
+    if (
+      access !== undefined &&
+      refreshPayload !== undefined &&
+      String(refreshPayload[identityClaim]) !== String(access.payload[identityClaim])
+    ) {
+      throw new JwtGuardError('ERR_TOKEN_TYPE_INVALID', 'Refresh token belongs to another identity')
+    }
     const families = new Set<string>()
-    if (typeof payload.fam === 'string') families.add(payload.fam)
-    if (body.refresh_token !== undefined) {
-      const refreshPayload = verifyRefresh(refreshTokenOf(body), 'refresh')
-      if (String(refreshPayload[identityClaim]) !== String(payload[identityClaim])) {
-        throw new JwtGuardError('ERR_TOKEN_TYPE_INVALID', 'Refresh token belongs to another identity')
-      }
-      if (typeof refreshPayload.fam === 'string') families.add(refreshPayload.fam)
+    for (const payload of [access?.payload, refreshPayload]) {
+      if (typeof payload?.fam === 'string' && payload.fam !== '') families.add(payload.fam)
     }
     const at = now()
-    await activeStore.revoke(revocationId(payload, token), (payload.exp ?? at) + resolved.leeway)
+    if (access !== undefined) {
+      await activeStore.revoke(
+        revocationId(access.payload, access.token),
+        (access.payload.exp ?? at) + resolved.leeway,
+      )
+    }
     for (const familyId of families) {
       await activeStore.revokeFamily(familyId, at + resolved.refreshExpiresIn + resolved.leeway)
     }
     return sessionResponse(204, null, sessionCookies(undefined, undefined))
+  }
+
+  /** The refresh token a logout names: in the body, else (cookie mode) its cookie, CSRF-checked. */
+  function revokedRefreshPayload(
+    headers: HeaderSource,
+    body: Record<string, unknown>,
+  ): JwtPayload | undefined {
+    if (body.refresh_token !== undefined) return verifyRefresh(refreshTokenOf(body), 'refresh')
+    const cookie = cookies === undefined ? undefined : readCookie(headers, cookies.refreshName)
+    if (cookie === undefined || cookies === undefined) return undefined
+    const payload = verifyRefresh(cookie, 'refresh')
+    assertCsrf(cookies, headers, 'POST', payload)
+    return payload
+  }
+
+  /**
+   * The access token a logout revokes, verified like any protected request. Next to a refresh
+   * token, an expired or already revoked one is passed over: there is nothing left to revoke.
+   */
+  async function revokedAccess(
+    headers: HeaderSource,
+    withRefresh: boolean,
+  ): Promise<{ token: string; payload: JwtPayload } | undefined> {
+    const meta = { method: 'POST' }
+    const token = findToken(headers, meta)?.token
+    if (token === undefined) return undefined
+    try {
+      const result = await defaultRoute.authenticate(headers, undefined, meta)
+      return result === null ? undefined : { token, payload: result.payload }
+    } catch (error) {
+      const spent = isJwtGuardError(error) && ['ERR_TOKEN_EXPIRED', 'ERR_TOKEN_REVOKED'].includes(error.code)
+      if (withRefresh && spent) return undefined
+      throw error
+    }
   }
 
   const routes: AuthRoute[] = []
@@ -572,7 +655,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     },
     async revokeAllFor(identity, before = now()) {
       if (store === undefined) throw new TypeError('revokeAllFor needs a token store: set the store option')
-      await store.revokeAllFor(String(identity), before, before + resolved.refreshExpiresIn + resolved.leeway)
+      const cutOff = cutOffInstant(before)
+      await store.revokeAllFor(String(identity), cutOff, cutOff + resolved.refreshExpiresIn + resolved.leeway)
     },
     jwks() {
       if (remoteJwks !== undefined) return undefined

@@ -15,6 +15,7 @@ export const RESERVED_CLAIMS = [
   'iat',
   'nbf',
   'jti',
+  'iat_ms',
   'type',
   'fresh',
   'fam',
@@ -38,12 +39,19 @@ export interface IssueContext {
   claims: Record<string, unknown>
   /** Whether to issue a refresh token (only with a store). */
   withRefresh: boolean
+  /**
+   * Whether to write `iat_ms`, the issue time in milliseconds (with a store): "log out
+   * everywhere" cut-offs compare with it, so a login just after one is not refused.
+   */
+  stamp?: boolean | undefined
 }
 
 /** The part of a refresh record the guard saves after issuing. */
 export interface IssuedRefresh {
   jti: string
   iat: number
+  /** The issue time to the millisecond, in seconds: what a cut-off is compared with. */
+  issuedAt: number
   exp: number
 }
 
@@ -80,8 +88,10 @@ export function issueTokens(
   context: IssueContext,
   payloadHandler: ((defaults: JwtPayload) => JwtPayload) | undefined,
 ): { tokens: IssuedTokens; refresh: IssuedRefresh | undefined } {
-  const issuedAt = Math.floor(resolved.now())
+  const issuedMs = Math.floor(resolved.now() * 1000)
+  const issuedAt = Math.floor(issuedMs / 1000)
   const pinned = pinnedClaims(resolved)
+  const stamp = context.stamp === true || context.withRefresh
   const defaults: JwtPayload = {
     ...context.claims,
     ...pinned,
@@ -92,6 +102,7 @@ export function issueTokens(
     [resolved.identityClaim]: context.identity,
     fresh: context.fresh,
   }
+  if (stamp) defaults.iat_ms = issuedMs
   if (context.withRefresh) defaults.fam = context.familyId
   const payload = payloadHandler === undefined ? defaults : payloadHandler(defaults)
   const tokens: IssuedTokens = { access_token: signToken(payload, resolved.key) }
@@ -99,6 +110,7 @@ export function issueTokens(
   const refresh: IssuedRefresh = {
     jti: randomUUID(),
     iat: issuedAt,
+    issuedAt: issuedMs / 1000,
     exp: issuedAt + resolved.refreshExpiresIn,
   }
   tokens.refresh_token = signToken(
@@ -107,6 +119,7 @@ export function issueTokens(
       ...pinned,
       exp: refresh.exp,
       iat: issuedAt,
+      iat_ms: issuedMs,
       nbf: issuedAt,
       jti: refresh.jti,
       type: 'refresh',
@@ -141,4 +154,27 @@ export function carriedClaims(payload: JwtPayload, identityClaim: string): Recor
   const claims: Record<string, unknown> = { ...payload }
   for (const name of [...RESERVED_CLAIMS, identityClaim]) delete claims[name]
   return claims
+}
+
+/**
+ * When a token was issued, as precisely as it says: `iat_ms` (jwtguard's tokens with a store)
+ * when it lies within the `iat` second, else `iat` itself. A "log out everywhere" cut-off refuses
+ * tokens issued strictly before it, so a login in the same second after it is not refused.
+ *
+ * @example
+ * ```ts
+ * import { issuedInstant } from 'jwtguard'
+ * issuedInstant({ iat: 1700000000, iat_ms: 1700000000250 }) // 1700000000.25
+ * issuedInstant({ iat: 1700000000 }) // 1700000000
+ * ```
+ */
+export function issuedInstant(payload: JwtPayload): number {
+  const { iat, iat_ms: ms } = payload
+  if (typeof iat !== 'number') return Number.NEGATIVE_INFINITY
+  return typeof ms === 'number' && Number.isInteger(ms) && Math.floor(ms / 1000) === iat ? ms / 1000 : iat
+}
+
+/** A cut-off time to the millisecond, as tokens' `iat_ms` is: `iat_ms / 1000 < cutOff` compares exactly. */
+export function cutOffInstant(before: number): number {
+  return Math.floor(before * 1000) / 1000
 }

@@ -171,7 +171,18 @@ export interface JwtGuardOptions<TIdentity> {
   /** @default '/auth/revoke' (`false`: not mounted) */
   revokePath?: string | false | undefined
   /**
-   * Extra claims for the tokens of a user, at login (kept through refreshes). Registered and
+   * Loads a user by id for `POST /auth/refresh`: returns what `authenticate` returns for a login
+   * (the user with its current roles, say), or `null` for a user removed or disabled since, whose
+   * refresh is then refused (401 `User does not exist`). A refresh runs `additionalClaims` and
+   * `payloadHandler` on it, as a login does, so a token never carries stale claims. Required with
+   * a `store` and `additionalClaims` or `payloadHandler`; without either, refreshed tokens carry
+   * the identity and jwtguard's own claims only.
+   * @default none
+   */
+  lookupUser?: ((id: string | number) => MaybePromise<AuthenticatedUser | null | undefined>) | undefined
+  /**
+   * Extra claims for the tokens of a user, at login and at each refresh (on the user `lookupUser`
+   * returns then). Registered and
    * jwtguard's own claims (`exp`, `iat`, `nbf`, `jti`, `type`, `fresh`, `fam`, the identity claim)
    * cannot be set here.
    */
@@ -314,6 +325,7 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       'identity(payload) is required: return the user for payload.identity or null (or give a schema)',
     )
   }
+  checkLookupUser(options)
   const given = (['secret', 'key', 'keys', 'jwks'] as const).filter((name) => options[name] !== undefined)
   if (given.length > 1)
     throw new TypeError(`give one of secret, key, keys or jwks, not ${given.join(' and ')}`)
@@ -450,5 +462,18 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     tokenLocation,
     cookies,
     queryParam: nonEmptyString(options.queryParam, 'queryParam', 'jwt'),
+  }
+}
+
+/** A refresh rebuilds custom claims from the user: with a store they need a way to load it. */
+function checkLookupUser(options: JwtGuardOptions<unknown>): void {
+  if (options.lookupUser !== undefined && typeof options.lookupUser !== 'function') {
+    throw new TypeError('lookupUser must be a function (id) => the user, or null')
+  }
+  const custom = options.additionalClaims !== undefined || options.payloadHandler !== undefined
+  if (options.store !== undefined && custom && options.lookupUser === undefined) {
+    throw new TypeError(
+      'lookupUser(id) is required with a store and additionalClaims or payloadHandler: a refresh rebuilds the claims from the current user (return it, or null when removed or disabled); e.g. lookupUser: userLookup(users) from jwtguard/users',
+    )
   }
 }

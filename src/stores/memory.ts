@@ -51,21 +51,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
   const now = clockOption(options.now)
   const mirror = new RevocationMirror(now)
   const refresh = new Map<string, StoredRefresh>()
-  const families = new Map<string, number>()
-
-  const familyRevoked = (familyId: string, at: number): boolean => (families.get(familyId) ?? -1) > at
+  const familyRevoked = (familyId: string, at: number): boolean => mirror.isFamilyRevoked(familyId, at)
 
   function prune(at: number): number {
     let removed = mirror.sweep(at)
     for (const [id, stored] of refresh) {
       if (stored.record.expiresAt <= at) {
         refresh.delete(id)
-        removed++
-      }
-    }
-    for (const [familyId, expiresAt] of families) {
-      if (expiresAt <= at) {
-        families.delete(familyId)
         removed++
       }
     }
@@ -76,7 +68,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
   return {
     view: {
       available: true,
+      get size() {
+        return mirror.size
+      },
       isRevoked: (jti) => mirror.isRevoked(jti),
+      isFamilyRevoked: (familyId) => mirror.isFamilyRevoked(familyId),
       revokedBefore: (identity) => mirror.revokedBefore(identity),
     },
     async revoke(jti, expiresAt) {
@@ -118,9 +114,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       return { status: 'ok', record }
     },
     async revokeFamily(familyId, expiresAt) {
-      checkId(familyId, 'familyId')
-      const expiry = checkExpiry(expiresAt, 'expiresAt')
-      if ((families.get(familyId) ?? -1) < expiry) families.set(familyId, expiry)
+      mirror.addFamily(checkId(familyId, 'familyId'), checkExpiry(expiresAt, 'expiresAt'))
     },
     async isFamilyRevoked(familyId) {
       return familyRevoked(checkId(familyId, 'familyId'), now())

@@ -24,7 +24,7 @@ import {
   SAVE_REFRESH,
   SET_MAX_EXPIRY,
 } from './internal/redis-scripts.js'
-import { RedisRevocationView, revokedMessage } from './internal/redis-view.js'
+import { familyMessage, RedisRevocationView, revokedMessage } from './internal/redis-view.js'
 import { checkExpiry, checkId, checkRecord, checkTime, every } from './internal/validate.js'
 import type { TokenStore } from './types.js'
 
@@ -207,8 +207,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
       return consumeResult(await script(CONSUME_REFRESH, key, [String(checkTime(at, 'now')), prefix]), id)
     },
     async revokeFamily(familyId, expiresAt) {
-      const expiry = String(checkExpiry(expiresAt, 'expiresAt'))
-      await script(SET_MAX_EXPIRY, `${prefix}family:${checkId(familyId, 'familyId')}`, [expiry, ''])
+      const expiry = checkExpiry(expiresAt, 'expiresAt')
+      await script(SET_MAX_EXPIRY, `${prefix}family:${checkId(familyId, 'familyId')}`, [
+        String(expiry),
+        channel,
+        familyMessage(familyId, expiry),
+      ])
+      mirror.addFamily(familyId, expiry)
     },
     async isFamilyRevoked(familyId) {
       return exists(`${prefix}family:${checkId(familyId, 'familyId')}`)

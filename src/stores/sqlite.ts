@@ -144,6 +144,9 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
   const liveRevoked = db.prepare<[number], { jti: string; expires_at: number }>(
     `SELECT jti, expires_at FROM ${revokedTable} WHERE expires_at > ?`,
   )
+  const liveFamilies = db.prepare<[number], { family_id: string; expires_at: number }>(
+    `SELECT family_id, expires_at FROM ${familiesTable} WHERE expires_at > ?`,
+  )
   const liveCutoffs = db.prepare<[number], { identity: string; cutoff: number; expires_at: number }>(
     `SELECT identity, cutoff, expires_at FROM ${identitiesTable} WHERE expires_at > ?`,
   )
@@ -175,21 +178,30 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     const at = now()
     mirror.clear()
     for (const row of liveRevoked.iterate(at)) mirror.addRevoked(row.jti, row.expires_at)
+    for (const row of liveFamilies.iterate(at)) mirror.addFamily(row.family_id, row.expires_at)
     for (const row of liveCutoffs.iterate(at)) mirror.addCutoff(row.identity, row.cutoff, row.expires_at)
   }
   reload()
   const stopSync = every(syncEvery, () => {
     if (db.open) reload()
   })
+  // The view is swept with the rows: reload() only rebuilds it after another connection's commit.
   const stopPrune = every(pruneEvery, () => {
-    if (db.open) for (const statement of prunes) statement.run(now())
+    if (!db.open) return
+    const at = now()
+    mirror.sweep(at)
+    for (const statement of prunes) statement.run(at)
   })
   let closed = false
 
   return {
     view: {
       available: true,
+      get size() {
+        return mirror.size
+      },
       isRevoked: (jti) => mirror.isRevoked(jti),
+      isFamilyRevoked: (familyId) => mirror.isFamilyRevoked(familyId),
       revokedBefore: (identity) => mirror.revokedBefore(identity),
     },
     async revoke(jti, expiresAt) {
@@ -218,7 +230,9 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
       return consume.immediate(checkId(id, 'id'), checkTime(at, 'now'))
     },
     async revokeFamily(familyId, expiresAt) {
-      revokeFamily.run(checkId(familyId, 'familyId'), checkExpiry(expiresAt, 'expiresAt'))
+      const expiry = checkExpiry(expiresAt, 'expiresAt')
+      revokeFamily.run(checkId(familyId, 'familyId'), expiry)
+      mirror.addFamily(familyId, expiry)
     },
     async isFamilyRevoked(familyId) {
       return isFamilyRevoked.get(checkId(familyId, 'familyId'), now()) !== undefined

@@ -65,10 +65,23 @@ export interface RevocationView {
    */
   readonly available: boolean
   /**
+   * How many entries the view holds in memory (revoked ids, families and cut-offs), expired ones not yet
+   * swept included: what its memory grows with. Every store sweeps expired entries on its own
+   * timer, so it follows the live revocations, not their history.
+   */
+  readonly size: number
+  /**
    * Whether `jti` is revoked and its entry not yet expired.
    * @throws {JwtGuardError} when the view is unavailable and the store fails closed.
    */
   isRevoked(jti: string): boolean
+  /**
+   * Whether the refresh-token family is revoked (logout, reuse detection, a session revoked): the
+   * access tokens of that family (their `fam` claim) are refused too. Kept until the family's
+   * expiry, so the view holds one entry per family revoked within the refresh lifetime.
+   * @throws {JwtGuardError} when the view is unavailable and the store fails closed.
+   */
+  isFamilyRevoked(familyId: string): boolean
   /**
    * The identity's "log out everywhere" cut-off: tokens whose `iat` is strictly below it are
    * refused. `null` when there is none (or it expired).
@@ -113,7 +126,10 @@ export interface TokenStore {
    * A record whose `expiresAt <= now` is `unknown`.
    */
   consumeRefresh(id: string, now: number): Promise<ConsumeResult>
-  /** Revokes a refresh-token family until `expiresAt` (the longest refresh lifetime from now). */
+  /**
+   * Revokes a refresh-token family until `expiresAt` (the longest refresh lifetime from now): its
+   * refresh tokens and, through the view, its access tokens, on every instance.
+   */
   revokeFamily(familyId: string, expiresAt: number): Promise<void>
   /** Whether the family is revoked, read from the backend. */
   isFamilyRevoked(familyId: string): Promise<boolean>

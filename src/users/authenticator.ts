@@ -39,3 +39,21 @@ export function passwordAuthenticator(
     return { id: user.id, username: user.username, roles: user.roles }
   }
 }
+
+/**
+ * Builds the guard's `lookupUser` over a store: the user as a login would return it (its current
+ * roles), or `null` when it no longer exists, so a refresh issues what a login would.
+ *
+ * @example
+ * ```ts
+ * import { createJwtGuard } from 'jwtguard'
+ * import { passwordAuthenticator, userLookup } from 'jwtguard/users'
+ * const guard = createJwtGuard({ secret, store, authenticate: passwordAuthenticator(users), lookupUser: userLookup(users), identity })
+ * ```
+ */
+export function userLookup(store: UserStore): (id: string | number) => Promise<AuthenticatedRecord | null> {
+  return async function lookupUser(id) {
+    const user = await store.findById(typeof id === 'number' ? id : Number(id))
+    return user === null ? null : { id: user.id, username: user.username, roles: user.roles }
+  }
+}

@@ -5,7 +5,7 @@
  */
 
 export type { AuthenticatedRecord } from './authenticator.js'
-export { passwordAuthenticator } from './authenticator.js'
+export { passwordAuthenticator, userLookup } from './authenticator.js'
 export { createMemoryUserStore } from './memory.js'
 export type { PasswordHasher, PasswordHashOptions } from './password.js'
 export { createPasswordHasher, MAX_PASSWORD_LENGTH } from './password.js'

@@ -110,6 +110,7 @@ describe('revoked tokens (OWASP JWT cheat sheet, "token revocation"): refused in
         const { jti: _jti, ...rest } = defaults
         return rest
       },
+      lookupUser: (id: string | number) => ({ id }),
     } as never)
     const token = guard.createAccessToken({ id: 123 })
     expect(guard.verify(token).jti).toBeUndefined()

@@ -40,12 +40,16 @@ describe('cookie mode', () => {
     const guard = makeGuard()
     const response = await route(guard, '/auth').handle(LOGIN)
     expect(response.status).toBe(200)
-    const [access, refresh, csrf] = response.cookies ?? []
+    const [access, refresh, legacy, csrf] = response.cookies ?? []
     expect(access).toMatch(
       /^access_token_cookie=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=300; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     )
     expect(refresh).toMatch(
-      /^refresh_token_cookie=[\w.-]+; Max-Age=1209600; Path=\/auth\/refresh; HttpOnly; Secure; SameSite=Lax$/,
+      /^refresh_token_cookie=[\w.-]+; Max-Age=1209600; Path=\/auth; HttpOnly; Secure; SameSite=Lax$/,
+    )
+    // The path covers /auth/refresh and /auth/revoke; the cookie of earlier versions is cleared.
+    expect(legacy).toBe(
+      'refresh_token_cookie=; Max-Age=0; Path=/auth/refresh; HttpOnly; Secure; SameSite=Lax',
     )
     expect(csrf).toMatch(/^csrf_access_token=[\w-]{43}; Max-Age=1209600; Path=\/; Secure; SameSite=Lax$/)
     const body = JSON.parse(response.body ?? '{}')
@@ -101,7 +105,7 @@ describe('cookie mode', () => {
     expect(refreshed.status).toBe(200)
     const next = JSON.parse(refreshed.body ?? '{}').csrf_token
     expect(next).not.toBe(csrf)
-    expect(refreshed.cookies).toHaveLength(3)
+    expect(refreshed.cookies).toHaveLength(4)
   })
 
   it('clears every cookie on revoke and refuses the revoked cookie afterwards', async () => {
@@ -117,6 +121,7 @@ describe('cookie mode', () => {
     expect(revoked.status).toBe(204)
     expect(revoked.cookies).toEqual([
       'access_token_cookie=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
+      'refresh_token_cookie=; Max-Age=0; Path=/auth; HttpOnly; Secure; SameSite=Lax',
       'refresh_token_cookie=; Max-Age=0; Path=/auth/refresh; HttpOnly; Secure; SameSite=Lax',
       'csrf_access_token=; Max-Age=0; Path=/; Secure; SameSite=Lax',
     ])

@@ -230,7 +230,7 @@ describe.each(FRAMEWORKS)('the page in headless Chromium on %s', (framework) => 
 
     const jar = await cookies()
     expect(jar.access_token_cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
-    expect(jar.refresh_token_cookie).toMatchObject({ httpOnly: true, path: '/auth/refresh' })
+    expect(jar.refresh_token_cookie).toMatchObject({ httpOnly: true, path: '/auth' })
     expect(jar.csrf_access_token).toMatchObject({ httpOnly: false, path: '/' })
     // The page's scripts see the CSRF value and nothing else.
     const visible = String(await page.evaluate('document.cookie'))

@@ -2,6 +2,8 @@
  * The token lifecycle rows of docs/CONTRACT.md (refresh with rotation and reuse detection,
  * revocation, fresh tokens, roles), on every framework, with the SQLite store and the Redis store.
  */
+import { randomUUID } from 'node:crypto'
+import { createPasswordHasher } from 'jwtguard/users'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APPS } from '../support/apps.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
@@ -132,7 +134,10 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     const other = await login()
     expect((await revoke(other.access_token, { refresh_token: session.refresh_token })).status).toBe(204)
     expect((await refresh(session.refresh_token)).status).toBe(401)
-    expect((await getPrivate(session.access_token)).status).toBe(200)
+    // The family's access tokens too (issue 15 item 3): they carry their family.
+    expect((await getPrivate(session.access_token)).json()).toMatchObject({
+      description: 'Token has been revoked',
+    })
   })
 
   it('requires an access token to revoke', async () => {
@@ -180,5 +185,40 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     } finally {
       await app.context.users.setRoles('masnun', [])
     }
+  })
+
+  // Issue 15 item 1: a refresh asks the user store, never copies the old token's claims.
+  it('a demoted admin is refused: the token refreshed after the role removal gets 403', async () => {
+    await app.context.users.setRoles('masnun', ['admin'])
+    let pair: Pair
+    try {
+      pair = await login()
+      expect((await getPrivate(pair.access_token, '/api/v1/admin')).status).toBe(200)
+    } finally {
+      await app.context.users.setRoles('masnun', [])
+    }
+    const refreshed = await refresh(pair.refresh_token)
+    expect(refreshed.status).toBe(200)
+    const next = refreshed.json() as Pair
+    expect(decodeSegment(next.access_token, 1).roles).toBeUndefined()
+    const forbidden = await getPrivate(next.access_token, '/api/v1/admin')
+    expect(forbidden.status).toBe(403)
+    expect(forbidden.json()).toMatchObject({ description: 'Token lacks the role: admin' })
+  })
+
+  it('a removed user cannot refresh: 401 "User does not exist"', async () => {
+    const username = `gone-${randomUUID().slice(0, 8)}`
+    const hasher = createPasswordHasher()
+    await app.context.users.create({ username, passwordHash: await hasher.hash('pw-of-the-gone') })
+    const response = await app.request('POST', '/auth', {
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ username, password: 'pw-of-the-gone' }),
+    })
+    expect(response.status).toBe(200)
+    const pair = response.json() as Pair
+    await app.context.users.remove(username)
+    const refused = await refresh(pair.refresh_token)
+    expect(refused.status).toBe(401)
+    expect(refused.json()).toMatchObject({ error: 'Invalid JWT', description: 'User does not exist' })
   })
 })

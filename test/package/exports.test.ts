@@ -88,6 +88,7 @@ describe('the names each subpath exports', () => {
           "isJwtGuardError",
           "isKeyStore",
           "isStandardSchema",
+          "issuedInstant",
           "jsonResponse",
           "jwkThumbprint",
           "jwksResponse",
@@ -146,6 +147,7 @@ describe('the names each subpath exports', () => {
           "createMemoryUserStore",
           "createPasswordHasher",
           "passwordAuthenticator",
+          "userLookup",
         ],
         "jwtguard/users/postgres": [
           "createPostgresUserStore",

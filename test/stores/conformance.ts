@@ -243,8 +243,12 @@ export function describeTokenStore(
         const stranger = refresh()
         for (const record of [first, second, stranger]) await store.saveRefresh(record)
         expect(await store.isFamilyRevoked(family)).toBe(false)
+        expect(store.view.isFamilyRevoked(family)).toBe(false)
         await store.revokeFamily(family, t0 + HOUR)
         expect(await store.isFamilyRevoked(family)).toBe(true)
+        // The view answers too: the family's access tokens are refused without a round trip.
+        expect(store.view.isFamilyRevoked(family)).toBe(true)
+        expect(store.view.isFamilyRevoked(stranger.familyId)).toBe(false)
         expect(await store.consumeRefresh(first.id, t0)).toEqual({ status: 'family-revoked', record: first })
         expect(await store.consumeRefresh(second.id, t0)).toEqual({
           status: 'family-revoked',
@@ -276,6 +280,7 @@ export function describeTokenStore(
         await store.saveRefresh(record)
         await store.revokeFamily(record.familyId, t0 - 10)
         expect(await store.isFamilyRevoked(record.familyId)).toBe(false)
+        expect(store.view.isFamilyRevoked(record.familyId)).toBe(false)
         expect((await store.consumeRefresh(record.id, t0)).status).toBe('ok')
       })
 
@@ -349,6 +354,7 @@ export function describeTokenStore(
           expect(await reopened.consumeRefresh(spent.id, t0)).toEqual({ status: 'reused', record: spent })
           expect(await reopened.consumeRefresh(fresh.id, t0)).toEqual({ status: 'ok', record: fresh })
           expect(await reopened.isFamilyRevoked('persisted-family')).toBe(true)
+          expect(reopened.view.isFamilyRevoked('persisted-family')).toBe(true)
         })
 
         // Only where the store has this capability: registered, never skipped.
@@ -361,6 +367,12 @@ export function describeTokenStore(
             await waitFor(() => other.view.isRevoked('propagated'), limit, 'revocation in the other view')
             await other.revokeAllFor('gina', t0, t0 + HOUR)
             await waitFor(() => store.view.revokedBefore('gina') === t0, limit, 'cut-off in the other view')
+            await store.revokeFamily('propagated-family', t0 + HOUR)
+            await waitFor(
+              () => other.view.isFamilyRevoked('propagated-family'),
+              limit,
+              'family in the other view',
+            )
           })
       })
 

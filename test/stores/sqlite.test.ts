@@ -109,6 +109,26 @@ describe('createSqliteStore', () => {
     await waitFor(() => count() === 0, 2_000, 'automatic prune')
   })
 
+  it('sweeps its view with the rows: revocations past their expiry leave nothing in memory', async () => {
+    // 200k by default (issue 15 item 8); JWTGUARD_LEAK_REVOCATIONS scales it.
+    const total = Number(process.env.JWTGUARD_LEAK_REVOCATIONS ?? 200_000)
+    let now = 1_000
+    const store = createSqliteStore({
+      database: ':memory:',
+      now: () => now,
+      pruneInterval: 0.01,
+      syncInterval: 0,
+    })
+    cleanups.push(() => store.close())
+    for (let i = 0; i < total; i++) await store.revoke(`leak-${i}`, 1_010)
+    await store.revokeAllFor('someone', 1_000, 1_010)
+    expect(store.view.size).toBe(total + 1)
+    expect(store.view.isRevoked('leak-7')).toBe(true)
+    now = 1_020
+    await waitFor(() => store.view.size === 0, 5_000, 'the view swept by the prune timer')
+    expect(await store.prune(now)).toBe(0)
+  }, 30_000)
+
   it('lets exactly one of four processes spend each refresh token', async () => {
     const file = join(dir, 'processes.db')
     const store: TokenStore = createSqliteStore({ database: file })

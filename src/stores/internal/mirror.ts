@@ -11,9 +11,13 @@ export interface Cutoff {
   expiresAt: number
 }
 
-/** Revoked ids and cut-offs, expiring lazily on read and in bulk on {@link RevocationMirror.sweep}. */
+/**
+ * Revoked ids, revoked families and cut-offs, expiring lazily on read and in bulk on
+ * {@link RevocationMirror.sweep}.
+ */
 export class RevocationMirror {
   readonly #revoked = new Map<string, number>()
+  readonly #families = new Map<string, number>()
   readonly #cutoffs = new Map<string, Cutoff>()
   readonly #now: () => number
 
@@ -27,6 +31,12 @@ export class RevocationMirror {
     if (current === undefined || current < expiresAt) this.#revoked.set(jti, expiresAt)
   }
 
+  /** Adds (or extends) a revoked refresh-token family. */
+  addFamily(familyId: string, expiresAt: number): void {
+    const current = this.#families.get(familyId)
+    if (current === undefined || current < expiresAt) this.#families.set(familyId, expiresAt)
+  }
+
   /** Adds (or raises) an identity's cut-off; returns the merged value. */
   addCutoff(identity: string, before: number, expiresAt: number): Cutoff {
     const current = this.#cutoffs.get(identity)
@@ -38,11 +48,24 @@ export class RevocationMirror {
     return merged
   }
 
+  /** How many entries are held, expired ones not yet swept included. */
+  get size(): number {
+    return this.#revoked.size + this.#families.size + this.#cutoffs.size
+  }
+
   isRevoked(jti: string, at: number = this.#now()): boolean {
     const expiresAt = this.#revoked.get(jti)
     if (expiresAt === undefined) return false
     if (expiresAt > at) return true
     this.#revoked.delete(jti)
+    return false
+  }
+
+  isFamilyRevoked(familyId: string, at: number = this.#now()): boolean {
+    const expiresAt = this.#families.get(familyId)
+    if (expiresAt === undefined) return false
+    if (expiresAt > at) return true
+    this.#families.delete(familyId)
     return false
   }
 
@@ -57,10 +80,12 @@ export class RevocationMirror {
   /** Drops every entry expired at `now`; returns how many. */
   sweep(now: number): number {
     let removed = 0
-    for (const [jti, expiresAt] of this.#revoked) {
-      if (expiresAt <= now) {
-        this.#revoked.delete(jti)
-        removed++
+    for (const entries of [this.#revoked, this.#families]) {
+      for (const [id, expiresAt] of entries) {
+        if (expiresAt <= now) {
+          entries.delete(id)
+          removed++
+        }
       }
     }
     for (const [identity, cutoff] of this.#cutoffs) {
@@ -74,6 +99,7 @@ export class RevocationMirror {
 
   clear(): void {
     this.#revoked.clear()
+    this.#families.clear()
     this.#cutoffs.clear()
   }
 }

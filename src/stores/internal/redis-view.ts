@@ -34,9 +34,14 @@ export interface RedisViewOptions {
   onError: (error: unknown) => void
 }
 
-/** `["r", jti, expiresAt]` or `["c", identity, before, expiresAt]`. */
+/** `["r", jti, expiresAt]`, `["f", familyId, expiresAt]` or `["c", identity, before, expiresAt]`. */
 export function revokedMessage(jti: string, expiresAt: number): string {
   return JSON.stringify(['r', jti, String(expiresAt)])
+}
+
+/** The message of a revoked family: `["f", familyId, expiresAt]`. */
+export function familyMessage(familyId: string, expiresAt: number): string {
+  return JSON.stringify(['f', familyId, String(expiresAt)])
 }
 
 const GLOB = /[*?[\]\\]/g
@@ -82,9 +87,18 @@ export class RedisRevocationView implements RevocationView {
     return this.#synced && !this.#silent && !this.#closed && this.#options.subscriber.isReady
   }
 
+  get size(): number {
+    return this.#options.mirror.size
+  }
+
   isRevoked(jti: string): boolean {
     if (this.#options.failClosed && !this.available) throw storeUnavailable()
     return this.#options.mirror.isRevoked(jti)
+  }
+
+  isFamilyRevoked(familyId: string): boolean {
+    if (this.#options.failClosed && !this.available) throw storeUnavailable()
+    return this.#options.mirror.isFamilyRevoked(familyId)
   }
 
   revokedBefore(identity: string): number | null {
@@ -147,7 +161,7 @@ export class RedisRevocationView implements RevocationView {
   async #scan(): Promise<void> {
     const { client, prefix, mirror, timeoutMs } = this.#options
     const pattern = prefix.replace(GLOB, '\\$&')
-    for (const kind of ['revoked', 'cutoff'] as const) {
+    for (const kind of ['revoked', 'family', 'cutoff'] as const) {
       const start = `${prefix}${kind}:`.length
       let cursor = '0'
       do {
@@ -158,11 +172,13 @@ export class RedisRevocationView implements RevocationView {
         cursor = String(reply.cursor)
         const { keys } = reply
         if (keys.length === 0) continue
-        if (kind === 'revoked') {
+        if (kind !== 'cutoff') {
           const values = await withinDeadline(client.mGet(keys), timeoutMs)
           keys.forEach((key, i) => {
             const expiresAt = finite(values[i])
-            if (expiresAt !== undefined) mirror.addRevoked(key.slice(start), expiresAt)
+            if (expiresAt === undefined) return
+            if (kind === 'revoked') mirror.addRevoked(key.slice(start), expiresAt)
+            else mirror.addFamily(key.slice(start), expiresAt)
           })
         } else {
           const values = await withinDeadline(
@@ -193,6 +209,7 @@ export class RedisRevocationView implements RevocationView {
     const a = finite(first)
     const b = finite(second)
     if (kind === 'r' && a !== undefined) this.#options.mirror.addRevoked(id, a)
+    else if (kind === 'f' && a !== undefined) this.#options.mirror.addFamily(id, a)
     else if (kind === 'c' && a !== undefined && b !== undefined) this.#options.mirror.addCutoff(id, a, b)
   }
 }
