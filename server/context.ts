@@ -184,7 +184,9 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     logger,
     async close() {
       keys.stop()
-      await redis?.quit()
+      // A client still reconnecting would queue QUIT until Redis is back: drop it instead.
+      if (redis?.isReady) await redis.close()
+      else if (redis?.isOpen) redis.destroy()
       await tokens.close()
       await users.close()
       database.close()

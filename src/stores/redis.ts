@@ -11,7 +11,7 @@
  * @module jwtguard/stores/redis
  */
 import { createClient, type RedisClientType } from 'redis'
-import { isJwtGuardError } from '../index.js'
+import { isJwtGuardError, remainingDeadline } from '../index.js'
 import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
 import { resolveRedisOptions } from './internal/redis-options.js'
@@ -66,6 +66,9 @@ export interface RedisStoreOptions {
   /**
    * Seconds a command may take before the call rejects as unavailable. A command that was sent
    * may still take effect after that (a refresh token then ends up spent: the user logs in again).
+   * Inside the guard's token routes the calls of one request share one deadline of this length
+   * (`withRequestDeadline`): a login with Redis hung answers 503 after about this long, not after
+   * one timeout per command.
    * @default 2
    */
   commandTimeout?: number | undefined
@@ -155,8 +158,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
 
   async function call<T>(run: (redis: RedisClientType) => Promise<T>): Promise<T> {
     if (closed || !client.isReady) throw storeUnavailable()
+    // Inside a token route, what is left of the request's one deadline (withRequestDeadline).
+    const ms = remainingDeadline(timeoutMs)
+    if (ms === 0) throw storeUnavailable(new Error('the request deadline has passed'))
     try {
-      return await withinDeadline(run(client), timeoutMs)
+      return await withinDeadline(run(client), ms)
     } catch (error) {
       // Error replies too (OOM, READONLY after a failover, ...): the backend cannot serve us.
       throw isJwtGuardError(error) ? error : storeUnavailable(error)

@@ -12,7 +12,14 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible'
 import type { RedisClientType } from 'redis'
-import { type Duration, JwtGuardError, type LoginAttempt, type LoginLimiter, toSeconds } from '../index.js'
+import {
+  type Duration,
+  JwtGuardError,
+  type LoginAttempt,
+  type LoginLimiter,
+  remainingDeadline,
+  toSeconds,
+} from '../index.js'
 import { clientBucket, digest } from './keys.js'
 
 /** Options of {@link createLoginLimiter}. */
@@ -54,7 +61,9 @@ export interface LoginLimiterOptions {
   keyPrefix?: string | undefined
   /**
    * Seconds a Redis command may take. When Redis fails or is too slow, that attempt is counted in
-   * this process's memory instead, so logins stay limited (per instance) during an outage.
+   * this process's memory instead, so logins stay limited (per instance) during an outage. While
+   * the client is not connected, memory is used at once; within a login, every call shares one
+   * deadline of this length with the token store (`withRequestDeadline`).
    * @default 2
    */
   commandTimeout?: number | undefined
@@ -146,8 +155,16 @@ function createCounter(
       duration,
     })
     run = async (operation) => {
+      // Down (not ready: a command would wait in the offline queue) or the request's one
+      // deadline spent on an earlier call: count in memory at once.
+      if (!redis.client.isReady) {
+        redis.onError(new Error('Redis client is not ready'))
+        return operation(memory)
+      }
+      const ms = remainingDeadline(redis.timeout)
+      if (ms === 0) return operation(memory)
       try {
-        return await withTimeout(operation(shared), redis.timeout)
+        return await withTimeout(operation(shared), ms)
       } catch (error) {
         if (error instanceof RateLimiterRes) throw error
         redis.onError(error)
@@ -264,6 +281,11 @@ export function createLoginLimiter(options: LoginLimiterOptions = {}): CreatedLo
     async recordSuccess(attempt) {
       const keys = keysOf(attempt)
       await Promise.all([perUser.reset(keys.user), perClient.reward(keys.client)])
+    },
+    async recordAborted(attempt) {
+      // Neither outcome: both counts get the attempt back, nothing is reset.
+      const keys = keysOf(attempt)
+      await Promise.all([perUser.reward(keys.user), perClient.reward(keys.client)])
     },
   }
 }

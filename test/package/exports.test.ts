@@ -101,6 +101,7 @@ describe('the names each subpath exports', () => {
           "readJwk",
           "readKeyDirectory",
           "readKeyFile",
+          "remainingDeadline",
           "resolveCookies",
           "resolveOptions",
           "runWithIdentity",
@@ -114,6 +115,7 @@ describe('the names each subpath exports', () => {
           "unmatchedRoute",
           "validateClaims",
           "validateWithSchema",
+          "withRequestDeadline",
         ],
         "jwtguard/express": [
           "default",
