@@ -22,6 +22,9 @@ import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite
 import type { Logger } from 'pino'
 import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
+import { postgresRefusal, redisRefusal, StartupRefusal, sqliteRefusal } from './startup.js'
+
+export { StartupRefusal } from './startup.js'
 
 /** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
 export interface SeedIdentity {
@@ -39,29 +42,89 @@ export interface ServerContext {
 
 export const DEMO_USER = { id: 123, username: 'masnun', password: 'abc123' } as const
 
-async function openTokenStore(
-  config: ServerConfig,
-  database: Parameters<typeof createSqliteStore>[0]['database'],
-  logger: Logger,
-) {
-  if (config.redisUrl === undefined) return createSqliteStore({ database })
-  return createRedisStore({
-    url: config.redisUrl,
-    keyPrefix: config.redisKeyPrefix,
-    onError: (error) => logger.warn({ err: error }, 'redis token store'),
-  })
+/** The SQLite file (users without DATABASE_URL, tokens without REDIS_URL), opened and migrated. */
+function openSqlite(config: ServerConfig) {
+  let database: ReturnType<typeof openSqliteDatabase> | undefined
+  try {
+    database = openSqliteDatabase(config.databaseFile)
+    const users = config.databaseUrl === undefined ? createSqliteUserStore({ database }) : undefined
+    const tokens = config.redisUrl === undefined ? createSqliteStore({ database }) : undefined
+    return { database, users, tokens }
+  } catch (error) {
+    database?.close()
+    throw sqliteRefusal(config.databaseFile, error)
+  }
 }
 
-/** A refusal to start: the message is printed as the one line that says how to fix it. */
-export class StartupRefusal extends Error {
-  override name = 'StartupRefusal'
+async function openPostgres(url: string): Promise<UserStore> {
+  try {
+    return await createPostgresUserStore({ connectionString: url })
+  } catch (error) {
+    throw postgresRefusal(url, error)
+  }
 }
 
-async function connectRedis(url: string, logger: Logger): Promise<RedisClientType> {
+async function openRedisStore(config: ServerConfig, url: string, logger: Logger): Promise<TokenStore> {
+  try {
+    return await createRedisStore({
+      url,
+      keyPrefix: config.redisKeyPrefix,
+      connectTimeout: config.redisConnectTimeout,
+      onError: (error) => logger.warn({ err: error }, 'redis token store'),
+    })
+  } catch (error) {
+    throw redisRefusal('REDIS_URL', url, error)
+  }
+}
+
+async function connectRedis(url: string, connectTimeout: number, logger: Logger): Promise<RedisClientType> {
+  const connectMs = connectTimeout * 1000
   const client: RedisClientType = createClient({ url })
   client.on('error', (error: unknown) => logger.warn({ err: error }, 'redis (login throttling)'))
-  await client.connect()
-  return client
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not ready within ${connectMs} ms`)), connectMs)
+      }),
+    ])
+    return client
+  } catch (error) {
+    if (client.isOpen) client.destroy()
+    throw redisRefusal('REDIS_URL', url, error)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+interface Backends {
+  database: ReturnType<typeof openSqliteDatabase>
+  users: UserStore
+  tokens: TokenStore
+  close(): Promise<void>
+}
+
+/** Opens every backend, or closes what was opened and refuses to start with the one line to print. */
+async function openBackends(config: ServerConfig, logger: Logger): Promise<Backends> {
+  const sqlite = openSqlite(config)
+  const opened: { users: UserStore | undefined; tokens: TokenStore | undefined } = {
+    users: sqlite.users,
+    tokens: sqlite.tokens,
+  }
+  const close = async () => {
+    await opened.tokens?.close().catch(() => undefined)
+    await opened.users?.close().catch(() => undefined)
+    sqlite.database.close()
+  }
+  try {
+    opened.users ??= await openPostgres(config.databaseUrl as string)
+    opened.tokens ??= await openRedisStore(config, config.redisUrl as string, logger)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { database: sqlite.database, users: opened.users, tokens: opened.tokens, close }
 }
 
 /** Refresh lifetime plus leeway: how long a replaced key must keep verifying. */
@@ -118,23 +181,26 @@ async function keyOptions(
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
-  const database = openSqliteDatabase(config.databaseFile)
-  const users =
-    config.databaseUrl === undefined
-      ? createSqliteUserStore({ database })
-      : await createPostgresUserStore({ connectionString: config.databaseUrl })
-  const tokens = await openTokenStore(config, database, logger)
+  const backends = await openBackends(config, logger)
+  const { database, users, tokens } = backends
   const hasher = createPasswordHasher()
   const demoUser = await users.findByUsername(DEMO_USER.username)
   if (config.production && demoUser !== null) {
-    await tokens.close()
-    await users.close()
-    database.close()
+    await backends.close()
     throw new StartupRefusal(
       `the demo user "${DEMO_USER.username}" exists: with NODE_ENV=production remove it (\`jwtguard users remove ${DEMO_USER.username}\`)`,
     )
   }
-  const redis = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, logger)
+  let redis: RedisClientType | undefined
+  try {
+    redis =
+      config.redisUrl === undefined
+        ? undefined
+        : await connectRedis(config.redisUrl, config.redisConnectTimeout, logger)
+  } catch (error) {
+    await backends.close()
+    throw error
+  }
   const loginLimiter = createLoginLimiter({
     redis,
     keyPrefix: `${config.redisKeyPrefix}login:`,

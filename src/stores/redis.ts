@@ -137,6 +137,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
   }
 
   let timer: NodeJS.Timeout | undefined
+  // The reason a connection attempt failed (refused, DNS, auth), for the start-up error.
+  let lastError: unknown
+  const remember = (error: unknown) => {
+    lastError = error
+  }
+  client.on('error', remember)
+  subscriber.on('error', remember)
   try {
     await Promise.race([
       (async () => {
@@ -145,7 +152,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
         await view.start()
       })(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis not ready within ${connectMs} ms`)), connectMs)
+        timer = setTimeout(() => {
+          const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+          reject(new Error(`Redis not ready within ${connectMs} ms${why}`, { cause: lastError }))
+        }, connectMs)
       }),
     ])
   } catch (error) {
@@ -153,6 +163,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     throw storeUnavailable(error)
   } finally {
     clearTimeout(timer)
+    client.off('error', remember)
+    subscriber.off('error', remember)
   }
   stopSweep = every(sweepEvery, () => mirror.sweep(now()))
 
