@@ -37,6 +37,8 @@ export interface ServerContext {
   tokens: TokenStore
   guard: JwtGuard<SeedIdentity>
   logger: Logger
+  /** Re-reads the key directory (`KEY_DIR`); what SIGHUP does. */
+  reloadKeys(): void
   close(): Promise<void>
 }
 
@@ -136,7 +138,7 @@ type KeyOptions = Pick<JwtGuardOptions<SeedIdentity>, 'secret' | 'allowShortSecr
 async function keyOptions(
   config: ServerConfig,
   logger: Logger,
-): Promise<{ options: KeyOptions; stop(): void }> {
+): Promise<{ options: KeyOptions; reload?(): void }> {
   const rsaAlgorithm = config.keyAlg
   if (config.jwksUrl !== undefined) {
     const jwks = createRemoteJwks({
@@ -149,7 +151,7 @@ async function keyOptions(
     })
     await jwks.ready()
     logger.info({ url: config.jwksUrl }, 'resource-server mode: verifying tokens against a remote JWKS')
-    return { options: { jwks }, stop: () => {} }
+    return { options: { jwks } }
   }
   if (config.keyDir !== undefined) {
     const keyDir = config.keyDir
@@ -161,22 +163,21 @@ async function keyOptions(
         logger.error({ err: error }, 'key directory reload failed: keys unchanged')
       }
     }
-    process.on('SIGHUP', reload)
     logger.info(
       { keyDir, kid: keys.activeKey.kid, alg: keys.activeKey.alg },
       'asymmetric keys from a key directory',
     )
-    return { options: { keys }, stop: () => process.off('SIGHUP', reload) }
+    return { options: { keys }, reload }
   }
   if (config.keyFile !== undefined) {
     const active = readKeyFile(config.keyFile, { rsaAlgorithm })
     const keys: KeyStore = createKeyStore({ active, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
     logger.info({ keyFile: config.keyFile, kid: active.kid, alg: active.alg }, 'asymmetric key from a file')
-    return { options: { keys }, stop: () => {} }
+    return { options: { keys } }
   }
   // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
   // with an existing Flask-JWT app; production refuses it in loadConfig.
-  return { options: { secret: config.secret, allowShortSecret: !config.production }, stop: () => {} }
+  return { options: { secret: config.secret, allowShortSecret: !config.production } }
 }
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
@@ -248,8 +249,11 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     tokens,
     guard,
     logger,
+    reloadKeys() {
+      if (keys.reload === undefined) logger.info('SIGHUP: no key directory (KEY_DIR) to reload')
+      else keys.reload()
+    },
     async close() {
-      keys.stop()
       // A client still reconnecting would queue QUIT until Redis is back: drop it instead.
       if (redis?.isReady) await redis.close()
       else if (redis?.isOpen) redis.destroy()
