@@ -129,6 +129,25 @@ async function openBackends(config: ServerConfig, logger: Logger): Promise<Backe
   return { database: sqlite.database, users: opened.users, tokens: opened.tokens, close }
 }
 
+/**
+ * Creates the seed's user. Instances starting at once on one database may all have seen it
+ * missing: the ones that lose the race find it created by another, and start.
+ */
+async function createDemoUser(
+  users: UserStore,
+  hasher: ReturnType<typeof createPasswordHasher>,
+  logger: Logger,
+): Promise<void> {
+  const passwordHash = await hasher.hash(DEMO_USER.password)
+  try {
+    await users.create({ id: DEMO_USER.id, username: DEMO_USER.username, passwordHash })
+    logger.info({ username: DEMO_USER.username }, 'created the demo user (not in production)')
+  } catch (error) {
+    if ((await users.findByUsername(DEMO_USER.username)) === null) throw error
+    logger.info({ username: DEMO_USER.username }, 'the demo user was created by another instance')
+  }
+}
+
 /** Refresh lifetime plus leeway: how long a replaced key must keep verifying. */
 const LONGEST_TOKEN_LIFETIME = 14 * 86400 + 10
 
@@ -207,14 +226,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     keyPrefix: `${config.redisKeyPrefix}login:`,
     onError: (error) => logger.warn({ err: error }, 'login throttling fell back to memory'),
   })
-  if (!config.production && demoUser === null) {
-    await users.create({
-      id: DEMO_USER.id,
-      username: DEMO_USER.username,
-      passwordHash: await hasher.hash(DEMO_USER.password),
-    })
-    logger.info({ username: DEMO_USER.username }, 'created the demo user (not in production)')
-  }
+  if (!config.production && demoUser === null) await createDemoUser(users, hasher, logger)
   const keys = await keyOptions(config, logger)
   const resourceServer = config.jwksUrl !== undefined
   const guard = createJwtGuard<SeedIdentity>({
