@@ -100,6 +100,36 @@ async function connectRedis(url: string, connectTimeout: number, logger: Logger)
   }
 }
 
+/**
+ * Warns when Redis would lose the revocations on a restart (no AOF, no RDB snapshots) or could
+ * evict them (a policy other than `noeviction`). Managed Redis may refuse CONFIG: then it says so.
+ */
+async function checkRedisDurability(redis: RedisClientType, logger: Logger): Promise<void> {
+  try {
+    const config = (await redis.configGet(['appendonly', 'save', 'maxmemory-policy'])) as Record<
+      string,
+      string
+    >
+    if (config.appendonly !== 'yes' && (config.save ?? '') === '') {
+      logger.warn(
+        'Redis persists nothing (appendonly no, no save points): a restart empties it, and every token issued before is then refused (users log in again). Turn on AOF (appendonly yes) or RDB snapshots',
+      )
+    }
+    const policy = config['maxmemory-policy']
+    if (policy !== undefined && policy !== 'noeviction') {
+      logger.warn(
+        { policy },
+        'Redis may evict keys (maxmemory-policy is not noeviction): an evicted revocation would be accepted again. Set maxmemory-policy noeviction',
+      )
+    }
+  } catch (error) {
+    logger.info(
+      { err: error },
+      'could not read the Redis configuration (CONFIG GET): persistence not checked',
+    )
+  }
+}
+
 interface Backends {
   database: ReturnType<typeof openSqliteDatabase>
   users: UserStore
@@ -221,6 +251,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     await backends.close()
     throw error
   }
+  if (redis !== undefined) await checkRedisDurability(redis, logger)
   const loginLimiter = createLoginLimiter({
     redis,
     keyPrefix: `${config.redisKeyPrefix}login:`,

@@ -307,6 +307,9 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (view.isRevoked(revocationId(payload, token))) throw revoked()
     const cutOff = view.revokedBefore(String(payload[identityClaim]))
     if (cutOff !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < cutOff) throw revoked()
+    // The store's data was lost (Redis emptied): every token issued before is refused, fleet-wide.
+    const everyone = view.revokedBeforeAll?.() ?? null
+    if (everyone !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < everyone) throw revoked()
   }
 
   const { schema } = options

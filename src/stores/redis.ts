@@ -121,6 +121,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     failClosed,
     timeoutMs,
     heartbeatMs,
+    now,
     onError,
   })
   let closed = false
