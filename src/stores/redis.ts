@@ -6,7 +6,9 @@
  * > [!NOTE]
  * > Use one Redis primary (not Redis Cluster: the scripts derive key names from a record) with
  * > `maxmemory-policy noeviction`: every key has a TTL, so a `volatile-*` policy could evict a
- * > revocation before it expires.
+ * > revocation before it expires. Turn on persistence (AOF or RDB): when Redis loses its data,
+ * > the epoch marker (`<prefix>epoch`) changes and every instance refuses every token issued
+ * > before (`view.revokedBeforeAll()`), so users log in again.
  *
  * @module jwtguard/stores/redis
  */
