@@ -28,6 +28,10 @@ export interface ServerConfig {
   redisUrl: string | undefined
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string
+  /** Seconds a graceful shutdown may take before open connections are closed (`SHUTDOWN_TIMEOUT`). */
+  shutdownTimeout: number
+  /** Seconds to wait for Redis at start-up before refusing to start (`REDIS_CONNECT_TIMEOUT`). */
+  redisConnectTimeout: number
   /** Asymmetric mode: one private key file (PEM or JWK). */
   keyFile: string | undefined
   /** Asymmetric mode with rotation: a directory of keys (`jwtguard keys rotate`), re-read on SIGHUP. */
@@ -85,6 +89,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (!Number.isInteger(trustProxy) || trustProxy < 0) {
     throw new ConfigError(
       `TRUST_PROXY must be the number of reverse proxies in front of the server, got "${env.TRUST_PROXY}"`,
+    )
+  }
+  const redisConnectTimeout = Number(env.REDIS_CONNECT_TIMEOUT ?? 10)
+  if (!(redisConnectTimeout > 0 && redisConnectTimeout <= 600)) {
+    throw new ConfigError(
+      `REDIS_CONNECT_TIMEOUT must be a number of seconds above 0 and at most 600, got "${env.REDIS_CONNECT_TIMEOUT}"`,
+    )
+  }
+  const shutdownTimeout = Number(env.SHUTDOWN_TIMEOUT ?? 5)
+  if (!(shutdownTimeout > 0 && shutdownTimeout <= 600)) {
+    throw new ConfigError(
+      `SHUTDOWN_TIMEOUT must be a number of seconds above 0 and at most 600, got "${env.SHUTDOWN_TIMEOUT}"`,
     )
   }
   const dataDir = resolve(env.DATA_DIR ?? './data')
@@ -165,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: env.LOG_LEVEL ?? 'info',
     redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'jwtguard:',
+    redisConnectTimeout,
+    shutdownTimeout,
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
     trustProxy,
     keyFile,

@@ -24,6 +24,9 @@ import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
 import { createPrivateFile, databaseFiles, widePermissions } from './files.js'
 import { cookieNames } from './policy.js'
+import { postgresRefusal, redisRefusal, StartupRefusal, sqliteRefusal } from './startup.js'
+
+export { StartupRefusal } from './startup.js'
 
 /** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
 export interface SeedIdentity {
@@ -36,34 +39,147 @@ export interface ServerContext {
   tokens: TokenStore
   guard: JwtGuard<SeedIdentity>
   logger: Logger
+  /** Re-reads the key directory (`KEY_DIR`); what SIGHUP does. */
+  reloadKeys(): void
   close(): Promise<void>
 }
 
 export const DEMO_USER = { id: 123, username: 'masnun', password: 'abc123' } as const
 
-async function openTokenStore(
-  config: ServerConfig,
-  database: Parameters<typeof createSqliteStore>[0]['database'],
-  logger: Logger,
-) {
-  if (config.redisUrl === undefined) return createSqliteStore({ database })
-  return createRedisStore({
-    url: config.redisUrl,
-    keyPrefix: config.redisKeyPrefix,
-    onError: (error) => logger.warn({ err: error }, 'redis token store'),
-  })
+/** The SQLite file (users without DATABASE_URL, tokens without REDIS_URL), opened and migrated. */
+function openSqlite(config: ServerConfig) {
+  let database: ReturnType<typeof openSqliteDatabase> | undefined
+  try {
+    // The file exists, 0600, before SQLite opens it: its WAL and SHM files take its mode.
+    createPrivateFile(config.databaseFile)
+    database = openSqliteDatabase(config.databaseFile)
+    const users = config.databaseUrl === undefined ? createSqliteUserStore({ database }) : undefined
+    const tokens = config.redisUrl === undefined ? createSqliteStore({ database }) : undefined
+    return { database, users, tokens }
+  } catch (error) {
+    database?.close()
+    throw sqliteRefusal(config.databaseFile, error)
+  }
 }
 
-/** A refusal to start: the message is printed as the one line that says how to fix it. */
-export class StartupRefusal extends Error {
-  override name = 'StartupRefusal'
+async function openPostgres(url: string): Promise<UserStore> {
+  try {
+    return await createPostgresUserStore({ connectionString: url })
+  } catch (error) {
+    throw postgresRefusal(url, error)
+  }
 }
 
-async function connectRedis(url: string, logger: Logger): Promise<RedisClientType> {
+async function openRedisStore(config: ServerConfig, url: string, logger: Logger): Promise<TokenStore> {
+  try {
+    return await createRedisStore({
+      url,
+      keyPrefix: config.redisKeyPrefix,
+      connectTimeout: config.redisConnectTimeout,
+      onError: (error) => logger.warn({ err: error }, 'redis token store'),
+    })
+  } catch (error) {
+    throw redisRefusal('REDIS_URL', url, error)
+  }
+}
+
+async function connectRedis(url: string, connectTimeout: number, logger: Logger): Promise<RedisClientType> {
+  const connectMs = connectTimeout * 1000
   const client: RedisClientType = createClient({ url })
   client.on('error', (error: unknown) => logger.warn({ err: error }, 'redis (login throttling)'))
-  await client.connect()
-  return client
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not ready within ${connectMs} ms`)), connectMs)
+      }),
+    ])
+    return client
+  } catch (error) {
+    if (client.isOpen) client.destroy()
+    throw redisRefusal('REDIS_URL', url, error)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Warns when Redis would lose the revocations on a restart (no AOF, no RDB snapshots) or could
+ * evict them (a policy other than `noeviction`). Managed Redis may refuse CONFIG: then it says so.
+ */
+async function checkRedisDurability(redis: RedisClientType, logger: Logger): Promise<void> {
+  try {
+    const config = (await redis.configGet(['appendonly', 'save', 'maxmemory-policy'])) as Record<
+      string,
+      string
+    >
+    if (config.appendonly !== 'yes' && (config.save ?? '') === '') {
+      logger.warn(
+        'Redis persists nothing (appendonly no, no save points): a restart empties it, and every token issued before is then refused (users log in again). Turn on AOF (appendonly yes) or RDB snapshots',
+      )
+    }
+    const policy = config['maxmemory-policy']
+    if (policy !== undefined && policy !== 'noeviction') {
+      logger.warn(
+        { policy },
+        'Redis may evict keys (maxmemory-policy is not noeviction): an evicted revocation would be accepted again. Set maxmemory-policy noeviction',
+      )
+    }
+  } catch (error) {
+    logger.info(
+      { err: error },
+      'could not read the Redis configuration (CONFIG GET): persistence not checked',
+    )
+  }
+}
+
+interface Backends {
+  database: ReturnType<typeof openSqliteDatabase>
+  users: UserStore
+  tokens: TokenStore
+  close(): Promise<void>
+}
+
+/** Opens every backend, or closes what was opened and refuses to start with the one line to print. */
+async function openBackends(config: ServerConfig, logger: Logger): Promise<Backends> {
+  const sqlite = openSqlite(config)
+  const opened: { users: UserStore | undefined; tokens: TokenStore | undefined } = {
+    users: sqlite.users,
+    tokens: sqlite.tokens,
+  }
+  const close = async () => {
+    await opened.tokens?.close().catch(() => undefined)
+    await opened.users?.close().catch(() => undefined)
+    sqlite.database.close()
+  }
+  try {
+    opened.users ??= await openPostgres(config.databaseUrl as string)
+    opened.tokens ??= await openRedisStore(config, config.redisUrl as string, logger)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { database: sqlite.database, users: opened.users, tokens: opened.tokens, close }
+}
+
+/**
+ * Creates the seed's user. Instances starting at once on one database may all have seen it
+ * missing: the ones that lose the race find it created by another, and start.
+ */
+async function createDemoUser(
+  users: UserStore,
+  hasher: ReturnType<typeof createPasswordHasher>,
+  logger: Logger,
+): Promise<void> {
+  const passwordHash = await hasher.hash(DEMO_USER.password)
+  try {
+    await users.create({ id: DEMO_USER.id, username: DEMO_USER.username, passwordHash })
+    logger.info({ username: DEMO_USER.username }, 'created the demo user (not in production)')
+  } catch (error) {
+    if ((await users.findByUsername(DEMO_USER.username)) === null) throw error
+    logger.info({ username: DEMO_USER.username }, 'the demo user was created by another instance')
+  }
 }
 
 /** Refresh lifetime plus leeway: how long a replaced key must keep verifying. */
@@ -75,7 +191,7 @@ type KeyOptions = Pick<JwtGuardOptions<SeedIdentity>, 'secret' | 'allowShortSecr
 async function keyOptions(
   config: ServerConfig,
   logger: Logger,
-): Promise<{ options: KeyOptions; stop(): void }> {
+): Promise<{ options: KeyOptions; reload?(): void }> {
   const rsaAlgorithm = config.keyAlg
   if (config.jwksUrl !== undefined) {
     const jwks = createRemoteJwks({
@@ -89,7 +205,7 @@ async function keyOptions(
     })
     await jwks.ready()
     logger.info({ url: config.jwksUrl }, 'resource-server mode: verifying tokens against a remote JWKS')
-    return { options: { jwks }, stop: () => {} }
+    return { options: { jwks } }
   }
   if (config.keyDir !== undefined) {
     const keyDir = config.keyDir
@@ -101,46 +217,48 @@ async function keyOptions(
         logger.error({ err: error }, 'key directory reload failed: keys unchanged')
       }
     }
-    process.on('SIGHUP', reload)
     logger.info(
       { keyDir, kid: keys.activeKey.kid, alg: keys.activeKey.alg },
       'asymmetric keys from a key directory',
     )
-    return { options: { keys }, stop: () => process.off('SIGHUP', reload) }
+    return { options: { keys }, reload }
   }
   if (config.keyFile !== undefined) {
     const active = readKeyFile(config.keyFile, { rsaAlgorithm })
     const keys: KeyStore = createKeyStore({ active, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
     logger.info({ keyFile: config.keyFile, kid: active.kid, alg: active.alg }, 'asymmetric key from a file')
-    return { options: { keys }, stop: () => {} }
+    return { options: { keys } }
   }
   // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
   // with an existing Flask-JWT app; production refuses it in loadConfig.
-  return { options: { secret: config.secret, allowShortSecret: !config.production }, stop: () => {} }
+  return { options: { secret: config.secret, allowShortSecret: !config.production } }
 }
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
-  createPrivateFile(config.databaseFile)
-  const database = openSqliteDatabase(config.databaseFile)
+  const backends = await openBackends(config, logger)
+  const { database, users, tokens } = backends
   const files = [...databaseFiles(config.databaseFile), ...(config.secretFile ? [config.secretFile] : [])]
   for (const warning of widePermissions(config.dataDir, files)) logger.warn(warning)
-  const users =
-    config.databaseUrl === undefined
-      ? createSqliteUserStore({ database })
-      : await createPostgresUserStore({ connectionString: config.databaseUrl })
-  const tokens = await openTokenStore(config, database, logger)
   const hasher = createPasswordHasher()
   const demoUser = await users.findByUsername(DEMO_USER.username)
   if (config.production && demoUser !== null) {
-    await tokens.close()
-    await users.close()
-    database.close()
+    await backends.close()
     throw new StartupRefusal(
       `the demo user "${DEMO_USER.username}" exists: with NODE_ENV=production remove it (\`jwtguard users remove ${DEMO_USER.username}\`)`,
     )
   }
-  const redis = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, logger)
+  let redis: RedisClientType | undefined
+  try {
+    redis =
+      config.redisUrl === undefined
+        ? undefined
+        : await connectRedis(config.redisUrl, config.redisConnectTimeout, logger)
+  } catch (error) {
+    await backends.close()
+    throw error
+  }
+  if (redis !== undefined) await checkRedisDurability(redis, logger)
   const loginLimiter = createLoginLimiter({
     redis,
     keyPrefix: `${config.redisKeyPrefix}login:`,
@@ -151,14 +269,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     keyPrefix: `${config.redisKeyPrefix}refresh:`,
     onError: (error) => logger.warn({ err: error }, 'refresh throttling fell back to memory'),
   })
-  if (!config.production && demoUser === null) {
-    await users.create({
-      id: DEMO_USER.id,
-      username: DEMO_USER.username,
-      passwordHash: await hasher.hash(DEMO_USER.password),
-    })
-    logger.info({ username: DEMO_USER.username }, 'created the demo user (not in production)')
-  }
+  if (!config.production && demoUser === null) await createDemoUser(users, hasher, logger)
   const keys = await keyOptions(config, logger)
   const resourceServer = config.jwksUrl !== undefined
   const guard = createJwtGuard<SeedIdentity>({
@@ -197,9 +308,14 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     tokens,
     guard,
     logger,
+    reloadKeys() {
+      if (keys.reload === undefined) logger.info('SIGHUP: no key directory (KEY_DIR) to reload')
+      else keys.reload()
+    },
     async close() {
-      keys.stop()
-      await redis?.quit()
+      // A client still reconnecting would queue QUIT until Redis is back: drop it instead.
+      if (redis?.isReady) await redis.close()
+      else if (redis?.isOpen) redis.destroy()
       await tokens.close()
       await users.close()
       database.close()

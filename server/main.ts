@@ -8,8 +8,9 @@ import { buildHonoApp, listenHono } from './apps/hono.js'
 import { ConfigError, loadConfig, type ServerConfig, storesInUse } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
 import { createLogger } from './logging.js'
+import { manageProcessLife } from './shutdown.js'
 
-async function listen(config: ServerConfig, context: ServerContext): Promise<Omit<Listening, 'server'>> {
+async function listen(config: ServerConfig, context: ServerContext): Promise<Listening> {
   switch (config.framework) {
     case 'express':
       return listenExpress(buildExpressApp(context), config.port, config.host)
@@ -18,7 +19,7 @@ async function listen(config: ServerConfig, context: ServerContext): Promise<Omi
     case 'fastify': {
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })
-      return { address, close: () => app.close() }
+      return { address, server: app.server, close: () => app.close() }
     }
   }
 }
@@ -32,22 +33,20 @@ async function main(): Promise<void> {
     logger.info({ file: config.secretFile }, 'JWT_SECRET_KEY is not set: using the secret saved earlier')
   }
   const context = await createServerContext(config, logger)
-  const { address, close } = await listen(config, context)
+  const { address, server, close } = await listen(config, context)
   const stores = storesInUse(config)
   logger.info(
     { address, framework: config.framework, ...stores },
     `jwtguard reference server (${config.framework}) listening on ${address}: users in ${stores.users}, tokens in ${stores.tokens}`,
   )
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      close()
-        .then(() => context.close())
-        .then(
-          () => process.exit(0),
-          () => process.exit(1),
-        )
-    })
-  }
+  manageProcessLife({
+    server,
+    close,
+    release: () => context.close(),
+    reload: () => context.reloadKeys(),
+    timeoutMs: config.shutdownTimeout * 1000,
+    logger,
+  })
 }
 
 main().catch((error: unknown) => {

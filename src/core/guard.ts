@@ -11,6 +11,7 @@ import { type AuthRequest, parseJsonObjectBody } from './body.js'
 import type { JwtPayload } from './claims.js'
 import { currentIdentity, enableCurrentIdentity, runWithIdentity } from './context.js'
 import { assertCsrf, newCsrfValue, readCookie, serializeCookie } from './cookies.js'
+import { withRequestDeadline } from './deadline.js'
 import { isJwtGuardError, JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader, tokenFromAuthorization } from './extract.js'
 import { errorResponse, type HttpResponse, sessionResponse } from './http.js'
@@ -329,6 +330,9 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     }
     const cutOff = view.revokedBefore(String(payload[identityClaim]))
     if (cutOff !== null && issuedInstant(payload) < cutOff) throw revoked()
+    // The store's data was lost (Redis emptied): every token issued before is refused, fleet-wide.
+    const everyone = view.revokedBeforeAll?.() ?? null
+    if (everyone !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < everyone) throw revoked()
   }
 
   const { schema } = options
@@ -428,6 +432,23 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
 
   const defaultRoute = protect()
 
+  /**
+   * `authenticate`, and when it throws (its user store is down, say) the attempt `check` counted
+   * is released: an outage is not a wrong password.
+   */
+  async function authenticateOrRelease(
+    username: string,
+    password: string,
+    attempt: LoginAttempt | undefined,
+  ) {
+    try {
+      return await authenticate(username, password)
+    } catch (error) {
+      if (attempt !== undefined) await limiter?.recordAborted?.(attempt).catch(() => undefined)
+      throw error
+    }
+  }
+
   async function login(request: AuthRequest): Promise<HttpResponse> {
     const body = parseJsonObjectBody(request, resolved.bodyLimit)
     const username = body[resolved.usernameKey]
@@ -449,7 +470,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       }
       await limiter.check(attempt)
     }
-    const user = await authenticate(username, password)
+    const user = await authenticateOrRelease(username, password, attempt)
     if (user === null || user === undefined) {
       if (attempt !== undefined) await limiter?.recordFailure(attempt)
       throw new JwtGuardError('ERR_INVALID_CREDENTIALS', 'Invalid credentials')
@@ -630,12 +651,14 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     const keys = resolved.verificationKeys as KeyStore | readonly JwtKey[]
     routes.push({ method: 'GET', path: resolved.jwksPath, handle: async () => jwksResponse(keys) })
   }
-  if (resolved.authPath !== false) routes.push({ method: 'POST', path: resolved.authPath, handle: login })
+  // Each token route's backend calls (limiter, user store, token store) share one deadline.
+  if (resolved.authPath !== false)
+    routes.push({ method: 'POST', path: resolved.authPath, handle: withRequestDeadline(login) })
   if (store !== undefined) {
     if (resolved.refreshPath !== false)
-      routes.push({ method: 'POST', path: resolved.refreshPath, handle: refresh })
+      routes.push({ method: 'POST', path: resolved.refreshPath, handle: withRequestDeadline(refresh) })
     if (resolved.revokePath !== false)
-      routes.push({ method: 'POST', path: resolved.revokePath, handle: revoke })
+      routes.push({ method: 'POST', path: resolved.revokePath, handle: withRequestDeadline(revoke) })
   }
 
   return {

@@ -70,6 +70,9 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
+/** Seconds a client is told to wait (`Retry-After`) after a 503 for a store that is unreachable. */
+const STORE_RETRY_AFTER = 5
+
 /**
  * The HTTP status a code maps to.
  *
@@ -217,6 +220,9 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
   }
   if (known.code === 'ERR_TOO_MANY_REQUESTS' && known.retryAfter !== undefined) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter)))
+  }
+  if (known.code === 'ERR_STORE_UNAVAILABLE') {
+    headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter ?? STORE_RETRY_AFTER)))
   }
   return jsonResponse(meaning.status, body, headers)
 }

@@ -22,6 +22,12 @@ export interface LoginLimiter {
   recordFailure(attempt: LoginAttempt): Promise<void>
   /** Called after `authenticate` accepted the attempt that `check` let through. */
   recordSuccess(attempt: LoginAttempt): Promise<void>
+  /**
+   * Called when `authenticate` threw (its user store is unreachable, say) for an attempt that
+   * `check` let through: neither a success nor a failure, so a limiter that counts up front takes
+   * the attempt back without resetting anything.
+   */
+  recordAborted?(attempt: LoginAttempt): Promise<void>
 }
 
 /** One `POST /auth/refresh` with a verified refresh token, as the refresh limiter counts it. */

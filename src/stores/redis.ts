@@ -6,12 +6,14 @@
  * > [!NOTE]
  * > Use one Redis primary (not Redis Cluster: the scripts derive key names from a record) with
  * > `maxmemory-policy noeviction`: every key has a TTL, so a `volatile-*` policy could evict a
- * > revocation before it expires.
+ * > revocation before it expires. Turn on persistence (AOF or RDB): when Redis loses its data,
+ * > the epoch marker (`<prefix>epoch`) changes and every instance refuses every token issued
+ * > before (`view.revokedBeforeAll()`), so users log in again.
  *
  * @module jwtguard/stores/redis
  */
 import { createClient, type RedisClientType } from 'redis'
-import { isJwtGuardError } from '../index.js'
+import { isJwtGuardError, remainingDeadline } from '../index.js'
 import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
 import { resolveRedisOptions } from './internal/redis-options.js'
@@ -66,6 +68,9 @@ export interface RedisStoreOptions {
   /**
    * Seconds a command may take before the call rejects as unavailable. A command that was sent
    * may still take effect after that (a refresh token then ends up spent: the user logs in again).
+   * Inside the guard's token routes the calls of one request share one deadline of this length
+   * (`withRequestDeadline`): a login with Redis hung answers 503 after about this long, not after
+   * one timeout per command.
    * @default 2
    */
   commandTimeout?: number | undefined
@@ -118,6 +123,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     failClosed,
     timeoutMs,
     heartbeatMs,
+    now,
     onError,
   })
   let closed = false
@@ -134,6 +140,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
   }
 
   let timer: NodeJS.Timeout | undefined
+  // The reason a connection attempt failed (refused, DNS, auth), for the start-up error.
+  let lastError: unknown
+  const remember = (error: unknown) => {
+    lastError = error
+  }
+  client.on('error', remember)
+  subscriber.on('error', remember)
   try {
     await Promise.race([
       (async () => {
@@ -142,7 +155,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
         await view.start()
       })(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis not ready within ${connectMs} ms`)), connectMs)
+        timer = setTimeout(() => {
+          const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+          reject(new Error(`Redis not ready within ${connectMs} ms${why}`, { cause: lastError }))
+        }, connectMs)
       }),
     ])
   } catch (error) {
@@ -150,13 +166,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     throw storeUnavailable(error)
   } finally {
     clearTimeout(timer)
+    client.off('error', remember)
+    subscriber.off('error', remember)
   }
   stopSweep = every(sweepEvery, () => mirror.sweep(now()))
 
   async function call<T>(run: (redis: RedisClientType) => Promise<T>): Promise<T> {
     if (closed || !client.isReady) throw storeUnavailable()
+    // Inside a token route, what is left of the request's one deadline (withRequestDeadline).
+    const ms = remainingDeadline(timeoutMs)
+    if (ms === 0) throw storeUnavailable(new Error('the request deadline has passed'))
     try {
-      return await withinDeadline(run(client), timeoutMs)
+      return await withinDeadline(run(client), ms)
     } catch (error) {
       // Error replies too (OOM, READONLY after a failover, ...): the backend cannot serve us.
       throw isJwtGuardError(error) ? error : storeUnavailable(error)

@@ -88,6 +88,13 @@ export interface RevocationView {
    * @throws {JwtGuardError} when the view is unavailable and the store fails closed.
    */
   revokedBefore(identity: string): number | null
+  /**
+   * The fleet-wide cut-off, whatever the identity: tokens whose `iat` is strictly below it are
+   * refused. A shared store sets it when it finds its data lost (Redis restarted empty, flushed
+   * or replaced): revocations made before may be gone, so every token issued before is refused,
+   * by every instance alike. `null` (or no method) when there is none.
+   */
+  revokedBeforeAll?(): number | null
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible'
 import type { RedisClientType } from 'redis'
-import { JwtGuardError } from '../index.js'
+import { JwtGuardError, remainingDeadline } from '../index.js'
 
 /** One count, in Redis with a memory fallback, or in memory. */
 export interface Counter {
@@ -122,8 +122,16 @@ export function createCounter(points: number, duration: number, redis: RedisPlac
       duration,
     })
     run = async (operation) => {
+      // Down (not ready: a command would wait in the offline queue) or the request's one
+      // deadline spent on an earlier call: count in memory at once.
+      if (!redis.client.isReady) {
+        redis.onError(new Error('Redis client is not ready'))
+        return operation(memory)
+      }
+      const ms = remainingDeadline(redis.timeout)
+      if (ms === 0) return operation(memory)
       try {
-        return await withTimeout(operation(shared), redis.timeout)
+        return await withTimeout(operation(shared), ms)
       } catch (error) {
         if (error instanceof RateLimiterRes) throw error
         redis.onError(error)

@@ -71,7 +71,9 @@ export interface LoginLimiterOptions {
   keyPrefix?: string | undefined
   /**
    * Seconds a Redis command may take. When Redis fails or is too slow, that attempt is counted in
-   * this process's memory instead, so logins stay limited (per instance) during an outage.
+   * this process's memory instead, so logins stay limited (per instance) during an outage. While
+   * the client is not connected, memory is used at once; within a login, every call shares one
+   * deadline of this length with the token store (`withRequestDeadline`).
    * @default 2
    */
   commandTimeout?: number | undefined
@@ -201,6 +203,15 @@ export function createLoginLimiter(options: LoginLimiterOptions = {}): CreatedLo
         perClient.reward(keys.client),
         countedForAccount.delete(attempt) ? perAccount.reward(keys.account) : undefined,
         knownClients.set(keys.user, 1),
+      ])
+    },
+    async recordAborted(attempt) {
+      // Neither outcome: every count gets the attempt back, nothing is reset.
+      const keys = keysOf(attempt)
+      await Promise.all([
+        perUser.reward(keys.user),
+        perClient.reward(keys.client),
+        countedForAccount.delete(attempt) ? perAccount.reward(keys.account) : undefined,
       ])
     },
   }

@@ -4,7 +4,8 @@
  *
  * @module jwtguard/users/postgres
  */
-import { DatabaseError, Pool, type PoolClient } from 'pg'
+import { DatabaseError, Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg'
+import { JwtGuardError, remainingDeadline } from '../index.js'
 import type { NewUser, UserRecord, UserStore } from './types.js'
 
 /** Options of {@link createPostgresUserStore}. Give `pool` or `connectionString`, not both. */
@@ -18,6 +19,18 @@ export interface PostgresUserStoreOptions {
    * @default 'jwtguard_users'
    */
   table?: string | undefined
+  /**
+   * Seconds to wait for a new connection (a pool of the store's own only) before the call fails
+   * as unavailable: a hung database must not hang start-up or requests.
+   * @default 2
+   */
+  connectTimeout?: number | undefined
+  /**
+   * Seconds a query may take before it fails as unavailable (`ERR_STORE_UNAVAILABLE`, a 503).
+   * Inside a token route it gets at most what is left of the request's one deadline.
+   * @default 2
+   */
+  queryTimeout?: number | undefined
 }
 
 interface UserRow {
@@ -30,6 +43,51 @@ interface UserRow {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 const UNIQUE_VIOLATION = '23505'
+/**
+ * SQLSTATE classes of a database that cannot serve now: connection exception, insufficient
+ * resources, operator intervention (shutting down, starting up), system error.
+ */
+const OUTAGE_CLASSES = new Set(['08', '53', '57', '58'])
+
+/** A coded 503 for an outage (network, timeout, shutdown); other errors are returned as they are. */
+function asOutage(error: unknown): unknown {
+  if (error instanceof JwtGuardError) return error
+  if (error instanceof DatabaseError && !OUTAGE_CLASSES.has(String(error.code).slice(0, 2))) return error
+  return new JwtGuardError('ERR_STORE_UNAVAILABLE', 'User store unavailable', { cause: error })
+}
+
+/** At creation, the driver's own error (it says what failed: refused, timed out, auth). */
+function driverError(error: unknown): unknown {
+  return error instanceof JwtGuardError && error.cause !== undefined ? error.cause : error
+}
+
+function seconds(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value > 0) || value > 600) {
+    throw new RangeError(`${option} must be a number of seconds above 0 and at most 600, such as ${fallback}`)
+  }
+  return value
+}
+
+type Queryable = Pick<PoolClient, 'query'>
+
+/** One query within `timeoutMs`, or what is left of the request's deadline; outages become 503s. */
+async function run<R extends QueryResultRow>(
+  on: Queryable,
+  timeoutMs: number,
+  text: string,
+  values: unknown[] = [],
+) {
+  const ms = remainingDeadline(timeoutMs)
+  if (ms === 0) throw asOutage(new Error('the request deadline has passed'))
+  try {
+    // `query_timeout` per query is read by pg's client (its types leave it out of QueryConfig).
+    const config: QueryConfig = Object.assign({ text, values }, { query_timeout: ms })
+    return await on.query<R>(config)
+  } catch (error) {
+    throw asOutage(error)
+  }
+}
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
   if (row === undefined) return null
@@ -80,18 +138,30 @@ function checkNewUser(user: NewUser): void {
   }
 }
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
+async function inTransaction<T>(
+  pool: Pool,
+  timeoutMs: number,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: PoolClient
   try {
-    await client.query('BEGIN')
+    client = await pool.connect()
+  } catch (error) {
+    throw asOutage(error)
+  }
+  let failed: unknown
+  try {
+    await run(client, timeoutMs, 'BEGIN')
     const result = await work(client)
-    await client.query('COMMIT')
+    await run(client, timeoutMs, 'COMMIT')
     return result
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
+    failed = error
+    await run(client, timeoutMs, 'ROLLBACK').catch(() => undefined)
     throw error
   } finally {
-    client.release()
+    // A connection whose query timed out is in an unknown state: the pool drops it.
+    client.release(failed instanceof JwtGuardError ? failed : undefined)
   }
 }
 
@@ -113,8 +183,14 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
  */
 export async function createPostgresUserStore(options: PostgresUserStoreOptions): Promise<UserStore> {
   const tableName = checkOptions(options)
+  const connectMs = seconds(options.connectTimeout, 'connectTimeout', 2) * 1000
+  const queryMs = seconds(options.queryTimeout, 'queryTimeout', 2) * 1000
   const owned = options.pool === undefined
-  const pool = options.pool ?? new Pool({ connectionString: options.connectionString })
+  const pool =
+    options.pool ??
+    new Pool({ connectionString: options.connectionString, connectionTimeoutMillis: connectMs })
+  const query = <R extends QueryResultRow>(text: string, values?: unknown[]) =>
+    run<R>(pool, queryMs, text, values)
   if (owned) {
     // An idle connection that drops emits 'error' on the pool, which would otherwise crash the
     // process; the next query reconnects or rejects on its own.
@@ -124,24 +200,36 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
   try {
     // Serialise concurrent migrations (several instances starting at once): CREATE TABLE IF NOT
     // EXISTS alone can still collide on the catalog.
-    await inTransaction(pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwtguard:migrate:${tableName}`])
-      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+    await inTransaction(pool, queryMs, async (client) => {
+      await run(client, queryMs, 'SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `jwtguard:migrate:${tableName}`,
+      ])
+      await run(
+        client,
+        queryMs,
+        `CREATE TABLE IF NOT EXISTS ${table} (
         id BIGINT PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,
         username TEXT NOT NULL UNIQUE,
         password_hash TEXT NOT NULL,
         roles TEXT[] NOT NULL DEFAULT '{}',
         created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-      )`)
+      )`,
+      )
     })
   } catch (error) {
     if (owned) await pool.end().catch(() => undefined)
-    throw error
+    throw driverError(error)
   }
-  const sequenceResult = await pool.query<{ sequence: string | null }>(
-    'SELECT pg_get_serial_sequence($1, $2) AS sequence',
-    [table, 'id'],
-  )
+  let sequenceResult: { rows: { sequence: string | null }[] }
+  try {
+    sequenceResult = await query<{ sequence: string | null }>(
+      'SELECT pg_get_serial_sequence($1, $2) AS sequence',
+      [table, 'id'],
+    )
+  } catch (error) {
+    if (owned) await pool.end().catch(() => undefined)
+    throw driverError(error)
+  }
   const sequence = sequenceResult.rows[0]?.sequence
   if (sequence === undefined || sequence === null) {
     if (owned) await pool.end().catch(() => undefined)
@@ -162,14 +250,12 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
 
   return {
     async findByUsername(username) {
-      const result = await pool.query<UserRow>(`SELECT ${columns} FROM ${table} WHERE username = $1`, [
-        username,
-      ])
+      const result = await query<UserRow>(`SELECT ${columns} FROM ${table} WHERE username = $1`, [username])
       return toRecord(result.rows[0])
     },
     async findById(id) {
       if (!Number.isSafeInteger(id)) return null
-      const result = await pool.query<UserRow>(`SELECT ${columns} FROM ${table} WHERE id = $1`, [id])
+      const result = await query<UserRow>(`SELECT ${columns} FROM ${table} WHERE id = $1`, [id])
       return toRecord(result.rows[0])
     },
     async create(user) {
@@ -177,22 +263,26 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
       const roles = [...(user.roles ?? [])]
       try {
         if (user.id === undefined) {
-          const result = await pool.query<UserRow>(
+          const result = await query<UserRow>(
             `INSERT INTO ${table} (username, password_hash, roles) VALUES ($1, $2, $3) RETURNING ${columns}`,
             [user.username, user.passwordHash, roles],
           )
           return toRecord(result.rows[0]) as UserRecord
         }
         const id = user.id
-        return await inTransaction(pool, async (client) => {
+        return await inTransaction(pool, queryMs, async (client) => {
           // Generated-id inserts hold ROW EXCLUSIVE until they commit; this lock waits for them and
           // keeps new ones out, so the sequence moves past every id in use without a race.
-          await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`)
-          const result = await client.query<UserRow>(
+          await run(client, queryMs, `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`)
+          const result = await run<UserRow>(
+            client,
+            queryMs,
             `INSERT INTO ${table} (id, username, password_hash, roles) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
             [id, user.username, user.passwordHash, roles],
           )
-          await client.query(
+          await run(
+            client,
+            queryMs,
             `SELECT setval($1::regclass, GREATEST($2::bigint, (SELECT last_value FROM ${sequence})))`,
             [sequence, id],
           )
@@ -203,25 +293,22 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
       }
     },
     async setPasswordHash(username, passwordHash) {
-      const result = await pool.query(`UPDATE ${table} SET password_hash = $1 WHERE username = $2`, [
+      const result = await query(`UPDATE ${table} SET password_hash = $1 WHERE username = $2`, [
         passwordHash,
         username,
       ])
       return (result.rowCount ?? 0) > 0
     },
     async setRoles(username, roles) {
-      const result = await pool.query(`UPDATE ${table} SET roles = $1 WHERE username = $2`, [
-        [...roles],
-        username,
-      ])
+      const result = await query(`UPDATE ${table} SET roles = $1 WHERE username = $2`, [[...roles], username])
       return (result.rowCount ?? 0) > 0
     },
     async remove(username) {
-      const result = await pool.query(`DELETE FROM ${table} WHERE username = $1`, [username])
+      const result = await query(`DELETE FROM ${table} WHERE username = $1`, [username])
       return (result.rowCount ?? 0) > 0
     },
     async list() {
-      const result = await pool.query<UserRow>(`SELECT ${columns} FROM ${table} ORDER BY id`)
+      const result = await query<UserRow>(`SELECT ${columns} FROM ${table} ORDER BY id`)
       return result.rows.map((row) => toRecord(row) as UserRecord)
     },
     async close() {

@@ -102,6 +102,7 @@ describe('the names each subpath exports', () => {
           "readJwk",
           "readKeyDirectory",
           "readKeyFile",
+          "remainingDeadline",
           "resolveCookies",
           "resolveOptions",
           "runWithIdentity",
@@ -115,6 +116,7 @@ describe('the names each subpath exports', () => {
           "unmatchedRoute",
           "validateClaims",
           "validateWithSchema",
+          "withRequestDeadline",
         ],
         "jwtguard/express": [
           "default",

@@ -135,7 +135,7 @@ describe('createRedisStore', () => {
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 
-  it('gives every key an absolute expiry', async () => {
+  it('gives every key an absolute expiry, but the epoch marker', async () => {
     const keyPrefix = nextPrefix()
     const store = await open({ keyPrefix })
     const now = t0()
@@ -144,7 +144,9 @@ describe('createRedisStore', () => {
     await store.saveRefresh({ id: 'r', familyId: 'f', identity: 'i', issuedAt: now, expiresAt: now + HOUR })
     await store.consumeRefresh('r', now)
     await store.revokeFamily('f', now + HOUR)
-    const keys = await keysUnder(keyPrefix)
+    // The epoch marker never expires: a new one would refuse every token issued before it.
+    expect(await admin.sendCommand(['EXPIRETIME', `${keyPrefix}epoch`])).toBe(-1)
+    const keys = (await keysUnder(keyPrefix)).filter((key) => key !== `${keyPrefix}epoch`)
     expect(keys.map((key) => key.slice(keyPrefix.length)).sort()).toEqual([
       'cutoff:i',
       'family:f',

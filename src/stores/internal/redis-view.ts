@@ -31,7 +31,31 @@ export interface RedisViewOptions {
   timeoutMs: number
   /** Milliseconds between heartbeats; `0` turns them off. */
   heartbeatMs: number
+  /** The clock, in seconds, for the epoch's cut-off. */
+  now: () => number
   onError: (error: unknown) => void
+}
+
+/**
+ * The generation of the data in Redis (`<prefix>epoch`, no expiry): created by the first instance
+ * that finds none, which is what a fresh Redis and an emptied one look like alike. Its `since` is
+ * the fleet-wide cut-off: tokens issued before the data began are refused, since revocations made
+ * before may be lost. Every instance reads the same epoch, so old and new ones answer alike.
+ */
+interface Epoch {
+  id: string
+  /** Whole seconds: tokens issued before are refused by every instance (their revocations may be lost). */
+  since: number
+}
+
+function parseEpoch(value: unknown): Epoch | undefined {
+  if (typeof value !== 'string') return undefined
+  try {
+    const parsed = JSON.parse(value) as Partial<Epoch>
+    return typeof parsed.id === 'string' && Number.isFinite(parsed.since) ? (parsed as Epoch) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `["r", jti, expiresAt]`, `["f", familyId, expiresAt]` or `["c", identity, before, expiresAt]`. */
@@ -66,6 +90,8 @@ export class RedisRevocationView implements RevocationView {
   #lastBeat = performance.now()
   #silent = false
   readonly #beatChannel: string
+  readonly #epochKey: string
+  #epoch: Epoch | undefined
   readonly #onReady = (): void => void this.resync()
   readonly #onDown = (): void => {
     this.#synced = false
@@ -81,6 +107,7 @@ export class RedisRevocationView implements RevocationView {
   constructor(options: RedisViewOptions) {
     this.#options = options
     this.#beatChannel = `${options.prefix}heartbeat:${randomUUID()}`
+    this.#epochKey = `${options.prefix}epoch`
   }
 
   get available(): boolean {
@@ -106,6 +133,10 @@ export class RedisRevocationView implements RevocationView {
     return this.#options.mirror.revokedBefore(identity)
   }
 
+  revokedBeforeAll(): number | null {
+    return this.#epoch?.since ?? null
+  }
+
   /** Subscribes, then builds the view; rejects when the first build fails. */
   async start(): Promise<void> {
     const { subscriber, channel } = this.#options
@@ -125,7 +156,30 @@ export class RedisRevocationView implements RevocationView {
   #beat(): void {
     const { client, heartbeatMs, onError } = this.#options
     if (performance.now() - this.#lastBeat > MISSED_BEATS * heartbeatMs) this.#silent = true
-    if (client.isReady) client.publish(this.#beatChannel, '').catch(onError)
+    if (!client.isReady) return
+    client.publish(this.#beatChannel, '').catch(onError)
+    // Emptied without a reconnect (FLUSHALL, a failover to an empty replica): rebuild.
+    client.get(this.#epochKey).then((value) => {
+      if (this.#synced && parseEpoch(value)?.id !== this.#epoch?.id) void this.resync()
+    }, onError)
+  }
+
+  /** Reads the epoch, creating it when Redis has none (a fresh or emptied Redis). */
+  async #syncEpoch(): Promise<void> {
+    const { client, timeoutMs, now, onError } = this.#options
+    // Every token issued up to this second is refused, one issued just before the loss included.
+    const fresh = JSON.stringify({ id: randomUUID(), since: Math.floor(now()) + 1 })
+    await withinDeadline(client.sendCommand(['SET', this.#epochKey, fresh, 'NX']), timeoutMs)
+    const epoch = parseEpoch(await withinDeadline(client.get(this.#epochKey), timeoutMs))
+    if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
+    if (this.#epoch !== undefined && epoch.id !== this.#epoch.id) {
+      onError(
+        new Error(
+          `Redis lost its data (new epoch ${epoch.id}): tokens issued before ${new Date(epoch.since * 1000).toISOString()} are refused, users log in again`,
+        ),
+      )
+    }
+    this.#epoch = epoch
   }
 
   /** Rebuilds the view from Redis; on failure, retries every second while the view is stale. */
@@ -159,6 +213,7 @@ export class RedisRevocationView implements RevocationView {
   }
 
   async #scan(): Promise<void> {
+    await this.#syncEpoch()
     const { client, prefix, mirror, timeoutMs } = this.#options
     const pattern = prefix.replace(GLOB, '\\$&')
     for (const kind of ['revoked', 'family', 'cutoff'] as const) {

@@ -1,0 +1,51 @@
+/**
+ * One deadline per request for the backends behind it. A login may call the login limiter's Redis
+ * twice, the user store and the token store: with a backend hung, a timeout per call would add
+ * up (four 2 s timeouts made an 8 s login). Inside {@link withRequestDeadline}, the first backend
+ * call starts the request's deadline with its own timeout, and every later call gets only what is
+ * left of it, so the request fails within about one timeout.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+interface Budget {
+  /** `performance.now()` at which the request's deadline ends; set by the first backend call. */
+  end: number | undefined
+}
+
+const budgets = new AsyncLocalStorage<Budget>()
+
+/**
+ * Wraps a request handler so that the backend calls it makes share one deadline.
+ *
+ * @example
+ * ```ts
+ * import { withRequestDeadline } from 'jwtguard'
+ * const handle = withRequestDeadline(async (name: string) => `hello ${name}`)
+ * ```
+ */
+export function withRequestDeadline<A extends unknown[], R>(
+  handle: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return (...args) => budgets.run({ end: undefined }, () => handle(...args))
+}
+
+/**
+ * Milliseconds a backend call may take: `timeoutMs` outside a request, else what is left of the
+ * request's deadline (started now, at `timeoutMs`, by the request's first call). `0` means the
+ * deadline has passed: fail (or fall back) without calling the backend.
+ *
+ * @example
+ * ```ts
+ * import { remainingDeadline } from 'jwtguard'
+ * const ms = remainingDeadline(2000) // 2000 for the first call of a request, less afterwards
+ * ```
+ */
+export function remainingDeadline(timeoutMs: number): number {
+  const budget = budgets.getStore()
+  if (budget === undefined) return timeoutMs
+  const at = performance.now()
+  if (budget.end === undefined) budget.end = at + timeoutMs
+  return Math.max(0, Math.min(timeoutMs, budget.end - at))
+}

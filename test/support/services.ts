@@ -1,0 +1,238 @@
+/**
+ * Private Redis and PostgreSQL servers for fault tests: each runs on its own free port in a temp
+ * directory, so a test can pause (SIGSTOP), kill or empty it without touching the shared services.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitUntil(ready: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    try {
+      if (await ready()) return
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${what} not ready within ${ms} ms`)
+}
+
+/** A process the test owns: pause, resume, kill, and its exit. */
+export interface OwnedProcess {
+  readonly pid: number
+  pause(): void
+  resume(): void
+  /** Kills it (SIGKILL) and waits for the exit. */
+  kill(): Promise<void>
+}
+
+function owned(child: ChildProcess): OwnedProcess {
+  return {
+    pid: child.pid as number,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGCONT')
+        child.kill('SIGKILL')
+      }),
+  }
+}
+
+export interface PrivateRedis extends OwnedProcess {
+  readonly port: number
+  readonly url: string
+  /** Starts it again on the same port (after `kill`), empty unless `args` persist. */
+  restart(): Promise<void>
+  /** Kills it and removes its directory. */
+  stop(): Promise<void>
+}
+
+/** A redis-server of its own, no persistence unless `args` say so. */
+export async function startPrivateRedis(
+  args: string[] = ['--save', '', '--appendonly', 'no'],
+): Promise<PrivateRedis> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'jwtguard-redis-'))
+  let current: OwnedProcess
+  const launch = async () => {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args],
+      {
+        stdio: 'ignore',
+      },
+    )
+    current = owned(child)
+    await waitUntil(
+      () =>
+        execFileSync('redis-cli', ['-p', String(port), 'ping'], {
+          timeout: 1000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        })
+          .toString()
+          .trim() === 'PONG',
+      `redis-server on ${port}`,
+    )
+  }
+  await launch()
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return current.pid
+    },
+    pause: () => current.pause(),
+    resume: () => current.resume(),
+    kill: () => current.kill(),
+    restart: launch,
+    async stop() {
+      await current.kill()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function postgresBin(): string {
+  const root = '/usr/lib/postgresql'
+  const version = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0]
+  if (version === undefined) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql')
+  return join(root, version, 'bin')
+}
+
+export interface PrivatePostgres extends OwnedProcess {
+  readonly port: number
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  readonly url: string
+  /** Starts it again on the same port and data (after `kill`). */
+  restart(): Promise<void>
+  /** Kills it and removes its directory. */
+  stop(): Promise<void>
+}
+
+/** A postgres of its own (initdb in a temp dir, run as the `postgres` user when we are root). */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = postgresBin()
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'jwtguard-pg-'))
+  chmodSync(dir, 0o777)
+  const data = join(dir, 'data')
+  const asRoot = process.getuid?.() === 0
+  const run = (file: string, args: string[]) =>
+    asRoot
+      ? spawn('runuser', ['-u', 'postgres', '--', file, ...args], { stdio: 'ignore' })
+      : spawn(file, args, { stdio: 'ignore' })
+  await new Promise<void>((resolve, reject) => {
+    const init = run(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+    ])
+    init.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb exited with ${code}`))))
+  })
+  let pid = 0
+  let wrapper: ChildProcess | undefined
+  let exited: Promise<void> = Promise.resolve()
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name)
+      // runuser stops itself when its child stops: it needs its own SIGCONT.
+      if (name === 'SIGCONT' && wrapper !== undefined) wrapper.kill('SIGCONT')
+    } catch {
+      // gone already
+    }
+  }
+  const children = (name: string) => {
+    try {
+      execFileSync('pkill', [name, '-P', String(pid)])
+    } catch {
+      // none
+    }
+  }
+  const launch = async () => {
+    const child = run(join(bin, 'postgres'), [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-h',
+      '127.0.0.1',
+      '-k',
+      dir,
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+    ])
+    wrapper = child
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    await waitUntil(() => {
+      execFileSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { timeout: 1000 })
+      return true
+    }, `postgres on ${port}`)
+    // With runuser in between, signals must reach the postgres process itself.
+    pid = asRoot
+      ? Number(
+          execFileSync('pgrep', ['-P', String(child.pid), 'postgres'])
+            .toString()
+            .trim(),
+        )
+      : (child.pid as number)
+  }
+  const kill = async () => {
+    signal('SIGCONT')
+    children('-CONT')
+    // The postmaster, then its backends (a killed postmaster leaves them running).
+    signal('SIGKILL')
+    children('-KILL')
+    await exited
+  }
+  await launch()
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    get pid() {
+      return pid
+    },
+    // The postmaster and its backends: a hung database answers no connection and no query.
+    pause: () => {
+      signal('SIGSTOP')
+      children('-STOP')
+    },
+    resume: () => {
+      children('-CONT')
+      signal('SIGCONT')
+    },
+    kill,
+    restart: launch,
+    async stop() {
+      await kill()
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
