@@ -332,7 +332,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (cutOff !== null && issuedInstant(payload) < cutOff) throw revoked()
     // The store's data was lost (Redis emptied): every token issued before is refused, fleet-wide.
     const everyone = view.revokedBeforeAll?.() ?? null
-    if (everyone !== null && (payload.iat ?? Number.NEGATIVE_INFINITY) < everyone) throw revoked()
+    if (everyone !== null && issuedInstant(payload) < everyone) throw revoked()
   }
 
   const { schema } = options

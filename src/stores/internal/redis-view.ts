@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { RedisClientType } from 'redis'
+import { cutOffInstant } from '../../core/issue.js'
 import type { RevocationView } from '../types.js'
 import { storeUnavailable, withinDeadline } from './errors.js'
 import type { RevocationMirror } from './mirror.js'
@@ -44,7 +45,7 @@ export interface RedisViewOptions {
  */
 interface Epoch {
   id: string
-  /** Whole seconds: tokens issued before are refused by every instance (their revocations may be lost). */
+  /** Seconds, to the millisecond: tokens issued before are refused by every instance (their revocations may be lost). */
   since: number
 }
 
@@ -167,8 +168,10 @@ export class RedisRevocationView implements RevocationView {
   /** Reads the epoch, creating it when Redis has none (a fresh or emptied Redis). */
   async #syncEpoch(): Promise<void> {
     const { client, timeoutMs, now, onError } = this.#options
-    // Every token issued up to this second is refused, one issued just before the loss included.
-    const fresh = JSON.stringify({ id: randomUUID(), since: Math.floor(now()) + 1 })
+    // Every token issued before this instant is refused. To the millisecond, as tokens' iat_ms: a
+    // login just after the epoch began is not locked out for the rest of that second (a token
+    // without iat_ms falls back to its whole-second iat, so one of that second is refused).
+    const fresh = JSON.stringify({ id: randomUUID(), since: cutOffInstant(now()) })
     await withinDeadline(client.sendCommand(['SET', this.#epochKey, fresh, 'NX']), timeoutMs)
     const epoch = parseEpoch(await withinDeadline(client.get(this.#epochKey), timeoutMs))
     if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
