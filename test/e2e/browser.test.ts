@@ -17,6 +17,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
+import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import { FRAMEWORKS, type Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
@@ -55,6 +56,7 @@ const LISTEN: Record<Framework, (context: ServerContext) => Promise<Running>> = 
   },
   express: (context) => listenExpress(buildExpressApp(context), 0, '127.0.0.1'),
   hono: (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1'),
+  fetch: (context) => listenFetch(buildFetchApp(context), 0, '127.0.0.1'),
 }
 
 /**

@@ -101,6 +101,7 @@ describe('the names each subpath exports', () => {
           "readJwk",
           "readKeyDirectory",
           "readKeyFile",
+          "readRequestBody",
           "resolveCookies",
           "resolveOptions",
           "runWithIdentity",
@@ -110,6 +111,7 @@ describe('the names each subpath exports', () => {
           "syncKeyDirectory",
           "toJwks",
           "toSeconds",
+          "toWebResponse",
           "tokenFromAuthorization",
           "unmatchedRoute",
           "validateClaims",
@@ -123,6 +125,10 @@ describe('the names each subpath exports', () => {
           "default",
           "frameworkErrors",
           "jwtGuardPlugin",
+        ],
+        "jwtguard/fetch": [
+          "default",
+          "jwtGuard",
         ],
         "jwtguard/hono": [
           "default",
