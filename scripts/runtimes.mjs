@@ -11,11 +11,12 @@
  * the reason of every failed cell. Exits 1 when a cell fails that KNOWN_GAPS does not list, or a
  * listed gap no longer fails (the table and the README would be out of date).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { httpSession } from '../test/runtimes/session.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const here = join(root, 'test', 'runtimes')
@@ -48,13 +49,13 @@ function installRuntimes() {
   execFileSync('npm', ['ci', '--prefix', here, '--no-audit', '--no-fund'], { stdio: 'inherit' })
 }
 
-/** Bundles the Worker (workerd loads one module here, not node_modules) and writes its config. */
-function workerdCommand() {
+/** Bundles the Worker `entry` (workerd loads one module here, not node_modules) and writes its config. */
+function workerdCommand(entry = 'worker.mjs') {
   const dir = mkdtempSync(join(tmpdir(), 'jwtguard-workerd-'))
   execFileSync(
     join(bin, 'esbuild'),
     [
-      join(here, 'worker.mjs'),
+      join(here, entry),
       '--bundle',
       '--format=esm',
       '--platform=neutral',
@@ -156,7 +157,63 @@ function table(rows) {
   return { text: lines.join('\n'), notes, failed }
 }
 
-function main() {
+/** examples/workers/worker.ts in workerd, driven by test/runtimes/worker-example.mjs. */
+function workersExample() {
+  const spec = workerdCommand('worker-example.mjs')
+  const child = spawnSync(spec.command, spec.args, { encoding: 'utf8', timeout: TIMEOUT_MS })
+  rmSync(spec.cleanup, { recursive: true, force: true })
+  const line = `${child.stdout}\n${child.stderr}`.split('\n').find((text) => text.startsWith('RESULT '))
+  return line === undefined
+    ? `did not run: ${child.error?.message ?? child.stderr}`
+    : JSON.parse(line.slice(7)).example
+}
+
+/** examples/bun/server.ts served by Bun on a free port, the session sent over HTTP from here. */
+async function bunExample() {
+  const child = spawn(join(bin, 'bun'), [join(root, 'examples', 'bun', 'server.ts')], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', JWT_SECRET_KEY: 'bun-example-secret-with-at-least-32-bytes' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  try {
+    const address = await new Promise((resolve, reject) => {
+      let output = ''
+      const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 30_000)
+      const read = (chunk) => {
+        output += chunk
+        const match = /listening on (http:\/\/\S+)/.exec(output)
+        if (match) {
+          clearTimeout(timer)
+          resolve(match[1])
+        }
+      }
+      child.stdout.on('data', read)
+      child.stderr.on('data', read)
+      child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)))
+    })
+    const remote = (request) => {
+      const url = new URL(request.url)
+      return fetch(new Request(`${address}${url.pathname}${url.search}`, request))
+    }
+    await httpSession(remote)
+    return 'ok'
+  } catch (error) {
+    return error.message
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+
+async function examples() {
+  const results = {
+    'examples/bun/server.ts on Bun': await bunExample(),
+    'examples/workers/worker.ts on workerd': workersExample(),
+  }
+  for (const [example, result] of Object.entries(results)) log(`${example}: ${result}`)
+  return Object.values(results).every((result) => result === 'ok')
+}
+
+async function main() {
   if (!existsSync(join(root, 'dist', 'adapters', 'fetch', 'index.js'))) {
     log('dist/ is missing or old: run `npm run build` first')
     process.exit(2)
@@ -173,11 +230,11 @@ function main() {
   const { text, notes, failed } = table(rows)
   console.log(text)
   if (notes.length > 0) console.log(`\n${notes.map((note) => `- ${note}`).join('\n')}`)
-  log(`matrix run in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  if (failed) {
-    log('FAILED: a cell failed that KNOWN_GAPS does not list, or a listed gap passes now')
-    process.exit(1)
-  }
+  const examplesPass = await examples()
+  log(`matrix and examples run in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  if (failed) log('FAILED: a cell failed that KNOWN_GAPS does not list, or a listed gap passes now')
+  if (!examplesPass) log('FAILED: an example did not serve the seed session')
+  if (failed || !examplesPass) process.exit(1)
 }
 
-main()
+await main()

@@ -38,7 +38,7 @@ async function makeGuard(jwtguard, memory, alg) {
  * The session over HTTP-shaped calls: `app(request)` answers a Web `Request` with a `Response`.
  * A 500's cause is what the adapter logged (`logged`): that is the reason reported.
  */
-async function httpSession(app, logged) {
+export async function httpSession(app, logged = []) {
   try {
     await httpSteps(app)
   } catch (error) {
