@@ -14,6 +14,7 @@ import type { HttpResponse } from './http.js'
  * @example
  * ```ts
  * import { readRequestBody } from 'jwtguard'
+ * const request = new Request('http://localhost/auth', { method: 'POST', body: '{}' })
  * const body = await readRequestBody(request, guard.options.bodyLimit) // Uint8Array | undefined
  * ```
  *
@@ -43,7 +44,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
  * @example
  * ```ts
  * import { toWebResponse } from 'jwtguard'
- * const response = toWebResponse(guard.errorResponse(error)) // a Response with the contract's JSON
+ * const response = toWebResponse(guard.errorResponse(guard.notFound())) // a JSON 404 Response
  * ```
  */
 export function toWebResponse(response: HttpResponse): Response {

@@ -129,7 +129,8 @@ export interface FetchJwtGuard {
  * import { jwtGuard } from 'jwtguard/fetch'
  * const auth = jwtGuard(createJwtGuard({ secret, authenticate, identity }))
  * const privateRoute = auth.protect(() => Response.json({ meaning_of_life: 42 }))
- * Bun.serve({ fetch: async (request) => (await auth.handle(request)) ?? privateRoute(request) })
+ * // for Bun.serve({ fetch }), Deno.serve(fetch) or a Worker's default export { fetch }:
+ * export const fetch = async (request: Request) => (await auth.handle(request)) ?? privateRoute(request)
  * ```
  */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardFetchOptions = {}): FetchJwtGuard {

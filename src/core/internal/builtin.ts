@@ -1,8 +1,8 @@
 /**
  * Node's built-in modules loaded when a feature first needs them, through
  * `process.getBuiltinModule` (Node 20.16+, Bun, Deno, workerd with `nodejs_compat`), rather than
- * by a static import: a runtime that lacks one (workerd has no `node:fs` before its 2025-09
- * compatibility date) still loads the package, and only the feature that needs it says so.
+ * by a static import: a runtime that lacks one (workerd has no `node:fs` at the compatibility
+ * date 2025-09-01) still loads the package, and only the feature that needs it says so.
  *
  * @module
  */
