@@ -18,9 +18,15 @@ const login = () =>
     body: JSON.stringify({ username: 'masnun', password: 'abc123' }),
   })
 
+/** The response `handle` gave, which must not be `null` (the request was for an auth route). */
+function answered(response: Response | null): Response {
+  if (response === null) throw new Error('handle() left an auth route to the app')
+  return response
+}
+
 async function tokenOf(auth: ReturnType<typeof jwtGuard>): Promise<string> {
-  const response = await auth.handle(login())
-  return ((await response?.json()) as { access_token: string }).access_token
+  const response = answered(await auth.handle(login()))
+  return ((await response.json()) as { access_token: string }).access_token
 }
 
 const withToken = (token: string, path = '/private') =>
@@ -37,10 +43,10 @@ describe('auth.handle', () => {
   })
 
   it('answers another method of an auth route with 405 and Allow', async () => {
-    const response = await jwtGuard(makeGuard()).handle(new Request('http://localhost/auth'))
-    expect(response?.status).toBe(405)
-    expect(response?.headers.get('allow')).toBe('POST')
-    expect(((await response?.json()) as { error: string }).error).toBe('Method Not Allowed')
+    const response = answered(await jwtGuard(makeGuard()).handle(new Request('http://localhost/auth')))
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe('POST')
+    expect(((await response.json()) as { error: string }).error).toBe('Method Not Allowed')
   })
 
   it('passes what the platform gives after the request to remoteAddress (the login limiter sees it)', async () => {
