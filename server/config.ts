@@ -9,7 +9,7 @@ import { redactUrl } from '../src/cli/internal/environment.js'
 import { createPrivateDirectory } from './files.js'
 import { weakSecretReason } from './policy.js'
 
-export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
+export const FRAMEWORKS = ['fastify', 'express', 'hono', 'fetch'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 
 export interface ServerConfig {

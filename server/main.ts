@@ -1,9 +1,10 @@
 /**
  * `npm start`: the reference server of docs/CONTRACT.md, on the framework `FRAMEWORK` names
- * (fastify by default, express or hono).
+ * (fastify by default, express, hono or fetch).
  */
 import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
 import { buildFastifyApp } from './apps/fastify.js'
+import { buildFetchApp, listenFetch } from './apps/fetch.js'
 import { buildHonoApp, listenHono } from './apps/hono.js'
 import { ConfigError, loadConfig, type ServerConfig, storesInUse } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
@@ -16,6 +17,8 @@ async function listen(config: ServerConfig, context: ServerContext): Promise<Lis
       return listenExpress(buildExpressApp(context), config.port, config.host)
     case 'hono':
       return listenHono(buildHonoApp(context), config.port, config.host)
+    case 'fetch':
+      return listenFetch(buildFetchApp(context), config.port, config.host)
     case 'fastify': {
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })

@@ -114,3 +114,4 @@ export type { LoginAttempt, LoginLimiter, RefreshAttempt, RefreshLimiter } from 
 export { clientAddress } from './core/throttle.js'
 export type { VerifierOptions, VerifyFunction } from './core/verify.js'
 export { createVerifier } from './core/verify.js'
+export { readRequestBody, toWebResponse } from './core/web.js'

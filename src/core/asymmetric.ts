@@ -14,6 +14,7 @@ import {
   sign as cryptoSign,
   verify as cryptoVerify,
   generateKeyPairSync,
+  type JsonWebKey,
   KeyObject,
   X509Certificate,
 } from 'node:crypto'
@@ -262,9 +263,29 @@ function algorithmFor(publicKey: KeyObject, asked: AsymmetricAlgorithm | undefin
 }
 
 // Constant options objects, built once per key: nothing is allocated per token but the input buffer.
-type VerifyKey =
-  | KeyObject
-  | { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' }
+type KeyOptions = ({ key: KeyObject; format?: undefined } | { key: JsonWebKey; format: 'jwk' }) & {
+  padding?: number
+  saltLength?: number
+  dsaEncoding?: 'ieee-p1363'
+}
+type VerifyKey = KeyObject | KeyOptions
+
+/**
+ * True for the error of a runtime whose node:crypto takes no KeyObject inside an options object
+ * (workerd: RSA-PSS and ECDSA need one), where the same key as a JWK works.
+ */
+function refusesKeyObject(key: VerifyKey, error: unknown): key is KeyOptions {
+  return (
+    !(key instanceof KeyObject) &&
+    key.format === undefined &&
+    (error as { code?: unknown } | null)?.code === 'ERR_INVALID_ARG_TYPE'
+  )
+}
+
+/** The same options with the key as a JWK: made once per key, on the first refusal. */
+function withJwk(options: KeyOptions): KeyOptions {
+  return { ...options, key: (options.key as KeyObject).export({ format: 'jwk' }), format: 'jwk' }
+}
 
 function isZero(bytes: Uint8Array, start: number, end: number): boolean {
   let acc = 0
@@ -343,7 +364,14 @@ export function createAsymmetricKey(
       if (signKey === undefined) {
         throw new TypeError(`key ${kid ?? alg} is public (verification only): it cannot sign tokens`)
       }
-      return cryptoSign(hash, Buffer.from(signingInput, 'latin1'), signKey)
+      const input = Buffer.from(signingInput, 'latin1')
+      try {
+        return cryptoSign(hash, input, signKey)
+      } catch (error) {
+        if (!refusesKeyObject(signKey, error)) throw error
+        signKey = withJwk(signKey)
+        return cryptoSign(hash, input, signKey)
+      }
     },
     verify(signingInput, signature) {
       // Fixed-length signatures: RSA is exactly the modulus size (RFC 8017 §8.2.2), ECDSA is
@@ -351,8 +379,15 @@ export function createAsymmetricKey(
       if (signature.length !== length) return false
       // r = 0 or s = 0 never verifies ("psychic signatures", CVE-2022-21449): refuse it outright.
       if (ecdsa && (isZero(signature, 0, half) || isZero(signature, half, length))) return false
+      const input = Buffer.from(signingInput, 'latin1')
       try {
-        return cryptoVerify(hash, Buffer.from(signingInput, 'latin1'), verifyKey, signature)
+        return cryptoVerify(hash, input, verifyKey, signature)
+      } catch (error) {
+        if (!refusesKeyObject(verifyKey, error)) return false
+      }
+      verifyKey = withJwk(verifyKey as KeyOptions)
+      try {
+        return cryptoVerify(hash, input, verifyKey, signature)
       } catch {
         return false
       }

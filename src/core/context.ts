@@ -1,10 +1,13 @@
 /**
  * The current identity, Flask-JWT's `current_identity`: set for the duration of a protected
- * request and readable from any code the handler calls, through AsyncLocalStorage.
+ * request and readable from any code the handler calls, through AsyncLocalStorage. That is
+ * loaded when something turns the feature on, not imported: a guard without it (and the fetch
+ * adapter) loads nothing of `node:async_hooks`.
  *
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
+import type * as AsyncHooks from 'node:async_hooks'
+import { nodeBuiltin } from './internal/builtin.js'
 
 /**
  * Merge into this interface to type {@link currentIdentity} across your app:
@@ -22,7 +25,16 @@ export interface Register {}
 /** The identity type registered through {@link Register}, or `unknown`. */
 export type RegisteredIdentity = Register extends { identity: infer T } ? T : unknown
 
-const storage = new AsyncLocalStorage<unknown>()
+let storage: AsyncHooks.AsyncLocalStorage<unknown> | undefined
+
+/** The storage, made on first use; throws, naming the feature, where the runtime has none. */
+function identityStorage(): AsyncHooks.AsyncLocalStorage<unknown> {
+  if (storage === undefined) {
+    const hooks = nodeBuiltin<typeof AsyncHooks>('node:async_hooks', 'currentIdentity')
+    storage = new hooks.AsyncLocalStorage<unknown>()
+  }
+  return storage
+}
 
 /**
  * Whether anything turned {@link currentIdentity} on: a guard created with `currentIdentity: true`,
@@ -33,6 +45,7 @@ let inUse = false
 
 /** Turns {@link currentIdentity} on for the process (a guard created with `currentIdentity: true`). */
 export function enableCurrentIdentity(): void {
+  identityStorage()
   inUse = true
 }
 
@@ -46,8 +59,9 @@ export function enableCurrentIdentity(): void {
  * ```
  */
 export function runWithIdentity<R>(identity: unknown, callback: () => R): R {
+  const scope = identityStorage()
   inUse = true
-  return storage.run(identity, callback)
+  return scope.run(identity, callback)
 }
 
 /**
@@ -68,5 +82,5 @@ export function currentIdentity<T = RegisteredIdentity>(): T | undefined {
         "from request.identity (Fastify), req.auth (Express) or c.get('identity') (Hono)",
     )
   }
-  return storage.getStore() as T | undefined
+  return storage?.getStore() as T | undefined
 }

@@ -3,17 +3,22 @@
  *
  * @module
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, extname, join } from 'node:path'
+import type * as Fs from 'node:fs'
+import type * as Path from 'node:path'
 import {
   type AsymmetricKey,
   type AsymmetricKeyOptions,
   createAsymmetricKey,
   isAsymmetricKey,
 } from './asymmetric.js'
+import { nodeBuiltin } from './internal/builtin.js'
 import type { Duration } from './internal/duration.js'
 import { jwkThumbprint } from './jwk.js'
 import { createKeyStore, type KeyStore } from './keystore.js'
+
+// Loaded on first use, not imported: the package loads where there is no file system (workerd).
+const fs = () => nodeBuiltin<typeof Fs>('node:fs', 'reading key files')
+const nodePath = () => nodeBuiltin<typeof Path>('node:path', 'reading key files')
 
 /** File extensions {@link readKeyDirectory} reads. */
 export const KEY_FILE_EXTENSIONS = ['.pem', '.key', '.der', '.jwk', '.json'] as const
@@ -30,7 +35,7 @@ export const KEY_FILE_EXTENSIONS = ['.pem', '.key', '.der', '.jwk', '.json'] as 
 export function readKeyFile(path: string, options: AsymmetricKeyOptions = {}): AsymmetricKey {
   let bytes: Buffer
   try {
-    bytes = readFileSync(path)
+    bytes = fs().readFileSync(path)
   } catch (error) {
     throw new TypeError(`cannot read key file ${path}: ${(error as Error).message}`, { cause: error })
   }
@@ -63,19 +68,20 @@ export interface KeyDirectoryOptions {
 function keysOfDirectory(directory: string, options: KeyDirectoryOptions): AsymmetricKey[] {
   let names: string[]
   try {
-    names = readdirSync(directory)
+    names = fs().readdirSync(directory)
   } catch (error) {
     throw new TypeError(`cannot read key directory ${directory}: ${(error as Error).message}`, {
       cause: error,
     })
   }
+  const { basename, extname, join } = nodePath()
   const files = names
     .filter(
       (name) => !name.startsWith('.') && (KEY_FILE_EXTENSIONS as readonly string[]).includes(extname(name)),
     )
     .sort()
     .map((name) => join(directory, name))
-    .filter((path) => statSync(path).isFile())
+    .filter((path) => fs().statSync(path).isFile())
   const keys: AsymmetricKey[] = []
   const kids = new Set<string>()
   for (const path of files) {
@@ -83,7 +89,7 @@ function keysOfDirectory(directory: string, options: KeyDirectoryOptions): Asymm
     if (extname(path) === '.jwk' || extname(path) === '.json') {
       // A JWK that names its own kid keeps it.
       try {
-        const own = (JSON.parse(readFileSync(path, 'utf8')) as { kid?: unknown } | null)?.kid
+        const own = (JSON.parse(fs().readFileSync(path, 'utf8')) as { kid?: unknown } | null)?.kid
         if (typeof own === 'string' && own !== '') kid = own
       } catch {
         // not JSON: readKeyFile reports it

@@ -2,8 +2,8 @@
  * One small app per framework on a guard without a database, for the adapter tests: the same
  * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`,
  * `/predicate`, `/billing` for audience `billing`), reached in-process (Fastify's inject, Hono's app.request, Express through the
- * in-memory HTTP client) or over a real socket. Hono runs twice: with the `jwtRequired()`
- * middleware and with handlers wrapped by `protect()`.
+ * in-memory HTTP client, the fetch handler with a `Request`) or over a real socket. Hono runs
+ * twice: with the `jwtRequired()` middleware and with handlers wrapped by `protect()`.
  */
 import express from 'express'
 import Fastify, { type FastifyRequest } from 'fastify'
@@ -11,10 +11,12 @@ import { type Context, Hono } from 'hono'
 import { createJwtGuard, type JwtGuard, type JwtGuardOptions } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
+import { type FetchHandler, jwtGuard as fetchGuard } from 'jwtguard/fetch'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
 import { listenExpress } from '../../server/apps/express.js'
+import { listenFetch, nodeRemoteAddress } from '../../server/apps/fetch.js'
 import { listenHono } from '../../server/apps/hono.js'
-import { honoClient, injectClient, inMemoryClient } from '../support/apps.js'
+import { fetchClient, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
 import type { RequestInit, TestResponse } from '../support/server.js'
 import { socketRequest, TEST_SECRET } from '../support/server.js'
 
@@ -46,7 +48,7 @@ export interface TestServer {
 }
 
 export interface Framework {
-  name: 'express' | 'fastify' | 'hono' | 'hono (protect)'
+  name: 'express' | 'fastify' | 'hono' | 'hono (protect)' | 'fetch'
   start(guard: JwtGuard<unknown>, handler: Handler, transport?: 'in-process' | 'socket'): Promise<TestServer>
 }
 
@@ -89,6 +91,41 @@ function honoFramework(name: 'hono' | 'hono (protect)', form: 'middleware' | 'pr
       return { request: honoClient(app), close: async () => {} }
     },
   }
+}
+
+/** The fetch handler: one function routing by path, each route's handler wrapped by `protect()`. */
+const fetchFramework: Framework = {
+  name: 'fetch',
+  async start(guard, handler, transport = 'in-process') {
+    const auth = fetchGuard(guard, { remoteAddress: nodeRemoteAddress })
+    const reply = async (identity: unknown) =>
+      new Response(JSON.stringify(await handler(identity)), { headers: JSON_HEADERS })
+    const allow = (_claims: unknown, request: Request) => request.headers.get('x-allow') === 'yes'
+    const routes = new Map<string, Record<string, FetchHandler>>()
+    const protectedRoute = auth.protect((_request, { identity }) => reply(identity))
+    routes.set('/protected', { GET: protectedRoute, POST: protectedRoute })
+    routes.set('/open', { GET: () => reply(undefined) })
+    routes.set('/optional', { GET: auth.protectOptional((_request, result) => reply(result?.identity)) })
+    routes.set('/predicate', {
+      GET: auth.jwtRequired({ allow })((_request, { identity }) => reply(identity)),
+    })
+    routes.set('/billing', {
+      GET: auth.protect((_request, { identity }) => reply(identity), { audience: 'billing' }),
+    })
+    const app = async (request: Request, bindings?: unknown): Promise<Response> => {
+      const answered = await auth.handle(request, bindings)
+      if (answered !== null) return answered
+      const methods = routes.get(new URL(request.url).pathname)
+      const route = methods?.[request.method === 'HEAD' ? 'GET' : request.method]
+      if (route === undefined) return auth.notFound(request, Object.keys(methods ?? {}))
+      return route(request)
+    }
+    if (transport === 'socket') {
+      const { address, close } = await listenFetch(app, 0, LOOPBACK)
+      return overSocket(address, close)
+    }
+    return { request: fetchClient(app), close: async () => {} }
+  },
 }
 
 export const FRAMEWORKS: Framework[] = [
@@ -154,4 +191,5 @@ export const FRAMEWORKS: Framework[] = [
   },
   honoFramework('hono', 'middleware'),
   honoFramework('hono (protect)', 'protect'),
+  fetchFramework,
 ]

@@ -17,17 +17,25 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
+import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import type { Framework } from '../../server/config.js'
 import type { SeedIdentity, ServerContext } from '../../server/context.js'
-import { APPS, type AppEntry, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
+import {
+  APPS,
+  type AppEntry,
+  fetchClient,
+  honoClient,
+  injectClient,
+  inMemoryClient,
+} from '../support/apps.js'
 import { createTestContext, TEST_SECRET, type TestApp, type TestResponse } from '../support/server.js'
 import { b64url } from '../support/tokens.js'
 
 export { TEST_SECRET } from '../support/server.js'
 export { b64url } from '../support/tokens.js'
 
-export const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono']
+export const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono', 'fetch']
 export const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 export const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -321,6 +329,14 @@ export async function inProcessApp(framework: Framework, context: ServerContext)
         close: async () => undefined,
       }
     }
+    case 'fetch':
+      return {
+        framework,
+        transport: 'in-process',
+        context,
+        request: fetchClient(buildFetchApp(context)),
+        close: async () => undefined,
+      }
   }
 }
 
@@ -365,7 +381,9 @@ export async function listenApp(framework: Framework): Promise<ListeningApp> {
     const listening =
       framework === 'express'
         ? await listenExpress(buildExpressApp(context), 0, '127.0.0.1')
-        : await listenHono(buildHonoApp(context), 0, '127.0.0.1')
+        : framework === 'fetch'
+          ? await listenFetch(buildFetchApp(context), 0, '127.0.0.1')
+          : await listenHono(buildHonoApp(context), 0, '127.0.0.1')
     port = (listening.server.address() as AddressInfo).port
     close = listening.close
   }

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium } from '../../scripts/test-setup.js'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
+import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import { FRAMEWORKS, type Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
@@ -56,6 +57,7 @@ const LISTEN: Record<Framework, (context: ServerContext) => Promise<Running>> = 
   },
   express: (context) => listenExpress(buildExpressApp(context), 0, '127.0.0.1'),
   hono: (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1'),
+  fetch: (context) => listenFetch(buildFetchApp(context), 0, '127.0.0.1'),
 }
 
 /**

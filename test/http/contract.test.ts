@@ -402,3 +402,75 @@ describe.each(APPS)('HTTP contract: $name', ({ create }) => {
     })
   })
 })
+
+/**
+ * The same request gets the same bytes from every adapter: status, body and the headers the
+ * contract decides, compared with the first app's, row by row (issue 18: the fetch handler joins).
+ */
+describe('the same answer on every adapter', () => {
+  const apps: { name: string; app: TestApp; token: string }[] = []
+  beforeAll(async () => {
+    for (const { name, create } of APPS) {
+      const app = await create()
+      const response = await app.request('POST', '/auth', {
+        headers: { 'content-type': 'application/json' },
+        body: SEED_LOGIN,
+      })
+      apps.push({ name, app, token: (response.json() as { access_token: string }).access_token })
+    }
+  })
+  afterAll(async () => {
+    for (const { app } of apps) await app.close()
+  })
+
+  const ROWS: [string, string, string, Record<string, string>?, string?][] = [
+    ['no token', 'GET', '/api/v1/private'],
+    ['another scheme', 'GET', '/api/v1/private', { authorization: 'Bearer abc' }],
+    [
+      'a bad signature',
+      'GET',
+      '/api/v1/me',
+      { authorization: `JWT ${mint(flaskPayload(nowSeconds()), { secret: 'x'.repeat(40) })}` },
+    ],
+    ['the seed token', 'GET', '/api/v1/me', { authorization: 'JWT {token}' }],
+    ['HEAD without a token', 'HEAD', '/api/v1/private'],
+    ['GET /auth', 'GET', '/auth'],
+    ['an unknown route', 'GET', '/nope'],
+    [
+      'wrong credentials',
+      'POST',
+      '/auth',
+      { 'content-type': 'application/json' },
+      '{"username":"masnun","password":"no"}',
+    ],
+    ['malformed JSON', 'POST', '/auth', { 'content-type': 'application/json' }, '{"username":'],
+    ['not JSON', 'POST', '/auth', { 'content-type': 'text/plain' }, 'hello'],
+    ['revoke without a token', 'POST', '/auth/revoke', { 'content-type': 'application/json' }, '{}'],
+    [
+      'a spent refresh token',
+      'POST',
+      '/auth/refresh',
+      { 'content-type': 'application/json' },
+      '{"refresh_token":"x.y.z"}',
+    ],
+  ]
+
+  it.each(ROWS)('%s', async (_name, method, path, headers = {}, body = undefined) => {
+    const answers = await Promise.all(
+      apps.map(async ({ name, app, token }) => {
+        const sent = Object.fromEntries(
+          Object.entries(headers).map(([header, value]) => [header, value.replace('{token}', token)]),
+        )
+        const response = await app.request(method, path, {
+          headers: sent,
+          ...(body === undefined ? {} : { body }),
+        })
+        const { 'content-type': type, 'www-authenticate': challenge, allow } = response.headers
+        return { name, answer: { status: response.status, type, challenge, allow, text: response.text } }
+      }),
+    )
+    expect(answers.length).toBe(APPS.length)
+    const [first] = answers
+    for (const { name, answer } of answers) expect({ name, ...answer }).toEqual({ name, ...first?.answer })
+  })
+})

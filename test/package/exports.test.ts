@@ -102,6 +102,7 @@ describe('the names each subpath exports', () => {
           "readJwk",
           "readKeyDirectory",
           "readKeyFile",
+          "readRequestBody",
           "remainingDeadline",
           "resolveCookies",
           "resolveOptions",
@@ -112,6 +113,7 @@ describe('the names each subpath exports', () => {
           "syncKeyDirectory",
           "toJwks",
           "toSeconds",
+          "toWebResponse",
           "tokenFromAuthorization",
           "unmatchedRoute",
           "validateClaims",
@@ -126,6 +128,10 @@ describe('the names each subpath exports', () => {
           "default",
           "frameworkErrors",
           "jwtGuardPlugin",
+        ],
+        "jwtguard/fetch": [
+          "default",
+          "jwtGuard",
         ],
         "jwtguard/hono": [
           "default",

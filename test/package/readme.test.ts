@@ -84,7 +84,7 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }))
 describe('README code blocks', () => {
   it('each carries a marker, and every marker names a block that exists', () => {
     expect(unmarked).toEqual([])
-    const checked = ['fastify', 'express', 'hono', 'register', 'tsconfig', 'keys', 'roles', 'throttle']
+    const checked = ['fastify', 'express', 'hono', 'fetch', 'register', 'tsconfig', 'keys', 'roles', 'throttle']
     const shell = ['two-commands', 'curl-session', 'cli', 'development']
     expect(blocks.map((block) => block.name).sort()).toEqual([...checked, ...shell].sort())
     for (const block of blocks) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { describeTokenStore } from './conformance.js'
 
@@ -16,6 +16,19 @@ describe('createMemoryStore', () => {
     [{ now: 5 as unknown as () => number }, TypeError],
   ])('refuses the options %o', (options, type) => {
     expect(() => createMemoryStore(options)).toThrow(type)
+  })
+
+  it('starts where setInterval returns a number (workerd, Deno): no unref to call (issue 18)', async () => {
+    const setInterval = vi.spyOn(globalThis, 'setInterval').mockReturnValue(7 as never)
+    const clearInterval = vi.spyOn(globalThis, 'clearInterval').mockImplementation(() => {})
+    try {
+      const store = createMemoryStore({ pruneInterval: 60 })
+      expect(setInterval).toHaveBeenCalledOnce()
+      await store.close?.()
+    } finally {
+      setInterval.mockRestore()
+      clearInterval.mockRestore()
+    }
   })
 
   it('prunes on its own timer', async () => {

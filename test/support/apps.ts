@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Hono } from 'hono'
 import { buildExpressApp, type Listening, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
+import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import type { Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
@@ -40,12 +41,19 @@ export function injectClient(app: Pick<FastifyInstance, 'inject'>): TestApp['req
 
 /** Hono's own in-process client, `app.request()`. */
 export function honoClient(app: Pick<Hono, 'request'>): TestApp['request'] {
+  return fetchClient((request) => app.request(request))
+}
+
+/** A fetch handler called with a `Request` built in process: no socket, no Node HTTP parser. */
+export function fetchClient(fetch: (request: Request) => Response | Promise<Response>): TestApp['request'] {
   return async (method, path, init = {}) => {
-    const response = await app.request(path, {
-      method,
-      headers: init.headers ?? {},
-      ...(init.body === undefined ? {} : { body: init.body }),
-    })
+    const response = await fetch(
+      new Request(`http://localhost${path}`, {
+        method,
+        headers: init.headers ?? {},
+        ...(init.body === undefined ? {} : { body: init.body }),
+      }),
+    )
     return toTestResponse(
       response.status,
       Object.fromEntries(response.headers.entries()),
@@ -198,5 +206,15 @@ export const APPS: AppEntry[] = [
     name: 'hono (socket)',
     framework: 'hono',
     create: socketApp('hono', async (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1')),
+  },
+  {
+    name: 'fetch (Request)',
+    framework: 'fetch',
+    create: inProcessApp('fetch', (context) => fetchClient(buildFetchApp(context))),
+  },
+  {
+    name: 'fetch (socket)',
+    framework: 'fetch',
+    create: socketApp('fetch', async (context) => listenFetch(buildFetchApp(context), 0, '127.0.0.1')),
   },
 ]

@@ -95,21 +95,6 @@ function nodeServerAddress(c: Context): string | undefined {
   return typeof address === 'string' ? address : undefined
 }
 
-/** Reads at most `limit` bytes: a larger `Content-Length` is refused unread, a longer stream midway. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  if (Number(request.headers.get('content-length')) > limit) throw core.bodyTooLarge(limit)
-  if (request.body === null) return undefined
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength
-    if (size > limit) throw core.bodyTooLarge(limit)
-    chunks.push(read.value)
-  }
-  return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks).arrayBuffer())
-}
-
 function send(c: Context, response: HttpResponse): Response {
   for (const cookie of response.cookies ?? []) c.header('set-cookie', cookie, { append: true })
   return c.newResponse(response.body, response.status as StatusCode, response.headers)
@@ -144,7 +129,8 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
       try {
         const { headers } = c.req.raw
         core.assertIdentityEncoding(headers.get('content-encoding'))
-        const body = route.method === 'GET' ? undefined : await readBody(c.req.raw, guard.options.bodyLimit)
+        const body =
+          route.method === 'GET' ? undefined : await core.readRequestBody(c.req.raw, guard.options.bodyLimit)
         const contentType = headers.get('content-type') ?? undefined
         return send(c, await route.handle({ contentType, body, headers, remoteAddress: remoteAddress(c) }))
       } catch (error) {

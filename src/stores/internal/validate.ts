@@ -43,9 +43,10 @@ export function clockOption(value: unknown): () => number {
 /** Runs `task` every `seconds` on a timer that never keeps the process alive; returns a stopper. */
 export function every(seconds: number, task: () => void): () => void {
   if (seconds === 0) return () => {}
-  const timer = setInterval(task, Math.max(1, Math.round(seconds * 1000)))
-  timer.unref()
-  return () => clearInterval(timer)
+  const timer: unknown = setInterval(task, Math.max(1, Math.round(seconds * 1000)))
+  // Node and Bun return a Timeout to unref; workerd, Deno and browsers a number, which keeps nothing alive.
+  ;(timer as { unref?: () => void }).unref?.()
+  return () => clearInterval(timer as ReturnType<typeof setInterval>)
 }
 
 /** Copies and checks a record, so later changes to the caller's object cannot alter the store. */
