@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createPrivateDirectory } from './files.js'
+import { type HttpLimits, readHttpLimits } from './http-limits.js'
 import { weakSecretReason } from './policy.js'
 
 export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
@@ -54,6 +55,8 @@ export interface ServerConfig {
   trustProxy: number
   /** PostgreSQL for users instead of SQLite. */
   databaseUrl: string | undefined
+  /** Timeouts (seconds) and the connection cap of the HTTP server (`HTTP_*` variables). */
+  httpLimits: HttpLimits
 }
 
 /** A configuration the server refuses to start with; the message is the one line printed. */
@@ -151,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     if (weak !== undefined) throw new ConfigError(weak)
   }
   const cookies = cookiePolicy(env, production)
+  const httpLimits = readHttpLimits(env)
+  if (typeof httpLimits === 'string') throw new ConfigError(httpLimits)
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -174,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     issuer,
     audience,
     ...cookies,
+    httpLimits,
   }
 }
 

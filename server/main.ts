@@ -12,9 +12,9 @@ import { createLogger } from './logging.js'
 async function listen(config: ServerConfig, context: ServerContext): Promise<Omit<Listening, 'server'>> {
   switch (config.framework) {
     case 'express':
-      return listenExpress(buildExpressApp(context), config.port, config.host)
+      return listenExpress(buildExpressApp(context), config.port, config.host, config.httpLimits)
     case 'hono':
-      return listenHono(buildHonoApp(context), config.port, config.host)
+      return listenHono(buildHonoApp(context), config.port, config.host, config.httpLimits)
     case 'fastify': {
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })
