@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
 import { jwtGuard } from 'jwtguard/express'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
 import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
@@ -62,6 +63,7 @@ export function listenExpress(
 ): Promise<Listening> {
   const server = createServer(nodeServerOptions(limits), app)
   capConnections(server, limits)
+  server.on('clientError', answerClientError)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -1,6 +1,7 @@
 /** The reference server on Fastify. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { frameworkErrors, jwtGuardPlugin } from 'jwtguard/fastify'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
 import { capConnections, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
@@ -16,6 +17,7 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
     requestTimeout: limits.requestTimeout * 1000,
     keepAliveTimeout: limits.keepAliveTimeout * 1000,
     connectionTimeout: limits.idleTimeout * 1000,
+    clientErrorHandler: answerClientError,
   })
   capConnections(app.server, limits)
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })

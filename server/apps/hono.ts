@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { jwtGuard } from 'jwtguard/hono'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
 import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
@@ -68,6 +69,7 @@ export function listenHono(
       })
     }) as Server
     capConnections(server, limits)
+    server.on('clientError', answerClientError)
     server.once('error', reject)
   })
 }
