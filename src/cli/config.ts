@@ -7,12 +7,15 @@
  * @internal
  */
 import { Buffer } from 'node:buffer'
-import { createHmacKey } from '../index.js'
+import { createHmacKey, secretStrength } from '../index.js'
 import type { Command } from './internal/command.js'
 import { type Environment, openUserStore, readEnvironment, redactUrl } from './internal/environment.js'
 
 /** The production policy of the reference server. */
 export const MIN_PRODUCTION_SECRET_BYTES = 32
+/** The least estimated entropy (bits) and distinct bytes of a production secret (`secretStrength`). */
+export const MIN_PRODUCTION_SECRET_BITS = 128
+export const MIN_PRODUCTION_SECRET_DISTINCT = 8
 export const DEMO_USERNAME = 'masnun'
 
 /** One rule of the production policy, checked. */
@@ -41,6 +44,15 @@ function checkSecret(environment: Environment): Finding {
       check: 'secret',
       ok: false,
       message: `${variable} is ${bytes} bytes; production needs at least ${MIN_PRODUCTION_SECRET_BYTES} (256 bits)`,
+      fix: 'replace it with the output of `jwtguard secret generate`',
+    }
+  }
+  const { bits, distinct } = secretStrength(secret)
+  if (bits < MIN_PRODUCTION_SECRET_BITS || distinct < MIN_PRODUCTION_SECRET_DISTINCT) {
+    return {
+      check: 'secret',
+      ok: false,
+      message: `${variable} has low entropy (${distinct} distinct bytes, about ${bits} bits; production needs ${MIN_PRODUCTION_SECRET_DISTINCT} and ${MIN_PRODUCTION_SECRET_BITS})`,
       fix: 'replace it with the output of `jwtguard secret generate`',
     }
   }

@@ -385,6 +385,15 @@ describe('jwtguard secret generate', () => {
 })
 
 describe('jwtguard config check', () => {
+  it('exits 1 in production with a low-entropy secret, naming the fix (issue 17 item 6)', async () => {
+    const result = await jwtguard(['config', 'check'], {
+      env: { DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET_KEY: 'x'.repeat(40) },
+    })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/FAIL\s+JWT_SECRET_KEY has low entropy \(1 distinct bytes, about 0 bits/)
+    expect(result.stdout).toContain('jwtguard secret generate')
+  })
+
   it('exits 1 in production with a short secret, naming the fix', async () => {
     const result = await jwtguard(['config', 'check'], {
       env: { DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET_KEY: 'super-secret' },

@@ -104,6 +104,7 @@ describe('the names each subpath exports', () => {
           "resolveCookies",
           "resolveOptions",
           "runWithIdentity",
+          "secretStrength",
           "serializeCookie",
           "signToken",
           "statusOf",
