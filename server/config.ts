@@ -7,6 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { redactUrl } from '../src/cli/internal/environment.js'
 import { createPrivateDirectory } from './files.js'
+import { type HttpLimits, readHttpLimits } from './http-limits.js'
 import { weakSecretReason } from './policy.js'
 
 export const FRAMEWORKS = ['fastify', 'express', 'hono', 'fetch'] as const
@@ -59,6 +60,8 @@ export interface ServerConfig {
   trustProxy: number
   /** PostgreSQL for users instead of SQLite. */
   databaseUrl: string | undefined
+  /** Timeouts (seconds) and the connection cap of the HTTP server (`HTTP_*` variables). */
+  httpLimits: HttpLimits
 }
 
 /** A configuration the server refuses to start with; the message is the one line printed. */
@@ -168,6 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     if (weak !== undefined) throw new ConfigError(weak)
   }
   const cookies = cookiePolicy(env, production)
+  const httpLimits = readHttpLimits(env)
+  if (typeof httpLimits === 'string') throw new ConfigError(httpLimits)
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -193,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     issuer,
     audience,
     ...cookies,
+    httpLimits,
   }
 }
 

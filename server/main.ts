@@ -14,11 +14,11 @@ import { manageProcessLife } from './shutdown.js'
 async function listen(config: ServerConfig, context: ServerContext): Promise<Listening> {
   switch (config.framework) {
     case 'express':
-      return listenExpress(buildExpressApp(context), config.port, config.host)
+      return listenExpress(buildExpressApp(context), config.port, config.host, config.httpLimits)
     case 'hono':
-      return listenHono(buildHonoApp(context), config.port, config.host)
+      return listenHono(buildHonoApp(context), config.port, config.host, config.httpLimits)
     case 'fetch':
-      return listenFetch(buildFetchApp(context), config.port, config.host)
+      return listenFetch(buildFetchApp(context), config.port, config.host, config.httpLimits)
     case 'fastify': {
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })

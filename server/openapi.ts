@@ -294,6 +294,7 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
               }),
             },
             ...common,
+            '429': ref('responses', 'TooManyRequests'),
             ...unavailable,
           },
         },
@@ -605,13 +606,19 @@ export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument 
           }),
         },
         TooManyRequests: {
-          description: 'Too many failed logins for this username from this client, or from this client.',
+          description:
+            'Throttled: too many failed logins for this username from this client, from this client, or for this username from clients it has not logged in from lately; or too many refreshes of one session or from one client.',
           headers: { 'Retry-After': ref('headers', 'Retry-After') },
           content: errorContent({
             throttled: [
               'Throttled',
               'ERR_TOO_MANY_REQUESTS',
               'Too many failed login attempts, try again later',
+            ],
+            refreshes: [
+              'Too many refreshes',
+              'ERR_TOO_MANY_REQUESTS',
+              'Too many token refreshes, try again later',
             ],
           }),
         },

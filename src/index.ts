@@ -108,6 +108,8 @@ export {
 } from './core/routes.js'
 export type { StandardSchemaV1 } from './core/schema.js'
 export { isStandardSchema, validateWithSchema } from './core/schema.js'
+export type { SecretStrength } from './core/secret-strength.js'
+export { secretStrength } from './core/secret-strength.js'
 export type { SigningKeyHolder } from './core/sign.js'
 export { headerSegmentFor, signToken } from './core/sign.js'
 export type { LoginAttempt, LoginLimiter, RefreshAttempt, RefreshLimiter } from './core/throttle.js'

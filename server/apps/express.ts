@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
 import { jwtGuard } from 'jwtguard/express'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
+import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 
@@ -52,9 +54,16 @@ export interface Listening {
   close(): Promise<void>
 }
 
-/** Serves an Express app on `port` (0: any free port) and `host`. */
-export function listenExpress(app: Express, port: number, host: string): Promise<Listening> {
-  const server = createServer(app)
+/** Serves an Express app on `port` (0: any free port) and `host`, within `limits`. */
+export function listenExpress(
+  app: Express,
+  port: number,
+  host: string,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+): Promise<Listening> {
+  const server = createServer(nodeServerOptions(limits), app)
+  capConnections(server, limits)
+  server.on('clientError', answerClientError)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -1,15 +1,25 @@
 /** The reference server on Fastify. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { frameworkErrors, jwtGuardPlugin } from 'jwtguard/fastify'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
+import { capConnections, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
+  const limits = context.config.httpLimits
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
     frameworkErrors: frameworkErrors(context.guard),
+    // Fastify's own defaults wait for a stalled body forever (requestTimeout 0): server/http-limits.ts.
+    http: nodeServerOptions(limits),
+    requestTimeout: limits.requestTimeout * 1000,
+    keepAliveTimeout: limits.keepAliveTimeout * 1000,
+    connectionTimeout: limits.idleTimeout * 1000,
+    clientErrorHandler: answerClientError,
   })
+  capConnections(app.server, limits)
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
   const protect = app.jwtRequired()
   app.get('/health', async () => ({ status: 'ok' }))

@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { type FetchHandler, jwtGuard } from 'jwtguard/fetch'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
+import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 import type { Listening } from './express.js'
@@ -68,8 +70,15 @@ export function buildFetchApp(context: ServerContext): NodeFetch {
 }
 
 /** Serves a fetch handler on Node on `port` (0: any free port) and `host`. */
-export function listenFetch(fetch: NodeFetch, port: number, host: string): Promise<Listening> {
-  const server: Server = createServer(getRequestListener(fetch))
+export function listenFetch(
+  fetch: NodeFetch,
+  port: number,
+  host: string,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+): Promise<Listening> {
+  const server: Server = createServer(nodeServerOptions(limits), getRequestListener(fetch))
+  capConnections(server, limits)
+  server.on('clientError', answerClientError)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { jwtGuard } from 'jwtguard/hono'
+import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
+import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 import type { Listening } from './express.js'
@@ -45,10 +47,16 @@ export function buildHonoApp(context: ServerContext): Hono {
   return app
 }
 
-/** Serves a Hono app on `port` (0: any free port) and `host`. */
-export function listenHono(app: Hono, port: number, host: string): Promise<Listening> {
+/** Serves a Hono app on `port` (0: any free port) and `host`, within `limits`. */
+export function listenHono(
+  app: Hono,
+  port: number,
+  host: string,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+    const options = { fetch: app.fetch, port, hostname: host, serverOptions: nodeServerOptions(limits) }
+    const server = serve(options, (info: AddressInfo) => {
       const address = info.address.includes(':') ? `[${info.address}]` : info.address
       resolve({
         address: `http://${address}:${info.port}`,
@@ -60,6 +68,8 @@ export function listenHono(app: Hono, port: number, host: string): Promise<Liste
           }),
       })
     }) as Server
+    capConnections(server, limits)
+    server.on('clientError', answerClientError)
     server.once('error', reject)
   })
 }

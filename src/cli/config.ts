@@ -7,17 +7,20 @@
  * @internal
  */
 import { Buffer } from 'node:buffer'
-import { createHmacKey } from '../index.js'
+import { createHmacKey, secretStrength } from '../index.js'
 import type { Command } from './internal/command.js'
 import { type Environment, openUserStore, readEnvironment, redactUrl } from './internal/environment.js'
 
 /** The production policy of the reference server. */
 export const MIN_PRODUCTION_SECRET_BYTES = 32
+/** The least estimated entropy (bits) and distinct bytes of a production secret (`secretStrength`). */
+export const MIN_PRODUCTION_SECRET_BITS = 128
+export const MIN_PRODUCTION_SECRET_DISTINCT = 8
 export const DEMO_USERNAME = 'masnun'
 
 /** One rule of the production policy, checked. */
 export interface Finding {
-  check: 'secret' | 'demo-user' | 'required-claims' | 'database-url'
+  check: 'secret' | 'demo-user' | 'required-claims' | 'database-url' | 'cookie-secure'
   ok: boolean
   message: string
   /** How to fix it, when not ok. */
@@ -41,6 +44,15 @@ function checkSecret(environment: Environment): Finding {
       check: 'secret',
       ok: false,
       message: `${variable} is ${bytes} bytes; production needs at least ${MIN_PRODUCTION_SECRET_BYTES} (256 bits)`,
+      fix: 'replace it with the output of `jwtguard secret generate`',
+    }
+  }
+  const { bits, distinct } = secretStrength(secret)
+  if (bits < MIN_PRODUCTION_SECRET_BITS || distinct < MIN_PRODUCTION_SECRET_DISTINCT) {
+    return {
+      check: 'secret',
+      ok: false,
+      message: `${variable} has low entropy (${distinct} distinct bytes, about ${bits} bits; production needs ${MIN_PRODUCTION_SECRET_DISTINCT} and ${MIN_PRODUCTION_SECRET_BITS})`,
       fix: 'replace it with the output of `jwtguard secret generate`',
     }
   }
@@ -119,13 +131,33 @@ function checkDatabaseUrl(url: string | undefined): Finding | undefined {
   return undefined
 }
 
+/** `COOKIE_SECURE=0` is refused in production unless `BEHIND_TLS_PROXY=1` (which keeps `Secure`). */
+function checkCookieSecure(env: Record<string, string | undefined>): Finding | undefined {
+  const off = env.COOKIE_SECURE === '0' || env.COOKIE_SECURE === 'false'
+  if (!off) return undefined
+  if (env.BEHIND_TLS_PROXY === '1' || env.BEHIND_TLS_PROXY === 'true') {
+    return {
+      check: 'cookie-secure',
+      ok: true,
+      message: 'COOKIE_SECURE=0 behind a TLS-terminating proxy (BEHIND_TLS_PROXY=1): cookies keep Secure',
+    }
+  }
+  return {
+    check: 'cookie-secure',
+    ok: false,
+    message: 'COOKIE_SECURE=0 would send session cookies over plain HTTP',
+    fix: 'remove COOKIE_SECURE; behind a TLS-terminating proxy set BEHIND_TLS_PROXY=1 instead',
+  }
+}
+
 const check: Command = {
   name: 'config check',
   summary: 'Check the configuration against the production policy of the reference server.',
   details: [
-    'Reads JWT_SECRET_KEY/SECRET_KEY, DATA_DIR, DATABASE_URL, JWT_REQUIRED_CLAIMS and NODE_ENV, like the',
-    'server. Production refuses: a secret shorter than 32 bytes (or none), the demo user, and required',
-    'claims without exp. With NODE_ENV=production (or --production) any of them exits 1; otherwise they',
+    'Reads JWT_SECRET_KEY/SECRET_KEY, DATA_DIR, DATABASE_URL, JWT_REQUIRED_CLAIMS, COOKIE_SECURE,',
+    'BEHIND_TLS_PROXY and NODE_ENV, like the server. Production refuses: a secret shorter than 32 bytes,',
+    'of low entropy (or none), the demo user, required claims without exp, and COOKIE_SECURE=0 without',
+    'BEHIND_TLS_PROXY=1. With NODE_ENV=production (or --production) any of them exits 1; otherwise they',
     'are reported as what production would refuse, and the exit code is 0.',
   ].join('\n'),
   options: {
@@ -140,6 +172,8 @@ const check: Command = {
       databaseUrl ?? (await checkDemoUser(environment)),
       checkRequiredClaims(input.io.env.JWT_REQUIRED_CLAIMS),
     ]
+    const cookieSecure = checkCookieSecure(input.io.env)
+    if (cookieSecure !== undefined) findings.push(cookieSecure)
     const failed = findings.filter((finding) => !finding.ok)
     const verdict =
       failed.length === 0

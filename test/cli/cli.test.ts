@@ -494,6 +494,26 @@ describe('jwtguard secret generate', () => {
 })
 
 describe('jwtguard config check', () => {
+  it('exits 1 in production with a low-entropy secret, naming the fix (issue 17 item 6)', async () => {
+    const result = await jwtguard(['config', 'check'], {
+      env: { DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET_KEY: 'x'.repeat(40) },
+    })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/FAIL\s+JWT_SECRET_KEY has low entropy \(1 distinct bytes, about 0 bits/)
+    expect(result.stdout).toContain('jwtguard secret generate')
+  })
+
+  it('exits 1 in production with COOKIE_SECURE=0, unless BEHIND_TLS_PROXY=1 (issue 17 item 6)', async () => {
+    const production = { ...env, NODE_ENV: 'production', COOKIE_SECURE: '0' }
+    const refused = await jwtguard(['config', 'check'], { env: production })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/FAIL\s+COOKIE_SECURE=0 would send session cookies over plain HTTP/)
+    expect(refused.stdout).toContain('BEHIND_TLS_PROXY=1')
+    const proxied = await jwtguard(['config', 'check'], { env: { ...production, BEHIND_TLS_PROXY: '1' } })
+    expect(proxied.code).toBe(0)
+    expect(proxied.stdout).toMatch(/ok\s+COOKIE_SECURE=0 behind a TLS-terminating proxy/)
+  })
+
   it('exits 1 in production with a short secret, naming the fix', async () => {
     const result = await jwtguard(['config', 'check'], {
       env: { DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET_KEY: 'super-secret' },

@@ -107,6 +107,7 @@ describe('the names each subpath exports', () => {
           "resolveCookies",
           "resolveOptions",
           "runWithIdentity",
+          "secretStrength",
           "serializeCookie",
           "signToken",
           "statusOf",

@@ -198,3 +198,33 @@ describe('createRefreshLimiter with the guard', () => {
     expect(() => createRefreshLimiter(options)).toThrow(message)
   })
 })
+
+describe('createRefreshLimiter in Redis', () => {
+  it('counts refreshes of one family across instances', async () => {
+    const { createClient } = await import('redis')
+    const { randomUUID } = await import('node:crypto')
+    const prefix = `jwtguard-test:${randomUUID()}:refresh:`
+    const clients = [createClient({ url: process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379' })]
+    clients.push(clients[0]?.duplicate() as (typeof clients)[number])
+    for (const client of clients) await client.connect()
+    try {
+      const [one, two] = clients.map((redis) =>
+        createRefreshLimiter({ redis: redis as never, keyPrefix: prefix, maxPerFamily: 3 }),
+      )
+      const attempt = { familyId: 'family-1', clientAddress: '192.0.2.1' }
+      await one?.check(attempt)
+      await two?.check(attempt)
+      await one?.check(attempt)
+      await expect(two?.check(attempt)).rejects.toMatchObject({ code: 'ERR_TOO_MANY_REQUESTS' })
+      await expect(one?.check({ ...attempt, familyId: 'family-2' })).resolves.toBeUndefined()
+    } finally {
+      const keys: string[] = []
+      for await (const batch of (clients[0] as (typeof clients)[number]).scanIterator({
+        MATCH: `${prefix}*`,
+      }))
+        keys.push(...batch)
+      if (keys.length > 0) await clients[0]?.del(keys)
+      for (const client of clients) client.destroy()
+    }
+  })
+})

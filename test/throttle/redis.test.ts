@@ -149,3 +149,24 @@ describe('createLoginLimiter (redis)', () => {
     expect(createLoginLimiter({ redis: admin }).settings.backend).toBe('redis')
   })
 })
+
+describe('the per-account count and known clients in Redis (issue 17 item 3)', () => {
+  it('shares the account count and the known clients between instances, with TTLs', async () => {
+    const { keyPrefix, first, second } = await twoInstances({ maxFailuresPerAccount: 3 })
+    expect((await first.login('masnun', RIGHT, '192.0.2.10')).response.status).toBe(200)
+    // Three clients spend the account's budget, across both instances.
+    expect((await first.login('masnun', 'wrong', '198.51.100.1')).response.status).toBe(401)
+    expect((await second.login('masnun', 'wrong', '198.51.100.2')).response.status).toBe(401)
+    expect((await first.login('masnun', 'wrong', '198.51.100.3')).response.status).toBe(401)
+    expect((await second.login('masnun', RIGHT, '198.51.100.4')).code).toBe('ERR_TOO_MANY_REQUESTS')
+    // The client known through the first instance is known to the second.
+    expect((await second.login('masnun', RIGHT, '192.0.2.10')).response.status).toBe(200)
+    const keys = await keysUnder(admin, keyPrefix)
+    const known = keys.filter((key) => key.startsWith(`${keyPrefix}known:`))
+    expect(known).toHaveLength(1)
+    const ttl = await admin.ttl(known[0] as string)
+    expect(ttl).toBeGreaterThan(13 * 86400)
+    expect(ttl).toBeLessThanOrEqual(14 * 86400)
+    expect(keys.some((key) => key.startsWith(`${keyPrefix}account:`))).toBe(true)
+  })
+})
