@@ -29,6 +29,8 @@ export interface ServerConfig {
   redisUrl: string | undefined
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string
+  /** Seconds between checks of `KEY_DIR` for new or changed files (`KEY_POLL_INTERVAL`, 0: SIGHUP only). */
+  keyPollInterval: number
   /** Seconds a graceful shutdown may take before open connections are closed (`SHUTDOWN_TIMEOUT`). */
   shutdownTimeout: number
   /** Seconds to wait for Redis at start-up before refusing to start (`REDIS_CONNECT_TIMEOUT`). */
@@ -98,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (!(redisConnectTimeout > 0 && redisConnectTimeout <= 600)) {
     throw new ConfigError(
       `REDIS_CONNECT_TIMEOUT must be a number of seconds above 0 and at most 600, got "${env.REDIS_CONNECT_TIMEOUT}"`,
+    )
+  }
+  const keyPollInterval = Number(env.KEY_POLL_INTERVAL ?? 5)
+  if (!(keyPollInterval >= 0 && keyPollInterval <= 3600)) {
+    throw new ConfigError(
+      `KEY_POLL_INTERVAL must be a number of seconds from 0 (off) to 3600, got "${env.KEY_POLL_INTERVAL}"`,
     )
   }
   const shutdownTimeout = Number(env.SHUTDOWN_TIMEOUT ?? 5)
@@ -188,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'jwtguard:',
     redisConnectTimeout,
     shutdownTimeout,
+    keyPollInterval,
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
     trustProxy,
     keyFile,

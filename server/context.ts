@@ -1,6 +1,8 @@
 /**
  * What every framework's app shares: the user store, the token store, the guard and the seed's user.
  */
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   createJwtGuard,
   createKeyStore,
@@ -187,11 +189,42 @@ const LONGEST_TOKEN_LIFETIME = 14 * 86400 + 10
 
 type KeyOptions = Pick<JwtGuardOptions<SeedIdentity>, 'secret' | 'allowShortSecret' | 'keys' | 'jwks'>
 
+/** What a directory holds: its key files' names, sizes and modification times. */
+function directorySignature(directory: string): string {
+  try {
+    return readdirSync(directory)
+      .sort()
+      .map((name) => {
+        const stat = statSync(join(directory, name))
+        return `${name}:${stat.size}:${stat.mtimeMs}`
+      })
+      .join('|')
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`
+  }
+}
+
+/**
+ * Re-reads the key directory when its files change, so that every instance picks up a key that
+ * `jwtguard keys rotate` published, then activated, without a signal. Returns the stop.
+ */
+function pollKeyDirectory(directory: string, intervalSeconds: number, reload: () => boolean): () => void {
+  if (intervalSeconds === 0) return () => {}
+  let seen = directorySignature(directory)
+  const timer = setInterval(() => {
+    const now = directorySignature(directory)
+    // A failed reload (a file half written) is tried again at the next check.
+    if (now !== seen && reload()) seen = now
+  }, intervalSeconds * 1000)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
 /** The guard's keys: an HMAC secret, a key file, a key directory (rotated on SIGHUP) or a remote JWKS. */
 async function keyOptions(
   config: ServerConfig,
   logger: Logger,
-): Promise<{ options: KeyOptions; reload?(): void }> {
+): Promise<{ options: KeyOptions; reload?(): void; stop?(): void }> {
   const rsaAlgorithm = config.keyAlg
   if (config.jwksUrl !== undefined) {
     const jwks = createRemoteJwks({
@@ -210,18 +243,21 @@ async function keyOptions(
   if (config.keyDir !== undefined) {
     const keyDir = config.keyDir
     const keys = readKeyDirectory(keyDir, { rsaAlgorithm, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
-    const reload = () => {
+    const reload = (): boolean => {
       try {
         logger.info(syncKeyDirectory(keys, keyDir, { rsaAlgorithm }), 'key directory reloaded')
+        return true
       } catch (error) {
         logger.error({ err: error }, 'key directory reload failed: keys unchanged')
+        return false
       }
     }
     logger.info(
       { keyDir, kid: keys.activeKey.kid, alg: keys.activeKey.alg },
       'asymmetric keys from a key directory',
     )
-    return { options: { keys }, reload }
+    const stop = pollKeyDirectory(keyDir, config.keyPollInterval, reload)
+    return { options: { keys }, reload, stop }
   }
   if (config.keyFile !== undefined) {
     const active = readKeyFile(config.keyFile, { rsaAlgorithm })
@@ -313,6 +349,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       else keys.reload()
     },
     async close() {
+      keys.stop?.()
       // A client still reconnecting would queue QUIT until Redis is back: drop it instead.
       if (redis?.isReady) await redis.close()
       else if (redis?.isOpen) redis.destroy()

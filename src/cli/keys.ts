@@ -6,7 +6,7 @@
  * @internal
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import {
   ASYMMETRIC_ALGORITHMS,
@@ -16,6 +16,7 @@ import {
   type KeyStore,
   readKeyDirectory,
   toJwks,
+  toSeconds,
 } from '../index.js'
 import { CliError, type Command, stringOption, UsageError } from './internal/command.js'
 import { readEnvironment } from './internal/environment.js'
@@ -143,6 +144,77 @@ function timestampKid(): string {
     .replaceAll(':', '-')
 }
 
+/** The private part of a published key, waiting for `keys activate` (dot files are not loaded). */
+function stagedName(kid: string): string {
+  return `.staged-${kid}.jwk`
+}
+
+/**
+ * Seconds between publishing the new key and signing with it: `--activate-after` (a duration,
+ * `0` at once), `undefined` with `--publish-only`. A directory's first key signs at once.
+ */
+function activationDelay(input: Parameters<Command['run']>[0], first: boolean): number | undefined {
+  if (input.values['publish-only'] === true) return undefined
+  if (first) return 0
+  const raw = stringOption(input, 'activate-after') ?? '10s'
+  try {
+    return toSeconds(/^\d+$/.test(raw) ? Number(raw) : raw, '--activate-after')
+  } catch {
+    throw new UsageError('--activate-after must be a duration such as 0, 30s or 2m')
+  }
+}
+
+/** Gives the published `kid` its private part, atomically (a rename over the public file). */
+function activateStaged(directory: string, kid: string): void {
+  const staged = join(directory, stagedName(kid))
+  const temporary = join(directory, `.activating-${kid}.jwk`)
+  let content: string
+  try {
+    content = readFileSync(staged, 'utf8')
+  } catch {
+    throw new CliError(
+      `no key ${kid} is waiting in ${directory}: publish one with \`jwtguard keys rotate --publish-only\``,
+    )
+  }
+  writeFileSync(temporary, content, { mode: 0o600 })
+  renameSync(temporary, join(directory, `${kid}.jwk`))
+  unlinkSync(staged)
+}
+
+function published(directory: string, kid: string, alg: string, file: string) {
+  return {
+    data: { directory, published: { kid, alg, file }, active: null },
+    text: `published ${kid} (${alg}) in ${file}: it verifies now; run \`jwtguard keys activate --dir ${directory}\` to sign with it once every instance has it\n`,
+  }
+}
+
+const activate: Command = {
+  name: 'keys activate',
+  summary: 'Sign with the key published by `keys rotate --publish-only` (or an interrupted rotate).',
+  options: {
+    dir: { type: 'string', value: 'DIR', description: 'the key directory (default: DATA_DIR/keys)' },
+  },
+  async run(input) {
+    const directory = stringOption(input, 'dir') ?? join(readEnvironment(input.io.env).dataDir, 'keys')
+    let names: string[]
+    try {
+      names = readdirSync(directory)
+    } catch {
+      throw new CliError(`cannot read ${directory}: check --dir`)
+    }
+    const staged = names.filter((name) => name.startsWith('.staged-') && name.endsWith('.jwk')).sort()
+    const last = staged[staged.length - 1]
+    if (last === undefined) throw new CliError(`no published key waits in ${directory}`)
+    const kid = last.slice('.staged-'.length, -'.jwk'.length)
+    activateStaged(directory, kid)
+    const after = loadKeyDirectory(directory)
+    return {
+      data: { directory, active: { kid: after.activeKey.kid } },
+      text: `signing key is now ${after.activeKey.kid}\n`,
+    }
+  },
+}
+
 const rotate: Command = {
   name: 'keys rotate',
   summary: 'Add a new signing key to a key directory; the previous keys keep verifying.',
@@ -160,6 +232,12 @@ const rotate: Command = {
       description: "algorithm of the new key (default: the current key's, or ES256)",
     },
     kid: { type: 'string', value: 'KID', description: 'key id and file name (default: the UTC time)' },
+    'activate-after': {
+      type: 'string',
+      value: 'DURATION',
+      description: 'publish the public key first, sign with it after DURATION (default 10s; 0: at once)',
+    },
+    'publish-only': { type: 'boolean', description: 'publish the key; `keys activate` signs with it later' },
   },
   async run(input) {
     const directory = stringOption(input, 'dir') ?? join(readEnvironment(input.io.env).dataDir, 'keys')
@@ -186,7 +264,23 @@ const rotate: Command = {
     }
     const privateKey = generatePrivateKey(alg)
     const file = join(directory, name)
-    writeNewFile(file, `${JSON.stringify(privateJwk(privateKey, alg, kid), null, 2)}\n`)
+    const jwk = privateJwk(privateKey, alg, kid)
+    const delay = activationDelay(input, before === undefined)
+    if (delay !== 0) {
+      // Published first: every instance learns the public key before any signs with it.
+      writeNewFile(join(directory, stagedName(kid)), `${JSON.stringify(jwk, null, 2)}\n`)
+      const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk
+      // Renamed into place: a server polling the directory never reads half a file.
+      const temporary = join(directory, `.publishing-${kid}.jwk`)
+      writeNewFile(temporary, `${JSON.stringify(publicJwk, null, 2)}\n`)
+      renameSync(temporary, file)
+      if (delay === undefined) return published(directory, kid, alg, file)
+      input.io.stderr.write(`published ${kid}; it signs in ${delay} s (or run \`jwtguard keys activate\`)\n`)
+      await new Promise((resolve) => setTimeout(resolve, delay * 1000))
+      activateStaged(directory, kid)
+    } else {
+      writeNewFile(file, `${JSON.stringify(jwk, null, 2)}\n`)
+    }
     let after: KeyStore
     try {
       after = loadKeyDirectory(directory)
@@ -214,11 +308,11 @@ const rotate: Command = {
           ? 'it is the first key of the directory'
           : `previous signing key ${before.activeKey.kid} now only verifies`,
         `keys that still verify: ${verifying.length === 0 ? '(none)' : verifying.join(', ')}`,
-        'reload or restart the servers to sign with it; delete an old key file once the tokens it signed have expired',
+        'servers polling the directory (KEY_POLL_INTERVAL) sign with it once they see it, others after SIGHUP; delete an old key file once the tokens it signed have expired',
         '',
       ].join('\n'),
     }
   },
 }
 
-export const keyCommands: readonly Command[] = [generate, rotate]
+export const keyCommands: readonly Command[] = [generate, rotate, activate]

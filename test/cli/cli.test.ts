@@ -3,7 +3,7 @@
  * are the ones the reference server authenticates, and its tokens are the ones the server accepts.
  */
 import { randomBytes } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -442,7 +442,19 @@ describe('jwtguard keys', () => {
     ).stdout.trim()
 
     const second = await jwtguard(
-      ['keys', 'rotate', '--dir', keys, '--kid', '2026-02', '--alg', 'EdDSA', '--json'],
+      [
+        'keys',
+        'rotate',
+        '--dir',
+        keys,
+        '--kid',
+        '2026-02',
+        '--alg',
+        'EdDSA',
+        '--activate-after',
+        '0',
+        '--json',
+      ],
       {
         env,
       },
@@ -465,7 +477,32 @@ describe('jwtguard keys', () => {
     const stale = await jwtguard(['keys', 'rotate', '--dir', keys, '--kid', '2025-12'], { env })
     expect(stale.code).toBe(1)
     expect(stale.stderr).toMatch(/would not sort after 2026-02\.jwk/)
-  })
+  }, 60_000)
+
+  it('publishes the next key before it signs: rotate --publish-only, then keys activate', async () => {
+    const keys = join(dataDir, 'staged-keys')
+    expect((await jwtguard(['keys', 'rotate', '--dir', keys, '--kid', '2026-01'], { env })).code).toBe(0)
+    const published = await jwtguard(
+      ['keys', 'rotate', '--dir', keys, '--kid', '2026-02', '--publish-only'],
+      {
+        env,
+      },
+    )
+    expect(published.code).toBe(0)
+    expect(readFileSync(join(keys, '2026-02.jwk'), 'utf8')).not.toContain('"d"') // public only
+    const kidOf = async () => {
+      const token = (
+        await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys], { env })
+      ).stdout.trim()
+      return JSON.parse((await jwtguard(['token', 'decode', token, '--json'], { env })).stdout).header.kid
+    }
+    expect(await kidOf()).toBe('2026-01') // published: verifies, does not sign yet
+    const activated = await jwtguard(['keys', 'activate', '--dir', keys], { env })
+    expect(activated.code).toBe(0)
+    expect(await kidOf()).toBe('2026-02')
+    expect(statSync(join(keys, '2026-02.jwk')).mode & 0o777).toBe(0o600)
+    expect((await jwtguard(['keys', 'activate', '--dir', keys], { env })).code).toBe(1) // nothing waits
+  }, 60_000)
 
   it('generates a key as PEM on stdout, its public JWK on stderr', async () => {
     const result = await jwtguard(['keys', 'generate', '--alg', 'ES384'], { env: {} })

@@ -62,7 +62,10 @@ describe('CLI and server round trip', () => {
       })
       expect(me.status).toBe(200)
 
-      const rotated = await jwtguard(['keys', 'rotate', '--dir', keyDir, '--kid', '2026-02-01'], { env })
+      const rotated = await jwtguard(
+        ['keys', 'rotate', '--dir', keyDir, '--kid', '2026-02-01', '--activate-after', '0'],
+        { env },
+      )
       expect(rotated.code).toBe(0)
       server.child.kill('SIGHUP')
       let kid: unknown
