@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
-export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
+export const FRAMEWORKS = ['fastify', 'express', 'hono', 'nest-express', 'nest-fastify'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 
 export interface ServerConfig {

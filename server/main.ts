@@ -1,11 +1,12 @@
 /**
  * `npm start`: the reference server of shared/CONTRACT.md, on the framework `FRAMEWORK` names
- * (fastify by default, express or hono).
+ * (fastify by default, express, hono, nest-express or nest-fastify).
  */
 import pino from 'pino'
 import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
 import { buildFastifyApp } from './apps/fastify.js'
 import { buildHonoApp, listenHono } from './apps/hono.js'
+import { buildNestApp, listenNest } from './apps/nest.js'
 import { ConfigError, loadConfig, type ServerConfig } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
 
@@ -15,6 +16,10 @@ async function listen(config: ServerConfig, context: ServerContext): Promise<Omi
       return listenExpress(buildExpressApp(context), config.port, config.host)
     case 'hono':
       return listenHono(buildHonoApp(context), config.port, config.host)
+    case 'nest-express':
+      return listenNest(await buildNestApp(context, 'express'), config.port, config.host)
+    case 'nest-fastify':
+      return listenNest(await buildNestApp(context, 'fastify'), config.port, config.host)
     case 'fastify': {
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })

@@ -20,7 +20,14 @@ import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import type { Framework } from '../../server/config.js'
 import type { SeedIdentity, ServerContext } from '../../server/context.js'
-import { APPS, type AppEntry, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
+import {
+  APPS,
+  type AppEntry,
+  honoClient,
+  injectClient,
+  inMemoryClient,
+  nestInProcessApp,
+} from '../support/apps.js'
 import { createTestContext, TEST_SECRET, type TestApp, type TestResponse } from '../support/server.js'
 import { b64url } from '../support/tokens.js'
 
@@ -321,6 +328,10 @@ export async function inProcessApp(framework: Framework, context: ServerContext)
         close: async () => undefined,
       }
     }
+    case 'nest-express':
+      return nestInProcessApp('express', context)
+    case 'nest-fastify':
+      return nestInProcessApp('fastify', context)
   }
 }
 

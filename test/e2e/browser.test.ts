@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import { buildNestApp, listenNest } from '../../server/apps/nest.js'
 import { FRAMEWORKS, type Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
 import { createTestContext } from '../support/server.js'
@@ -55,6 +56,8 @@ const LISTEN: Record<Framework, (context: ServerContext) => Promise<Running>> = 
   },
   express: (context) => listenExpress(buildExpressApp(context), 0, '127.0.0.1'),
   hono: (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1'),
+  'nest-express': async (context) => listenNest(await buildNestApp(context, 'express'), 0, '127.0.0.1'),
+  'nest-fastify': async (context) => listenNest(await buildNestApp(context, 'fastify'), 0, '127.0.0.1'),
 }
 
 /**

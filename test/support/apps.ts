@@ -10,6 +10,7 @@ import type { Hono } from 'hono'
 import { buildExpressApp, type Listening, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import { buildNestApp, listenNest, type NestPlatform } from '../../server/apps/nest.js'
 import type { Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
 import { createTestContext, socketRequest, type TestApp, toTestResponse } from './server.js'
@@ -169,6 +170,38 @@ function inProcessApp(
   }
 }
 
+/** NestJS in process: Fastify's inject on @nestjs/platform-fastify, the in-memory client on Express. */
+export async function nestInProcessApp(platform: NestPlatform, context: ServerContext): Promise<TestApp> {
+  const app = await buildNestApp(context, platform)
+  const instance = app.getHttpAdapter().getInstance()
+  if (platform === 'fastify') await (instance as FastifyInstance).ready()
+  const request =
+    platform === 'fastify'
+      ? injectClient(instance as FastifyInstance)
+      : inMemoryClient(instance as RequestListener)
+  return {
+    framework: `nest-${platform}`,
+    transport: 'in-process',
+    context,
+    request,
+    close: () => app.close(),
+  }
+}
+
+function nestInProcess(platform: NestPlatform): AppFactory {
+  return async (env) => {
+    const { context, cleanup } = await createTestContext(env)
+    const app = await nestInProcessApp(platform, context)
+    return {
+      ...app,
+      async close() {
+        await app.close()
+        await cleanup()
+      },
+    }
+  }
+}
+
 export interface AppEntry {
   name: string
   framework: Framework
@@ -198,5 +231,21 @@ export const APPS: AppEntry[] = [
     name: 'hono (socket)',
     framework: 'hono',
     create: socketApp('hono', async (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1')),
+  },
+  { name: 'nest-express (in-memory)', framework: 'nest-express', create: nestInProcess('express') },
+  {
+    name: 'nest-express (socket)',
+    framework: 'nest-express',
+    create: socketApp('nest-express', async (context) =>
+      listenNest(await buildNestApp(context, 'express'), 0, '127.0.0.1'),
+    ),
+  },
+  { name: 'nest-fastify (inject)', framework: 'nest-fastify', create: nestInProcess('fastify') },
+  {
+    name: 'nest-fastify (socket)',
+    framework: 'nest-fastify',
+    create: socketApp('nest-fastify', async (context) =>
+      listenNest(await buildNestApp(context, 'fastify'), 0, '127.0.0.1'),
+    ),
   },
 ]
