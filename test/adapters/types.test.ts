@@ -64,6 +64,7 @@ import { createJwtGuard, currentIdentity, type IdentityOf } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
 import type {} from 'jwtguard/fastify'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
+import type { JwtAuthenticatedRequest } from 'jwtguard/nest'
 import { z } from 'zod'
 
 // The identity type comes from the schema, and reaches every framework through Register.
@@ -91,10 +92,14 @@ hono.get('/', honoGuard(guard).jwtRequired(), (c) => c.json({ id: c.get('identit
 hono.get('/p', honoGuard(guard).protect((c) => c.json({ id: c.get('identity').user_id satisfies number })))
 export const fromStore: number | undefined = currentIdentity()?.user_id
 export const fromFastify: number | undefined = request.identity?.user_id
+declare const nestRequest: JwtAuthenticatedRequest
+export const fromNest: number | undefined = nestRequest.identity?.user_id
+// @ts-expect-error the identity is not a string
+export const wrongNest: string | undefined = nestRequest.identity?.user_id
 `
 
 describe('a registered identity type', () => {
-  it('types req.auth, c.get("identity"), request.identity and currentIdentity()', async () => {
+  it('types req.auth, c.get("identity"), request.identity (Fastify and Nest) and currentIdentity()', async () => {
     // Inside the package (so `jwtguard/*` resolves to the sources) but outside tsconfig's include.
     const root = resolve(import.meta.dirname, '../..')
     const dir = join(root, 'node_modules', '.cache', `jwtguard-register-${process.pid}`)
@@ -114,5 +119,5 @@ describe('a registered identity type', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 60_000) // a whole tsc run: slow on a loaded machine
 })

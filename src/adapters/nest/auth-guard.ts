@@ -7,7 +7,7 @@
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
-import type { AuthResult, JwtGuard, ProtectedRoute } from '../../index.js'
+import type { AuthResult, JwtGuard, ProtectedRoute, RegisteredIdentity } from '../../index.js'
 import {
   admitted,
   JWT_GUARD,
@@ -104,7 +104,7 @@ export class JwtAuthGuard implements CanActivate {
   #admit(request: PlatformRequest, result: AuthResult<unknown> | null): true {
     admitted.add(request)
     if (result !== null) {
-      request.identity = result.identity
+      request.identity = result.identity as RegisteredIdentity
       request.jwtPayload = result.payload
     }
     return true

@@ -16,7 +16,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common'
-import { APP_FILTER, APP_GUARD, HttpAdapterHost } from '@nestjs/core'
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core'
 import {
   type AuthRoute,
   assertJwtGuard,
@@ -28,6 +28,7 @@ import {
 import { JwtAuthGuard } from './auth-guard.js'
 import { Public } from './decorators.js'
 import { JwtGuardExceptionFilter } from './filter.js'
+import { JwtIdentityInterceptor } from './identity.js'
 import { nodeRequest, readAuthBodies, send, takeBody } from './platform.js'
 import { JWT_GUARD, JWT_GUARD_NEST_OPTIONS, type JwtGuardNestOptions } from './tokens.js'
 
@@ -169,6 +170,7 @@ export class JwtGuardModule {
       mount,
       JwtAuthGuard,
       { provide: APP_FILTER, useClass: JwtGuardExceptionFilter },
+      { provide: APP_INTERCEPTOR, useClass: JwtIdentityInterceptor },
     ]
     if (options.globalGuard === true) providers.push({ provide: APP_GUARD, useClass: JwtAuthGuard })
     return {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JwtPayload, ProtectOptions } from '../../index.js'
+import type { JwtPayload, ProtectOptions, RegisteredIdentity } from '../../index.js'
 
 /** The injection token of the guard (`JwtGuard<RegisteredIdentity>`): `@Inject(JWT_GUARD)`. */
 export const JWT_GUARD: unique symbol = Symbol('jwtguard:guard')
@@ -47,7 +47,7 @@ export interface JwtRouteMetadata {
 /** Where the guard leaves an admitted request's identity and payload. */
 export interface JwtAuthenticatedRequest {
   /** The identity of a request that passed the guard, typed through `Register`. */
-  identity?: unknown
+  identity?: RegisteredIdentity | undefined
   /** The verified payload of a request that passed the guard. */
   jwtPayload?: JwtPayload
 }
