@@ -34,11 +34,15 @@ type Check = ProtectedRoute<unknown, unknown>
  *
  * @example
  * ```ts
+ * import { Controller, Get, UseGuards } from '@nestjs/common'
+ * import { JwtAuthGuard } from 'jwtguard/nest'
+ *
+ * // Every route of the controller needs a valid access token.
  * @Controller('api/v1')
  * @UseGuards(JwtAuthGuard)
- * class PrivateController {
+ * export class PrivateController {
  *   @Get('private')
- *   private() {
+ *   meaning() {
  *     return { meaning_of_life: 42 }
  *   }
  * }

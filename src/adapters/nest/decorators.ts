@@ -31,10 +31,16 @@ function route(
  *
  * @example
  * ```ts
- * @Get('admin')
- * @JwtRequired({ roles: ['admin'] })
- * admin(@Identity() who: RegisteredIdentity) {
- *   return { admin: who }
+ * import { Controller, Get } from '@nestjs/common'
+ * import { JwtRequired } from 'jwtguard/nest'
+ *
+ * @Controller('api/v1')
+ * export class AdminController {
+ *   @Get('admin')
+ *   @JwtRequired({ roles: ['admin'] })
+ *   admin() {
+ *     return { admin: true }
+ *   }
  * }
  * ```
  */
@@ -50,10 +56,17 @@ export function JwtRequired<TRequest = unknown>(
  *
  * @example
  * ```ts
- * @Get('greeting')
- * @JwtOptional()
- * greeting(@Identity() who: RegisteredIdentity | undefined) {
- *   return { hello: who ?? 'stranger' }
+ * import { Controller, Get } from '@nestjs/common'
+ * import type { RegisteredIdentity } from 'jwtguard'
+ * import { Identity, JwtOptional } from 'jwtguard/nest'
+ *
+ * @Controller()
+ * export class GreetingController {
+ *   @Get('greeting')
+ *   @JwtOptional()
+ *   greet(@Identity() who: RegisteredIdentity | undefined) {
+ *     return { hello: who ?? 'stranger' }
+ *   }
  * }
  * ```
  */
@@ -69,10 +82,17 @@ export function JwtOptional<TRequest = unknown>(
  *
  * @example
  * ```ts
- * @Get('health')
- * @Public()
- * health() {
- *   return { status: 'ok' }
+ * import { Controller, Get } from '@nestjs/common'
+ * import { Public } from 'jwtguard/nest'
+ *
+ * // With JwtGuardModule.forRoot(guard, { globalGuard: true }): every other route needs a token.
+ * @Controller()
+ * export class HealthController {
+ *   @Get('health')
+ *   @Public()
+ *   health() {
+ *     return { status: 'ok' }
+ *   }
  * }
  * ```
  */
@@ -89,10 +109,17 @@ const request = (context: ExecutionContext) => context.switchToHttp().getRequest
  *
  * @example
  * ```ts
- * @Get('me')
- * @JwtRequired()
- * me(@Identity() who: RegisteredIdentity) {
- *   return who
+ * import { Controller, Get } from '@nestjs/common'
+ * import type { RegisteredIdentity } from 'jwtguard'
+ * import { Identity, JwtRequired } from 'jwtguard/nest'
+ *
+ * @Controller('api/v1')
+ * export class MeController {
+ *   @Get('me')
+ *   @JwtRequired()
+ *   me(@Identity() who: RegisteredIdentity) {
+ *     return who
+ *   }
  * }
  * ```
  */
@@ -105,10 +132,17 @@ export const Identity: () => ParameterDecorator = createParamDecorator(
  *
  * @example
  * ```ts
- * @Get('claims')
- * @JwtRequired()
- * claims(@Claims() claims: JwtPayload) {
- *   return { expires: claims.exp }
+ * import { Controller, Get } from '@nestjs/common'
+ * import type { JwtPayload } from 'jwtguard'
+ * import { Claims, JwtRequired } from 'jwtguard/nest'
+ *
+ * @Controller('api/v1')
+ * export class ClaimsController {
+ *   @Get('claims')
+ *   @JwtRequired()
+ *   claims(@Claims() claims: JwtPayload) {
+ *     return { expires: claims.exp }
+ *   }
  * }
  * ```
  */

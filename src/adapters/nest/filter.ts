@@ -26,7 +26,14 @@ import { JWT_GUARD, JWT_GUARD_NEST_OPTIONS, type JwtGuardNestOptions, refusals }
 
 /**
  * Installed by `JwtGuardModule` as a global filter (`APP_FILTER`); what it does not render goes
- * to Nest's own `BaseExceptionFilter`.
+ * to Nest's own `BaseExceptionFilter`. Your code can throw the core's errors through it too.
+ *
+ * @example
+ * ```ts
+ * import { JwtGuardError } from 'jwtguard'
+ * // In a handler: answered 401 "Invalid token" with the challenge, as the guard's own refusals.
+ * throw new JwtGuardError('ERR_TOKEN_REVOKED', 'Token has been revoked')
+ * ```
  */
 export class JwtGuardExceptionFilter extends BaseExceptionFilter implements ExceptionFilter {
   readonly #authMethods: ReadonlyMap<string, string[]>

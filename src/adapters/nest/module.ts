@@ -100,11 +100,13 @@ function declareRoutes(controller: new () => object, guard: JwtGuard<unknown>): 
  *
  * @example
  * ```ts
+ * import { Module } from '@nestjs/common'
+ * import { JwtGuardModule } from 'jwtguard/nest'
+ *
  * @Module({
- *   imports: [JwtGuardModule.forRoot({ secret, authenticate, identity })],
- *   controllers: [ApiController],
+ *   imports: [JwtGuardModule.forRoot({ secret, authenticate, identity }, { globalGuard: true })],
  * })
- * class AppModule {}
+ * export class AppModule {}
  * ```
  */
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest module is a class; forRoot/forRootAsync are Nest's idiom
@@ -114,6 +116,8 @@ export class JwtGuardModule {
    *
    * @example
    * ```ts
+   * import { createJwtGuard } from 'jwtguard'
+   * import { JwtGuardModule } from 'jwtguard/nest'
    * JwtGuardModule.forRoot(createJwtGuard({ secret, authenticate, identity }), { globalGuard: true })
    * ```
    */
@@ -127,10 +131,11 @@ export class JwtGuardModule {
    *
    * @example
    * ```ts
+   * import { JwtGuardModule } from 'jwtguard/nest'
+   * class Settings { secret = process.env.JWT_SECRET_KEY ?? '' }
    * JwtGuardModule.forRootAsync({
-   *   imports: [ConfigModule],
-   *   inject: [ConfigService],
-   *   useFactory: (config: ConfigService) => ({ secret: config.get('JWT_SECRET_KEY'), authenticate, identity }),
+   *   inject: [Settings], // a provider of a module in `imports`
+   *   useFactory: (settings: Settings) => ({ secret: settings.secret, authenticate, identity }),
    * })
    * ```
    */
