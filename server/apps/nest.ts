@@ -3,11 +3,13 @@
  * the global-guard mode: every route needs a token unless it is `@Public()`.
  */
 import 'reflect-metadata'
+import type { ServerResponse } from 'node:http'
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import express from 'express'
+import type { FastifyReply } from 'fastify'
 import type { RegisteredIdentity } from 'jwtguard'
 import { frameworkErrors } from 'jwtguard/fastify'
 import { Identity, JwtGuardModule, JwtRequired, Public } from 'jwtguard/nest'
@@ -56,9 +58,13 @@ function serveStatic(app: INestApplication, context: ServerContext): void {
     { path: OPENAPI_PATH, headers: { 'content-type': 'application/json; charset=utf-8' }, body: openapi },
   ]
   for (const file of files) {
+    // Written as the platform writes bytes (Nest's `reply()` would send a Buffer as JSON on Express).
     adapter.get(file.path, (_request: unknown, response: unknown) => {
-      for (const [name, value] of Object.entries(file.headers)) adapter.setHeader(response, name, value)
-      adapter.reply(response, file.body, 200)
+      if (adapter.getType() === 'fastify') {
+        ;(response as FastifyReply).headers(file.headers).send(file.body)
+      } else {
+        ;(response as ServerResponse).writeHead(200, file.headers).end(file.body)
+      }
     })
   }
 }
