@@ -331,6 +331,29 @@ describe.each(['express', 'fastify'] as const)('jwtguard/nest on %s', (platform)
   })
 })
 
+describe.each(['express', 'fastify'] as const)('jwtguard/nest under a global prefix on %s', (platform) => {
+  it('says, in the log, to keep the auth routes out of it (and answers the contract 500)', async () => {
+    const logged: unknown[] = []
+    @Module({ imports: [JwtGuardModule.forRoot(makeGuard(), { logError: (error) => logged.push(error) })] })
+    class AppModule {}
+    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
+    const app = await NestFactory.create(AppModule, adapter, { logger: false })
+    app.setGlobalPrefix('api')
+    await app.init()
+    const instance = app.getHttpAdapter().getInstance()
+    if (platform === 'fastify') await instance.ready()
+    const request = platform === 'express' ? inMemoryClient(instance) : injectClient(instance)
+    try {
+      const response = await request('POST', '/api/auth', { headers: json, body: SEED_LOGIN })
+      expect(response.status).toBe(500)
+      expect(response.json()).toMatchObject({ status_code: 500, error: 'Internal Server Error' })
+      expect(String(logged[0])).toMatch(/keep the auth routes out of a global prefix/)
+    } finally {
+      await app.close()
+    }
+  })
+})
+
 describe('jwtguard/nest at start-up', () => {
   it('refuses a bad route option when the class is declared', () => {
     expect(() => JwtRequired({ roles: [] })).toThrow(TypeError)

@@ -30,7 +30,7 @@ import { Public } from './decorators.js'
 import { JwtGuardExceptionFilter } from './filter.js'
 import { JwtIdentityInterceptor } from './identity.js'
 import { nodeRequest, readAuthBodies, send, takeBody } from './platform.js'
-import { JWT_GUARD, JWT_GUARD_NEST_OPTIONS, type JwtGuardNestOptions } from './tokens.js'
+import { JWT_GUARD, JWT_GUARD_NEST_OPTIONS, type JwtGuardNestOptions, refusals } from './tokens.js'
 
 /** A guard from `createJwtGuard()`, or the options to create one with. */
 export type JwtGuardSource = JwtGuard<unknown> | JwtGuardOptions<unknown>
@@ -55,10 +55,16 @@ function toGuard(source: JwtGuardSource): JwtGuard<unknown> {
 }
 
 /** Serves one auth route: the raw body read before Nest's parsers, the core's response written as is. */
-function serve(route: AuthRoute) {
-  return async function jwtGuardRoute(request: unknown, response: unknown): Promise<void> {
+function serve(route: AuthRoute, realm: string) {
+  return async function jwtGuardRoute(request: object, response: unknown): Promise<void> {
+    refusals.set(request, realm) // whatever this route throws, the filter renders as the library's
     const raw = nodeRequest(request)
     const read = takeBody(raw)
+    if (read === undefined && route.method === 'POST') {
+      throw new Error(
+        `jwtguard/nest: the body of POST ${route.path} was not read before Nest's parsers: keep the auth routes out of a global prefix (setGlobalPrefix(prefix, { exclude: [...] }))`,
+      )
+    }
     if (read !== undefined && 'error' in read) throw read.error
     send(
       response,
@@ -87,7 +93,7 @@ function declareRoutes(controller: new () => object, guard: JwtGuard<unknown>): 
   const prototype = controller.prototype as Record<string, unknown>
   guard.routes.forEach((route, index) => {
     const name = `${route.method.toLowerCase()}${index}`
-    prototype[name] = serve(route)
+    prototype[name] = serve(route, guard.options.realm)
     const descriptor = Object.getOwnPropertyDescriptor(prototype, name) as PropertyDescriptor
     ;(route.method === 'GET' ? Get : Post)(route.path)(prototype, name, descriptor)
     Req()(prototype, name, 0)

@@ -33,6 +33,8 @@ interface FastifyLike {
   addHook(name: 'preParsing', hook: FastifyPreParsing): unknown
 }
 
+type NodeMiddleware = (req: IncomingMessage, res: unknown, next: (error?: unknown) => void) => void
+
 type FastifyPreParsing = (
   request: { raw: IncomingMessage; method: string; routeOptions: { url?: string | undefined } },
   reply: unknown,
@@ -151,11 +153,12 @@ export function readAuthBodies(
     })
     return
   }
-  const app = adapter.getInstance<{
-    use(handler: (req: IncomingMessage, res: unknown, next: () => void) => void): void
-  }>()
-  app.use(function jwtGuardReadBody(req, _res, next) {
-    if (req.method !== 'POST' || !paths.has((req.url ?? '').split('?')[0] ?? '')) return next()
-    stash(req, req, limit).then(() => next(), next)
-  })
+  // One route per path on Express's own router: it matches exactly the requests Nest's route for
+  // the same path will (strict and case-sensitive routing alike), and runs before Nest's parsers.
+  const app = adapter.getInstance<{ post(path: string, handler: NodeMiddleware): void }>()
+  for (const path of paths) {
+    app.post(path, function jwtGuardReadBody(req, _res, next) {
+      stash(req, req, limit).then(() => next(), next)
+    })
+  }
 }

@@ -53,8 +53,9 @@ export interface JwtAuthenticatedRequest {
 }
 
 /**
- * Requests the guard refused, with the realm of the refusing route: the filter renders whatever
- * they threw (a library error, or a 500 for anything else) with that realm's challenge.
+ * Requests refused by the guard or served by an auth route, with the route's realm: the filter
+ * renders whatever they threw (a library error, or a 500 for anything else) with that realm's
+ * challenge.
  * @internal
  */
 export const refusals: WeakMap<object, string> = new WeakMap()
