@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import { buildNestApp, listenNest, type NestPlatform } from '../../server/apps/nest.js'
 import type { Framework } from '../../server/config.js'
 import type { SeedIdentity, ServerContext } from '../../server/context.js'
 import {
@@ -34,7 +35,7 @@ import { b64url } from '../support/tokens.js'
 export { TEST_SECRET } from '../support/server.js'
 export { b64url } from '../support/tokens.js'
 
-export const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono']
+export const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono', 'nest-express', 'nest-fastify']
 export const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 export const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -376,7 +377,9 @@ export async function listenApp(framework: Framework): Promise<ListeningApp> {
     const listening =
       framework === 'express'
         ? await listenExpress(buildExpressApp(context), 0, '127.0.0.1')
-        : await listenHono(buildHonoApp(context), 0, '127.0.0.1')
+        : framework === 'hono'
+          ? await listenHono(buildHonoApp(context), 0, '127.0.0.1')
+          : await listenNest(await buildNestApp(context, framework.slice(5) as NestPlatform), 0, '127.0.0.1')
     port = (listening.server.address() as AddressInfo).port
     close = listening.close
   }
