@@ -19,7 +19,6 @@ import {
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core'
 import {
   type AuthRoute,
-  assertJwtGuard,
   createJwtGuard,
   type JwtGuard,
   type JwtGuardOptions,
@@ -45,13 +44,10 @@ export interface JwtGuardModuleAsyncOptions extends JwtGuardNestOptions {
   useFactory: (...dependencies: never[]) => MaybePromise<JwtGuardSource>
 }
 
+/** The guard itself, or one created (and so validated, at start-up) from options. */
 function toGuard(source: JwtGuardSource): JwtGuard<unknown> {
-  if (typeof (source as Partial<JwtGuard<unknown>>).authenticateRequest === 'function') {
-    return source as JwtGuard<unknown>
-  }
-  const guard = createJwtGuard(source as JwtGuardOptions<unknown>)
-  assertJwtGuard(guard, 'jwtguard/nest')
-  return guard
+  const isGuard = typeof (source as Partial<JwtGuard<unknown>> | null)?.authenticateRequest === 'function'
+  return isGuard ? (source as JwtGuard<unknown>) : createJwtGuard(source as JwtGuardOptions<unknown>)
 }
 
 /** Serves one auth route: the raw body read before Nest's parsers, the core's response written as is. */
