@@ -7,7 +7,7 @@
  * Options (argv or env):
  *   --quick | BENCH_QUICK=1             short smoke run (fewer, shorter samples)
  *   --only micro|http | BENCH_ONLY      run one part only
- *   --frameworks a,b | BENCH_FRAMEWORKS HTTP frameworks to run (fastify, express, hono)
+ *   --frameworks a,b | BENCH_FRAMEWORKS HTTP frameworks to run (fastify, express, hono, nest-express, nest-fastify)
  *   --loader inproc|child | BENCH_LOADER where autocannon runs (default: inproc, see README)
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -42,7 +42,7 @@ function readOptions(): RunOptions {
   })
   if (values.help) {
     console.log(
-      'usage: npm run bench -- [--quick] [--only micro|http] [--frameworks fastify,express,hono] [--loader inproc|child]',
+      'usage: npm run bench -- [--quick] [--only micro|http] [--frameworks fastify,express,hono,nest-express,nest-fastify] [--loader inproc|child]',
     )
     process.exit(0)
   }
@@ -57,7 +57,8 @@ function readOptions(): RunOptions {
   const frameworks =
     frameworkList === undefined ? undefined : new Set(frameworkList.split(',').map((name) => name.trim()))
   for (const name of frameworks ?? []) {
-    if (!['fastify', 'express', 'hono'].includes(name)) throw new Error(`unknown framework "${name}"`)
+    if (!['fastify', 'express', 'hono', 'nest-express', 'nest-fastify'].includes(name))
+      throw new Error(`unknown framework "${name}"`)
   }
   return {
     quick: values.quick || env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',

@@ -10,7 +10,7 @@ import { createPrivateDirectory } from './files.js'
 import { type HttpLimits, readHttpLimits } from './http-limits.js'
 import { weakSecretReason } from './policy.js'
 
-export const FRAMEWORKS = ['fastify', 'express', 'hono', 'fetch'] as const
+export const FRAMEWORKS = ['fastify', 'express', 'hono', 'fetch', 'nest-express', 'nest-fastify'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 
 export interface ServerConfig {

@@ -1,11 +1,12 @@
 /**
  * `npm start`: the reference server of docs/CONTRACT.md, on the framework `FRAMEWORK` names
- * (fastify by default, express, hono or fetch).
+ * (fastify by default, express, hono, fetch, nest-express or nest-fastify).
  */
 import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
 import { buildFastifyApp } from './apps/fastify.js'
 import { buildFetchApp, listenFetch } from './apps/fetch.js'
 import { buildHonoApp, listenHono } from './apps/hono.js'
+import { buildNestApp, listenNest } from './apps/nest.js'
 import { ConfigError, loadConfig, type ServerConfig, storesInUse } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
 import { createLogger } from './logging.js'
@@ -19,6 +20,10 @@ async function listen(config: ServerConfig, context: ServerContext): Promise<Lis
       return listenHono(buildHonoApp(context), config.port, config.host, config.httpLimits)
     case 'fetch':
       return listenFetch(buildFetchApp(context), config.port, config.host, config.httpLimits)
+    case 'nest-express':
+      return listenNest(await buildNestApp(context, 'express'), config.port, config.host)
+    case 'nest-fastify':
+      return listenNest(await buildNestApp(context, 'fastify'), config.port, config.host)
     case 'fastify': {
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })

@@ -1,7 +1,8 @@
 /**
  * The HTTP benchmark apps: per framework, `GET /health` open and `GET /api/v1/private` behind
  * either our adapter or the ecosystem's own JWT middleware. Every app answers the same JSON on the
- * same routes, loads no user from a database, and listens on 127.0.0.1 only.
+ * same routes, loads no user from a database, and listens on 127.0.0.1 only. The NestJS apps are in
+ * nest-apps.ts.
  */
 import type { AddressInfo } from 'node:net'
 import fastifyJwt from '@fastify/jwt'
@@ -18,7 +19,7 @@ import { CEILING, FLOOR, isOurs, SECRET, SECRET_KEY } from '../lib/fixtures.js'
 import { createFloorVerifier } from '../micro/floor.js'
 
 /** The frameworks benchmarked. */
-export type Framework = 'fastify' | 'express' | 'hono'
+export type Framework = 'fastify' | 'express' | 'hono' | 'nest-express' | 'nest-fastify'
 
 /** One server to benchmark: a framework with one JWT middleware. */
 export interface Variant {
@@ -60,6 +61,11 @@ export const VARIANTS: readonly Variant[] = [
   { id: `hono/${FLOOR}`, framework: 'hono', middleware: FLOOR, scheme: 'JWT' },
   { id: 'hono/hono/jwt', framework: 'hono', middleware: 'hono/jwt', scheme: 'Bearer' },
   { id: `hono/${CEILING}`, framework: 'hono', middleware: CEILING, scheme: 'JWT' },
+  ...(['nest-express', 'nest-fastify'] as const).flatMap((framework): Variant[] => [
+    { id: `${framework}/ours`, framework, middleware: 'ours', scheme: 'JWT' },
+    { id: `${framework}/@nestjs/passport`, framework, middleware: '@nestjs/passport', scheme: 'Bearer' },
+    { id: `${framework}/${CEILING}`, framework, middleware: CEILING, scheme: 'JWT' },
+  ]),
 ]
 
 /** A started server. */
@@ -274,5 +280,13 @@ export function startVariant(variant: Variant): Promise<RunningServer> {
       return startExpress(variant.middleware)
     case 'hono':
       return startHono(variant.middleware)
+    case 'nest-express':
+    case 'nest-fastify':
+      // Loaded only when measured: NestJS and its decorators stay out of the other servers.
+      return import('./nest-apps.js').then(({ startNest }) =>
+        startNest(variant.framework === 'nest-express' ? 'express' : 'fastify', variant.middleware, () =>
+          makeGuard(variant.middleware),
+        ),
+      )
   }
 }

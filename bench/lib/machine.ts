@@ -28,6 +28,9 @@ const PACKAGES = [
   'express-jwt',
   'hono',
   '@hono/node-server',
+  '@nestjs/core',
+  '@nestjs/passport',
+  'passport-jwt',
   'autocannon',
 ]
 

@@ -3,8 +3,15 @@
  * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`,
  * `/predicate`, `/billing` for audience `billing`), reached in-process (Fastify's inject, Hono's app.request, Express through the
  * in-memory HTTP client, the fetch handler with a `Request`) or over a real socket. Hono runs
- * twice: with the `jwtRequired()` middleware and with handlers wrapped by `protect()`.
+ * twice: with the `jwtRequired()` middleware and with handlers wrapped by `protect()`. NestJS runs on
+ * Express and on Fastify, with the route decorators (`@JwtRequired`, `@JwtOptional`) rather than the
+ * global guard.
  */
+import 'reflect-metadata'
+import { Controller, Get, HttpCode, Module, Post, Req } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
+import { ExpressAdapter } from '@nestjs/platform-express'
+import { FastifyAdapter } from '@nestjs/platform-fastify'
 import express from 'express'
 import Fastify, { type FastifyRequest } from 'fastify'
 import { type Context, Hono } from 'hono'
@@ -13,6 +20,7 @@ import { jwtGuard as expressGuard } from 'jwtguard/express'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { type FetchHandler, jwtGuard as fetchGuard } from 'jwtguard/fetch'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
+import { Identity, JwtGuardModule, JwtOptional, JwtRequired } from 'jwtguard/nest'
 import { listenExpress } from '../../server/apps/express.js'
 import { listenFetch, nodeRemoteAddress } from '../../server/apps/fetch.js'
 import { listenHono } from '../../server/apps/hono.js'
@@ -48,7 +56,7 @@ export interface TestServer {
 }
 
 export interface Framework {
-  name: 'express' | 'fastify' | 'hono' | 'hono (protect)' | 'fetch'
+  name: 'express' | 'fastify' | 'hono' | 'hono (protect)' | 'fetch' | 'nest-express' | 'nest-fastify'
   start(guard: JwtGuard<unknown>, handler: Handler, transport?: 'in-process' | 'socket'): Promise<TestServer>
 }
 
@@ -128,6 +136,68 @@ const fetchFramework: Framework = {
   },
 }
 
+/** NestJS on `platform`: the module for the guard, a controller with the decorators. */
+function nestFramework(platform: 'express' | 'fastify'): Framework {
+  return {
+    name: `nest-${platform}`,
+    async start(guard, handler, transport = 'in-process') {
+      const allow = (_claims: unknown, request: { headers: Record<string, unknown> }) =>
+        request.headers['x-allow'] === 'yes'
+
+      @Controller()
+      class TestController {
+        @Get('protected')
+        @JwtRequired()
+        get(@Identity() identity: unknown) {
+          return handler(identity)
+        }
+        @Post('protected')
+        @HttpCode(200) // Nest answers a POST with 201 by default
+        @JwtRequired()
+        post(@Identity() identity: unknown) {
+          return handler(identity)
+        }
+        @Get('open')
+        open(@Req() request: { identity?: unknown }) {
+          return handler(request.identity)
+        }
+        @Get('optional')
+        @JwtOptional()
+        optional(@Identity() identity: unknown) {
+          return handler(identity)
+        }
+        @Get('predicate')
+        @JwtRequired({ allow })
+        predicate(@Identity() identity: unknown) {
+          return handler(identity)
+        }
+        @Get('billing')
+        @JwtRequired({ audience: 'billing' })
+        billing(@Identity() identity: unknown) {
+          return handler(identity)
+        }
+      }
+      @Module({
+        imports: [JwtGuardModule.forRoot(guard, { renderAllErrors: true })],
+        controllers: [TestController],
+      })
+      class TestModule {}
+
+      const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
+      const app = await NestFactory.create(TestModule, adapter, { logger: false })
+      if (transport === 'socket') {
+        await app.listen(0, LOOPBACK)
+        return overSocket(await app.getUrl(), () => app.close())
+      }
+      await app.init()
+      const instance = app.getHttpAdapter().getInstance()
+      if (platform === 'express') return { request: inMemoryClient(instance), close: () => app.close() }
+      await instance.ready()
+      return { request: injectClient(instance), close: () => app.close() }
+    },
+  }
+}
+
 export const FRAMEWORKS: Framework[] = [
   {
     name: 'express',
@@ -192,4 +262,6 @@ export const FRAMEWORKS: Framework[] = [
   honoFramework('hono', 'middleware'),
   honoFramework('hono (protect)', 'protect'),
   fetchFramework,
+  nestFramework('express'),
+  nestFramework('fastify'),
 ]

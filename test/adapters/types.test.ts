@@ -86,6 +86,7 @@ import { jwtGuard as expressGuard } from 'jwtguard/express'
 import type {} from 'jwtguard/fastify'
 import { jwtGuard as fetchGuard } from 'jwtguard/fetch'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
+import type { JwtAuthenticatedRequest } from 'jwtguard/nest'
 import { z } from 'zod'
 
 // The identity type comes from the schema, and reaches every framework through Register.
@@ -123,10 +124,14 @@ fastify.get('/me', fastify.protect(async (protectedRequest) => ({ id: protectedR
 fastify.get('/admin', fastify.protect((protectedRequest) => protectedRequest.jwtPayload.exp, { roles: ['admin'] }))
 // @ts-expect-error outside protect(), request.identity may be null
 export const unchecked: number = request.identity.user_id
+declare const nestRequest: JwtAuthenticatedRequest
+export const fromNest: number | undefined = nestRequest.identity?.user_id
+// @ts-expect-error the identity is not a string
+export const wrongNest: string | undefined = nestRequest.identity?.user_id
 `
 
 describe('a registered identity type', () => {
-  it('types req.auth, c.get("identity"), request.identity, the fetch handler\'s identity and currentIdentity()', async () => {
+  it("types req.auth, c.get('identity'), request.identity (Fastify and Nest), the fetch handler's identity and currentIdentity()", async () => {
     // Inside the package (so `jwtguard/*` resolves to the sources) but outside tsconfig's include.
     const root = resolve(import.meta.dirname, '../..')
     const dir = join(root, 'node_modules', '.cache', `jwtguard-register-${process.pid}`)

@@ -19,6 +19,7 @@ import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import { buildNestApp, listenNest, type NestPlatform } from '../../server/apps/nest.js'
 import type { Framework } from '../../server/config.js'
 import type { SeedIdentity, ServerContext } from '../../server/context.js'
 import {
@@ -28,6 +29,7 @@ import {
   honoClient,
   injectClient,
   inMemoryClient,
+  nestInProcessApp,
 } from '../support/apps.js'
 import { createTestContext, TEST_SECRET, type TestApp, type TestResponse } from '../support/server.js'
 import { b64url } from '../support/tokens.js'
@@ -35,7 +37,14 @@ import { b64url } from '../support/tokens.js'
 export { TEST_SECRET } from '../support/server.js'
 export { b64url } from '../support/tokens.js'
 
-export const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono', 'fetch']
+export const FRAMEWORKS: readonly Framework[] = [
+  'fastify',
+  'express',
+  'hono',
+  'fetch',
+  'nest-express',
+  'nest-fastify',
+]
 export const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 export const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -337,6 +346,10 @@ export async function inProcessApp(framework: Framework, context: ServerContext)
         request: fetchClient(buildFetchApp(context)),
         close: async () => undefined,
       }
+    case 'nest-express':
+      return nestInProcessApp('express', context)
+    case 'nest-fastify':
+      return nestInProcessApp('fastify', context)
   }
 }
 
@@ -383,7 +396,13 @@ export async function listenApp(framework: Framework): Promise<ListeningApp> {
         ? await listenExpress(buildExpressApp(context), 0, '127.0.0.1')
         : framework === 'fetch'
           ? await listenFetch(buildFetchApp(context), 0, '127.0.0.1')
-          : await listenHono(buildHonoApp(context), 0, '127.0.0.1')
+          : framework === 'hono'
+            ? await listenHono(buildHonoApp(context), 0, '127.0.0.1')
+            : await listenNest(
+                await buildNestApp(context, framework.slice(5) as NestPlatform),
+                0,
+                '127.0.0.1',
+              )
     port = (listening.server.address() as AddressInfo).port
     close = listening.close
   }

@@ -20,6 +20,7 @@ import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import { buildNestApp, listenNest } from '../../server/apps/nest.js'
 import { FRAMEWORKS, type Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
 import { createTestContext } from '../support/server.js'
@@ -58,6 +59,8 @@ const LISTEN: Record<Framework, (context: ServerContext) => Promise<Running>> = 
   express: (context) => listenExpress(buildExpressApp(context), 0, '127.0.0.1'),
   hono: (context) => listenHono(buildHonoApp(context), 0, '127.0.0.1'),
   fetch: (context) => listenFetch(buildFetchApp(context), 0, '127.0.0.1'),
+  'nest-express': async (context) => listenNest(await buildNestApp(context, 'express'), 0, '127.0.0.1'),
+  'nest-fastify': async (context) => listenNest(await buildNestApp(context, 'fastify'), 0, '127.0.0.1'),
 }
 
 /**

@@ -48,6 +48,27 @@ interface Example {
   code: string
 }
 
+/**
+ * The `@example` code blocks of a declaration's doc comment, read from the source text: the
+ * compiler's JSDoc parser would end a block at a line holding a decorator (`@Get('me')`, NestJS).
+ */
+function rawExamples(declaration: ts.Declaration): string[] {
+  const text = declaration.getSourceFile().text
+  return ts
+    .getJSDocCommentsAndTags(declaration)
+    .filter(ts.isJSDoc)
+    .flatMap((doc) => {
+      const comment = text
+        .slice(doc.pos, doc.end)
+        .split('\n')
+        .map((line) => line.replace(/^\s*\*( |$)/, ''))
+        .join('\n')
+      return [...comment.matchAll(/@example\s*\n(```(?:ts|typescript)?\n[\s\S]*?```)/g)].map(
+        (m) => m[1] ?? '',
+      )
+    })
+}
+
 /** The exported functions, classes and callable constants of every entry point, with their examples. */
 function collect(): { undocumented: string[]; examples: Example[] } {
   const program = ts.createProgram(entryPoints, { ...config.options, noEmit: true })
@@ -70,10 +91,14 @@ function collect(): { undocumented: string[]; examples: Example[] } {
       const file = declaration.getSourceFile()
       const line = file.getLineAndCharacterOfPosition(declaration.getStart()).line + 1
       const where = `${file.fileName.replace(`${process.cwd()}/`, '')}:${line} ${symbol.name}`
-      const blocks = symbol
-        .getJsDocTags(checker)
-        .filter((tag) => tag.name === 'example')
-        .map((tag) => ts.displayPartsToString(tag.text))
+      const raw = rawExamples(declaration)
+      const blocks =
+        raw.length > 0
+          ? raw
+          : symbol
+              .getJsDocTags(checker)
+              .filter((tag) => tag.name === 'example')
+              .map((tag) => ts.displayPartsToString(tag.text))
       if (blocks.length === 0) undocumented.push(where)
       for (const [index, block] of blocks.entries()) {
         const code = /```(?:ts|typescript)?\n([\s\S]*?)```/.exec(block)?.[1] ?? block

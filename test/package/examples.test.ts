@@ -12,7 +12,8 @@ const SECRET = 'examples-test-secret-with-at-least-32-bytes'
 /** Starts `file` with PORT=0 and resolves to the address it prints. */
 function start(file: string): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, ['--conditions=jwtguard-source', '--import', 'tsx', file], {
-    env: { ...process.env, PORT: '0', JWT_SECRET_KEY: SECRET },
+    // examples/tsconfig.json: the root one leaves examples/ out, and NestJS needs its decorators.
+    env: { ...process.env, PORT: '0', JWT_SECRET_KEY: SECRET, TSX_TSCONFIG_PATH: 'examples/tsconfig.json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -47,7 +48,7 @@ afterEach(async () => {
   }
 })
 
-describe.each(['fastify', 'express', 'hono'])('examples/%s/app.ts', (framework) => {
+describe.each(['fastify', 'express', 'hono', 'nest'])('examples/%s/app.ts', (framework) => {
   it("serves the seed's login and protected routes", async () => {
     const { child, address } = await start(`examples/${framework}/app.ts`)
     children.push(child)

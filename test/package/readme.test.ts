@@ -29,6 +29,7 @@ interface Block {
   lang: string
   code: string
   run: boolean
+  decorators: boolean
   extends: string | undefined
 }
 
@@ -50,6 +51,7 @@ function readmeBlocks(markdown: string): { blocks: Block[]; unmarked: string[] }
       lang,
       code,
       run: words.includes('run'),
+      decorators: words.includes('decorators'),
       extends: base === -1 ? undefined : words[base + 1],
     })
   }
@@ -70,11 +72,20 @@ function writeProject(): string[] {
   mkdirSync(DIR, { recursive: true })
   const tsconfig = JSON.parse(byName.get('tsconfig')?.code ?? '{}') as Record<string, unknown>
   writeFileSync(join(DIR, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['*.ts'] }, null, 2))
+  // NestJS's parameter decorators need `experimentalDecorators`, as the README says: those blocks
+  // are checked in a project that adds it to the README's tsconfig.
+  mkdirSync(join(DIR, 'decorators'))
+  const withDecorators = { extends: '../tsconfig.json', compilerOptions: { experimentalDecorators: true } }
+  writeFileSync(
+    join(DIR, 'decorators', 'tsconfig.json'),
+    JSON.stringify({ ...withDecorators, include: ['*.ts'] }),
+  )
   const files: string[] = []
   for (const block of blocks) {
     if (block.lang !== 'ts') continue
-    writeFileSync(join(DIR, `${block.name}.ts`), source(block))
-    files.push(`${block.name}.ts`)
+    const file = block.decorators ? join('decorators', `${block.name}.ts`) : `${block.name}.ts`
+    writeFileSync(join(DIR, file), source(block))
+    files.push(file)
   }
   return files
 }
@@ -84,7 +95,17 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }))
 describe('README code blocks', () => {
   it('each carries a marker, and every marker names a block that exists', () => {
     expect(unmarked).toEqual([])
-    const checked = ['fastify', 'express', 'hono', 'fetch', 'register', 'tsconfig', 'keys', 'roles', 'throttle']
+    const checked = [
+      'fastify',
+      'express',
+      'hono',
+      'fetch',
+      'register',
+      'tsconfig',
+      'keys',
+      'roles',
+      'throttle',
+    ]
     const shell = ['two-commands', 'curl-session', 'cli', 'development']
     expect(blocks.map((block) => block.name).sort()).toEqual([...checked, ...shell].sort())
     for (const block of blocks) {
@@ -105,11 +126,13 @@ describe('README code blocks', () => {
         true,
       )
       const tsc = join(process.cwd(), 'node_modules', compiler, 'bin', 'tsc')
-      const result = await run(process.execPath, [tsc, '-p', join(DIR, 'tsconfig.json')]).then(
-        () => '',
-        (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
-      )
-      expect(result).toBe('')
+      for (const project of [join(DIR, 'tsconfig.json'), join(DIR, 'decorators', 'tsconfig.json')]) {
+        const result = await run(process.execPath, [tsc, '-p', project]).then(
+          () => '',
+          (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+        )
+        expect(result, project).toBe('')
+      }
       expect(files.length).toBeGreaterThanOrEqual(6)
     },
     120_000,

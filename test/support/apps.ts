@@ -11,6 +11,7 @@ import { buildExpressApp, type Listening, listenExpress } from '../../server/app
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
 import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
+import { buildNestApp, listenNest, type NestPlatform } from '../../server/apps/nest.js'
 import type { Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
 import { createTestContext, socketRequest, type TestApp, toTestResponse } from './server.js'
@@ -177,6 +178,38 @@ function inProcessApp(
   }
 }
 
+/** NestJS in process: Fastify's inject on @nestjs/platform-fastify, the in-memory client on Express. */
+export async function nestInProcessApp(platform: NestPlatform, context: ServerContext): Promise<TestApp> {
+  const app = await buildNestApp(context, platform)
+  const instance = app.getHttpAdapter().getInstance()
+  if (platform === 'fastify') await (instance as FastifyInstance).ready()
+  const request =
+    platform === 'fastify'
+      ? injectClient(instance as FastifyInstance)
+      : inMemoryClient(instance as RequestListener)
+  return {
+    framework: `nest-${platform}`,
+    transport: 'in-process',
+    context,
+    request,
+    close: () => app.close(),
+  }
+}
+
+function nestInProcess(platform: NestPlatform): AppFactory {
+  return async (env) => {
+    const { context, cleanup } = await createTestContext(env)
+    const app = await nestInProcessApp(platform, context)
+    return {
+      ...app,
+      async close() {
+        await app.close()
+        await cleanup()
+      },
+    }
+  }
+}
+
 export interface AppEntry {
   name: string
   framework: Framework
@@ -216,5 +249,21 @@ export const APPS: AppEntry[] = [
     name: 'fetch (socket)',
     framework: 'fetch',
     create: socketApp('fetch', async (context) => listenFetch(buildFetchApp(context), 0, '127.0.0.1')),
+  },
+  { name: 'nest-express (in-memory)', framework: 'nest-express', create: nestInProcess('express') },
+  {
+    name: 'nest-express (socket)',
+    framework: 'nest-express',
+    create: socketApp('nest-express', async (context) =>
+      listenNest(await buildNestApp(context, 'express'), 0, '127.0.0.1'),
+    ),
+  },
+  { name: 'nest-fastify (inject)', framework: 'nest-fastify', create: nestInProcess('fastify') },
+  {
+    name: 'nest-fastify (socket)',
+    framework: 'nest-fastify',
+    create: socketApp('nest-fastify', async (context) =>
+      listenNest(await buildNestApp(context, 'fastify'), 0, '127.0.0.1'),
+    ),
   },
 ]

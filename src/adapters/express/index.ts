@@ -25,6 +25,7 @@ import type {
   RegisteredIdentity,
 } from '../../index.js'
 import * as core from '../../index.js'
+import { routeMethods } from './route-methods.js'
 
 declare global {
   // Express types its request through this global namespace (as Passport does).
@@ -72,33 +73,6 @@ const BODY_PARSER_ERRORS: Record<string, (limit: number) => core.JwtGuardError> 
   'request.size.invalid': malformed('Request body does not match its headers'),
   'charset.unsupported': () =>
     new core.JwtGuardError('ERR_MEDIA_TYPE_UNSUPPORTED', 'Request body charset is not supported'),
-}
-
-/** What `notFound` reads of Express's router (4 and 5) to compute `Allow`. */
-interface Layer {
-  route?: { methods?: Record<string, unknown> }
-  handle?: { stack?: unknown }
-  path?: string
-  match(path: string): unknown
-}
-
-/** The methods of every route under `stack` matching `path`, mounted routers included. */
-function routeMethods(stack: unknown, path: string, into: string[] = []): string[] {
-  for (const layer of (Array.isArray(stack) ? stack : []) as Layer[]) {
-    let match: unknown
-    try {
-      match = layer.match(path)
-    } catch {}
-    if (!match) continue
-    if (layer.route?.methods) into.push(...Object.keys(layer.route.methods).filter((m) => m !== '_all'))
-    else if (Array.isArray(layer.handle?.stack)) {
-      // Express 5 returns the matched prefix; Express 4 keeps it on the layer.
-      const prefix = typeof match === 'object' ? (match as { path?: unknown }).path : layer.path
-      const rest = path.slice(typeof prefix === 'string' ? prefix.length : 0)
-      routeMethods(layer.handle.stack, rest.startsWith('/') ? rest : `/${rest}`, into)
-    }
-  }
-  return into
 }
 
 function send(res: Response, response: HttpResponse): void {
