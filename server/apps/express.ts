@@ -1,5 +1,5 @@
 /** The reference server on Express. */
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
 import { jwtGuard } from 'jwtguard/express'
@@ -61,7 +61,17 @@ export function listenExpress(
   host: string,
   limits: HttpLimits = DEFAULT_HTTP_LIMITS,
 ): Promise<Listening> {
-  const server = createServer(nodeServerOptions(limits), app)
+  return listenNode(app, port, host, limits)
+}
+
+/** Serves a Node request listener on `port` (0: any free port) and `host`, within `limits`. */
+export function listenNode(
+  listener: RequestListener,
+  port: number,
+  host: string,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+): Promise<Listening> {
+  const server = createServer(nodeServerOptions(limits), listener)
   capConnections(server, limits)
   server.on('clientError', answerClientError)
   return new Promise((resolve, reject) => {

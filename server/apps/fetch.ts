@@ -2,16 +2,13 @@
  * The reference server on `jwtguard/fetch`: one `(Request) => Response` function, as Next.js,
  * Bun, Deno and Workers take it, served on Node by @hono/node-server's request listener.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { type FetchHandler, jwtGuard } from 'jwtguard/fetch'
-import { answerClientError } from '../client-errors.js'
 import type { ServerContext } from '../context.js'
-import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
-import type { Listening } from './express.js'
+import { type Listening, listenNode } from './express.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: JSON_HEADERS })
@@ -69,29 +66,12 @@ export function buildFetchApp(context: ServerContext): NodeFetch {
   }
 }
 
-/** Serves a fetch handler on Node on `port` (0: any free port) and `host`. */
+/** Serves a fetch handler on Node on `port` (0: any free port) and `host`, within `limits`. */
 export function listenFetch(
   fetch: NodeFetch,
   port: number,
   host: string,
   limits: HttpLimits = DEFAULT_HTTP_LIMITS,
 ): Promise<Listening> {
-  const server: Server = createServer(nodeServerOptions(limits), getRequestListener(fetch))
-  capConnections(server, limits)
-  server.on('clientError', answerClientError)
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      const { address, port: bound } = server.address() as AddressInfo
-      resolve({
-        address: `http://${address.includes(':') ? `[${address}]` : address}:${bound}`,
-        server,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((error) => (error ? fail(error) : done()))
-            server.closeIdleConnections()
-          }),
-      })
-    })
-  })
+  return listenNode(getRequestListener(fetch), port, host, limits)
 }
