@@ -16,7 +16,13 @@ import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { createLoginLimiter } from 'jwtguard/throttle'
-import { createPasswordHasher, passwordAuthenticator, type UserStore, userLookup } from 'jwtguard/users'
+import {
+  createPasswordHasher,
+  endingSessions,
+  passwordAuthenticator,
+  type UserStore,
+  userLookup,
+} from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
@@ -119,10 +125,17 @@ async function keyOptions(
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
   const database = openSqliteDatabase(config.databaseFile)
-  const users =
+  const userStore =
     config.databaseUrl === undefined
       ? createSqliteUserStore({ database })
       : await createPostgresUserStore({ connectionString: config.databaseUrl })
+  // A password change, a role removal or a removal through context.users ends the user's sessions.
+  let guard: JwtGuard<SeedIdentity> | undefined
+  const users = endingSessions(userStore, {
+    endSessions: async (id) => {
+      await guard?.revokeAllFor(id)
+    },
+  })
   const tokens = await openTokenStore(config, database, logger)
   const hasher = createPasswordHasher()
   const demoUser = await users.findByUsername(DEMO_USER.username)
@@ -150,7 +163,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
   }
   const keys = await keyOptions(config, logger)
   const resourceServer = config.jwksUrl !== undefined
-  const guard = createJwtGuard<SeedIdentity>({
+  guard = createJwtGuard<SeedIdentity>({
     ...keys.options,
     issuer: config.issuer,
     audience: config.audience,

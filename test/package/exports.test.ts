@@ -144,6 +144,7 @@ describe('the names each subpath exports', () => {
         "jwtguard/users": [
           "MAX_PASSWORD_LENGTH",
           "createPasswordHasher",
+          "endingSessions",
           "passwordAuthenticator",
           "userLookup",
         ],

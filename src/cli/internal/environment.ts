@@ -22,6 +22,10 @@ export interface Environment {
   /** `JWT_SECRET_KEY`, else `SECRET_KEY`; `undefined` when neither is set or both are empty. */
   secret: string | undefined
   secretVariable: 'JWT_SECRET_KEY' | 'SECRET_KEY' | undefined
+  /** `REDIS_URL`: where the server keeps its token store when set (else in the SQLite file). */
+  redisUrl?: string | undefined
+  /** `REDIS_KEY_PREFIX`, as the server reads it. */
+  redisKeyPrefix?: string | undefined
 }
 
 export function readEnvironment(env: CliIo['env']): Environment {
@@ -34,6 +38,8 @@ export function readEnvironment(env: CliIo['env']): Environment {
     secret: fromJwt ?? fromSecret,
     secretVariable:
       fromJwt !== undefined ? 'JWT_SECRET_KEY' : fromSecret !== undefined ? 'SECRET_KEY' : undefined,
+    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
   }
 }
 
