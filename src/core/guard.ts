@@ -500,9 +500,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     if (typeof jti !== 'string' || typeof familyId !== 'string') {
       throw new JwtGuardError('ERR_TOKEN_MALFORMED', 'Refresh token lacks its id or family')
     }
-    const result = await activeStore.consumeRefresh(jti, now())
+    const result = await activeStore.consumeRefresh(jti, now(), resolved.reuseInterval)
     switch (result.status) {
       case 'ok':
+      case 'concurrent': // spent within reuseInterval: a sibling pair in the same family
         break
       case 'reused':
         // A spent token came back: it was stolen or replayed. End the whole session.

@@ -235,6 +235,43 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
     })
   })
 
+  describe('concurrent rotation within the reuse interval (item 6)', () => {
+    it('two refreshes with the same token at once both succeed and the family lives', async () => {
+      const a = await start({ reuseInterval: 5 })
+      const b = await start({ reuseInterval: 5 })
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const [first, second] = await Promise.all([
+        refreshWith(a.server, login.refresh_token),
+        refreshWith(b.server, login.refresh_token),
+      ])
+      expect([first.status, second.status]).toEqual([200, 200])
+      offset = 2
+      for (const response of [first, second]) {
+        const pair = response.json() as Pair
+        expect((await protectedGet(a.server, pair.access_token)).status).toBe(200)
+        expect((await refreshWith(b.server, pair.refresh_token)).status).toBe(200)
+      }
+      expect((await protectedGet(b.server, login.access_token)).status).toBe(200)
+    })
+
+    it('after the interval a replay is reuse: the session ends', async () => {
+      const a = await start({ reuseInterval: 5 })
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const rotated = (await refreshWith(a.server, login.refresh_token)).json() as Pair
+      offset = 5.5
+      const replay = await refreshWith(a.server, login.refresh_token)
+      expect(replay.json()).toMatchObject({
+        description: 'Refresh token reuse detected: the session has been revoked',
+      })
+      expect((await protectedGet(a.server, rotated.access_token)).status).toBe(401)
+      expect((await refreshWith(a.server, rotated.refresh_token)).status).toBe(401)
+    })
+  })
+
   describe('log out everywhere at the second boundary (issue 22 item 1)', () => {
     it('refuses what was issued before the cut-off and admits a login in the same second after it', async () => {
       const { server, guard } = await start()
