@@ -18,7 +18,13 @@ import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { createLoginLimiter, createRefreshLimiter } from 'jwtguard/throttle'
-import { createPasswordHasher, passwordAuthenticator, type UserStore, userLookup } from 'jwtguard/users'
+import {
+  createPasswordHasher,
+  endingSessions,
+  passwordAuthenticator,
+  type UserStore,
+  userLookup,
+} from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
@@ -273,9 +279,16 @@ async function keyOptions(
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
   // One SQLite connection serves the users (without DATABASE_URL) and the token lifecycle (without REDIS_URL).
   const backends = await openBackends(config, logger)
-  const { database, users, tokens } = backends
+  const { database, tokens } = backends
   const files = [...databaseFiles(config.databaseFile), ...(config.secretFile ? [config.secretFile] : [])]
   for (const warning of widePermissions(config.dataDir, files)) logger.warn(warning)
+  // A password change, a role removal or a removal through context.users ends the user's sessions.
+  let guard: JwtGuard<SeedIdentity> | undefined
+  const users = endingSessions(backends.users, {
+    endSessions: async (id) => {
+      await guard?.revokeAllFor(id)
+    },
+  })
   const hasher = createPasswordHasher()
   const demoUser = await users.findByUsername(DEMO_USER.username)
   if (config.production && demoUser !== null) {
@@ -308,7 +321,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
   if (!config.production && demoUser === null) await createDemoUser(users, hasher, logger)
   const keys = await keyOptions(config, logger)
   const resourceServer = config.jwksUrl !== undefined
-  const guard = createJwtGuard<SeedIdentity>({
+  guard = createJwtGuard<SeedIdentity>({
     ...keys.options,
     issuer: config.issuer,
     audience: config.audience,

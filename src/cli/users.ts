@@ -18,6 +18,7 @@ import {
 } from './internal/command.js'
 import { type Environment, openUserStore, readEnvironment, requireUserStore } from './internal/environment.js'
 import { readNewPassword } from './internal/input.js'
+import { endUserSessions } from './internal/sessions.js'
 
 const STORE_DETAILS =
   'Users live where the server keeps them: PostgreSQL when DATABASE_URL is set, else DATA_DIR/jwtguard.db (DATA_DIR defaults to ./data).'
@@ -51,6 +52,10 @@ function parseRoles(values: readonly string[], option: string): string[] {
   return [...new Set(roles)]
 }
 
+/**
+ * Runs `work` on the user store. Its password changes, role removals and removals end the user's
+ * sessions in the server's token store (issue 15: a change reaches every live token).
+ */
 async function withStore<T>(
   environment: Environment,
   mode: 'create' | 'existing',
@@ -59,8 +64,10 @@ async function withStore<T>(
   const opened =
     mode === 'create' ? await openUserStore(environment, 'create') : await requireUserStore(environment)
   if (opened === undefined) throw new CliError('cannot open the user store')
+  const { endingSessions } = await import('../users/sessions.js')
+  const store = endingSessions(opened.store, { endSessions: (id) => endUserSessions(environment, id) })
   try {
-    return await work(opened.store, opened.location)
+    return await work(store, opened.location)
   } finally {
     await opened.store.close()
   }
@@ -131,7 +138,7 @@ const add: Command = {
 const remove: Command = {
   name: 'users remove',
   args: '<username>',
-  summary: 'Delete a user. Its tokens stop working at once: the server finds no user for them.',
+  summary: 'Delete a user and end its sessions: its tokens stop working at once.',
   details: STORE_DETAILS,
   positionals: [1, 1],
   options: {},
@@ -171,7 +178,7 @@ const passwd: Command = {
   name: 'users passwd',
   args: '<username>',
   summary: "Replace a user's password (read from a prompt or stdin).",
-  details: `${STORE_DETAILS}\nAccess tokens already issued stay valid until they expire.`,
+  details: `${STORE_DETAILS}\nEnds the user's sessions: its refresh and access tokens are refused on every instance.`,
   positionals: [1, 1],
   options: { 'password-stdin': PASSWORD_STDIN },
   async run(input) {
@@ -193,7 +200,7 @@ const roles: Command = {
   name: 'users roles',
   args: '<username>',
   summary: "Show a user's roles, or change them with --set, --add or --remove.",
-  details: STORE_DETAILS,
+  details: `${STORE_DETAILS}\nRemoving a role ends the user's sessions (its tokens are refused); granting one does not: the next refresh carries it.`,
   positionals: [1, 1],
   options: {
     set: { type: 'string', value: 'A,B', description: 'replace the roles ("" for none)' },

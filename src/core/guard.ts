@@ -524,9 +524,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       familyId,
       clientAddress: clientAddress(request.headers, request.remoteAddress, resolved.trustedProxies),
     })
-    const result = await activeStore.consumeRefresh(jti, now())
+    const result = await activeStore.consumeRefresh(jti, now(), resolved.reuseInterval)
     switch (result.status) {
       case 'ok':
+      case 'concurrent': // spent within reuseInterval: a sibling pair in the same family
         break
       case 'reused':
         // A spent token came back: it was stolen or replayed. End the whole session.

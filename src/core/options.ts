@@ -163,6 +163,15 @@ export interface JwtGuardOptions<TIdentity> {
    * @default '14d'
    */
   refreshExpiresIn?: Duration | undefined
+  /**
+   * Concurrent rotation: a refresh token presented again within this many seconds of being spent
+   * (two tabs refreshing at once) gets a sibling pair in the same family instead of ending the
+   * session as reuse. The trade-off: a thief who replays a stolen token within the interval gets a
+   * sibling too (the family is still revoked at the next replay after it, or at logout). `0`: every
+   * replay is reuse.
+   * @default 0
+   */
+  reuseInterval?: Duration | undefined
   /** A separate secret (or key) for refresh tokens. @default the access-token key */
   refreshSecret?: Secret | undefined
   refreshKey?: JwtKey | undefined
@@ -232,6 +241,7 @@ export interface ResolvedOptions {
   issuer: readonly string[] | undefined
   audience: readonly string[] | undefined
   refreshExpiresIn: number
+  reuseInterval: number
   refreshPath: string | false
   revokePath: string | false
   jwksPath: string | false
@@ -432,6 +442,7 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     issuer: normaliseClaimOption(options.issuer, 'issuer'),
     audience: normaliseClaimOption(options.audience, 'audience'),
     refreshExpiresIn,
+    reuseInterval: toSeconds(options.reuseInterval ?? 0, 'reuseInterval'),
     refreshPath: issuing ? routePath(options.refreshPath, 'refreshPath', '/auth/refresh') : false,
     revokePath: issuing ? routePath(options.revokePath, 'revokePath', '/auth/revoke') : false,
     expiresIn,

@@ -8,6 +8,7 @@ import { RevocationMirror } from './internal/mirror.js'
 import {
   checkExpiry,
   checkId,
+  checkInterval,
   checkRecord,
   checkTime,
   clockOption,
@@ -34,7 +35,8 @@ export interface MemoryStoreOptions {
 
 interface StoredRefresh {
   record: RefreshRecord
-  spent: boolean
+  /** When the token was spent (seconds), `undefined` while it is not. */
+  spentAt: number | undefined
 }
 
 /**
@@ -97,11 +99,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       if (existing !== undefined && existing.record.expiresAt > now()) {
         throw new TypeError(`a refresh token with id "${record.id}" is already saved: ids must be unique`)
       }
-      refresh.set(record.id, { record, spent: false })
+      refresh.set(record.id, { record, spentAt: undefined })
     },
-    async consumeRefresh(id, at): Promise<ConsumeResult> {
+    async consumeRefresh(id, at, reuseInterval): Promise<ConsumeResult> {
       checkId(id, 'id')
       checkTime(at, 'now')
+      const grace = checkInterval(reuseInterval)
       // Synchronous from here on: no other call can interleave, which makes it atomic.
       const stored = refresh.get(id)
       if (stored === undefined || stored.record.expiresAt <= at) return { status: 'unknown' }
@@ -109,8 +112,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       if (familyRevoked(record.familyId, at)) return { status: 'family-revoked', record }
       const cutoff = mirror.revokedBefore(record.identity, at)
       if (cutoff !== null && record.issuedAt < cutoff) return { status: 'identity-revoked', record }
-      if (stored.spent) return { status: 'reused', record }
-      stored.spent = true
+      if (stored.spentAt !== undefined) {
+        return { status: grace > 0 && at - stored.spentAt <= grace ? 'concurrent' : 'reused', record }
+      }
+      stored.spentAt = at
       return { status: 'ok', record }
     },
     async revokeFamily(familyId, expiresAt) {

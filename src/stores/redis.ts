@@ -27,7 +27,7 @@ import {
   SET_MAX_EXPIRY,
 } from './internal/redis-scripts.js'
 import { familyMessage, RedisRevocationView, revokedMessage } from './internal/redis-view.js'
-import { checkExpiry, checkId, checkRecord, checkTime, every } from './internal/validate.js'
+import { checkExpiry, checkId, checkInterval, checkRecord, checkTime, every } from './internal/validate.js'
 import type { TokenStore } from './types.js'
 
 export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
@@ -223,9 +223,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
         throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
       }
     },
-    async consumeRefresh(id, at) {
+    async consumeRefresh(id, at, reuseInterval) {
       const key = `${prefix}refresh:${checkId(id, 'id')}`
-      return consumeResult(await script(CONSUME_REFRESH, key, [String(checkTime(at, 'now')), prefix]), id)
+      const args = [String(checkTime(at, 'now')), prefix, String(checkInterval(reuseInterval))]
+      return consumeResult(await script(CONSUME_REFRESH, key, args), id)
     },
     async revokeFamily(familyId, expiresAt) {
       const expiry = checkExpiry(expiresAt, 'expiresAt')

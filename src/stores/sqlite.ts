@@ -10,6 +10,7 @@ import { RevocationMirror } from './internal/mirror.js'
 import {
   checkExpiry,
   checkId,
+  checkInterval,
   checkRecord,
   checkTime,
   clockOption,
@@ -137,7 +138,8 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
      WHERE expires_at <= ?`,
   )
   const refreshById = db.prepare<[string], RefreshRow>(`SELECT * FROM ${refreshTable} WHERE id = ?`)
-  const spend = db.prepare<[string]>(`UPDATE ${refreshTable} SET spent = 1 WHERE id = ?`)
+  // `spent` holds the time it was spent (0: not yet; 1, from earlier versions: long ago).
+  const spend = db.prepare<[number, string]>(`UPDATE ${refreshTable} SET spent = ? WHERE id = ?`)
   const prunes = [revokedTable, identitiesTable, refreshTable, familiesTable].map((table) =>
     db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at <= ?`),
   )
@@ -151,7 +153,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     `SELECT identity, cutoff, expires_at FROM ${identitiesTable} WHERE expires_at > ?`,
   )
 
-  const consume = db.transaction((id: string, at: number): ConsumeResult => {
+  const consume = db.transaction((id: string, at: number, grace: number): ConsumeResult => {
     const row = refreshById.get(id)
     if (row === undefined || row.expires_at <= at) return { status: 'unknown' }
     const record: RefreshRecord = {
@@ -164,8 +166,10 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     if (isFamilyRevoked.get(record.familyId, at) !== undefined) return { status: 'family-revoked', record }
     const cutoff = cutoffOf.get(record.identity, at)
     if (cutoff !== undefined && record.issuedAt < cutoff.cutoff) return { status: 'identity-revoked', record }
-    if (row.spent !== 0) return { status: 'reused', record }
-    spend.run(id)
+    if (row.spent !== 0) {
+      return { status: grace > 0 && at - row.spent <= grace ? 'concurrent' : 'reused', record }
+    }
+    spend.run(Math.max(at, 1), id)
     return { status: 'ok', record }
   })
 
@@ -226,8 +230,8 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
         throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
       }
     },
-    async consumeRefresh(id, at) {
-      return consume.immediate(checkId(id, 'id'), checkTime(at, 'now'))
+    async consumeRefresh(id, at, reuseInterval) {
+      return consume.immediate(checkId(id, 'id'), checkTime(at, 'now'), checkInterval(reuseInterval))
     },
     async revokeFamily(familyId, expiresAt) {
       const expiry = checkExpiry(expiresAt, 'expiresAt')

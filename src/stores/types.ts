@@ -26,7 +26,8 @@ export interface RefreshRecord {
 
 /**
  * What {@link TokenStore.consumeRefresh} found. Checks run in this order: `unknown`,
- * `family-revoked`, `identity-revoked`, `reused`, and only then is the token spent (`ok`).
+ * `family-revoked`, `identity-revoked`, `concurrent` or `reused`, and only then is the token
+ * spent (`ok`).
  */
 export type ConsumeResult =
   /** First presentation: the token is now spent; issue the next pair in the same family. */
@@ -36,6 +37,12 @@ export type ConsumeResult =
    * family ({@link TokenStore.revokeFamily}) and answer 401.
    */
   | { status: 'reused'; record: RefreshRecord }
+  /**
+   * The token was spent less than the `reuseInterval` given to `consumeRefresh` ago: a concurrent
+   * rotation (two tabs refreshing at once), not a theft. The caller issues a sibling pair in the
+   * same family instead of revoking it.
+   */
+  | { status: 'concurrent'; record: RefreshRecord }
   /** The token's family was revoked (logout, or an earlier reuse): answer 401. */
   | { status: 'family-revoked'; record: RefreshRecord }
   /** The token was issued before its identity's "log out everywhere" cut-off: answer 401. */
@@ -130,9 +137,11 @@ export interface TokenStore {
    * Atomically reads and spends a refresh token: of any number of concurrent calls for one id,
    * on one or several processes sharing the backend, exactly one gets `ok`. A spent marker is kept
    * until the record's `expiresAt`, so a replay is reported as `reused` (see {@link ConsumeResult}).
-   * A record whose `expiresAt <= now` is `unknown`.
+   * A record whose `expiresAt <= now` is `unknown`. A token spent at most `reuseInterval` seconds
+   * before `now` (default 0: never) is `concurrent` instead of `reused`; the spent time is read and
+   * written in the same atomic step.
    */
-  consumeRefresh(id: string, now: number): Promise<ConsumeResult>
+  consumeRefresh(id: string, now: number, reuseInterval?: number): Promise<ConsumeResult>
   /**
    * Revokes a refresh-token family until `expiresAt` (the longest refresh lifetime from now): its
    * refresh tokens and, through the view, its access tokens, on every instance.

@@ -117,6 +117,38 @@ describe('jwtguard users', () => {
     expect(again.stderr).toMatch(/^jwtguard: no user "bob": check the name with `jwtguard users list`\n$/)
   })
 
+  // Issue 15 item 2: the CLI's changes reach the tokens the server issued (SQLite token store).
+  it.each([
+    ['users passwd', ['users', 'passwd', 'carl', '--password-stdin'], 'second-password\n'],
+    ['users roles --remove', ['users', 'roles', 'carl', '--remove', 'admin'], undefined],
+    ['users remove', ['users', 'remove', 'carl'], undefined],
+  ])('%s ends the sessions: the tokens issued before are refused', async (_name, args, input) => {
+    await jwtguard(['users', 'add', 'carl', '--roles', 'admin', '--password-stdin'], {
+      env,
+      input: 'first-password',
+    })
+    const pair = await withServer(async (context) => {
+      const ok = await login(context, 'carl', 'first-password')
+      expect(ok.status).toBe(200)
+      return JSON.parse(String(ok.body)) as { access_token: string; refresh_token: string }
+    })
+    await new Promise((resolve) => setTimeout(resolve, 5)) // the cut-off is later than the login
+    expect((await jwtguard(args, { env, ...(input === undefined ? {} : { input }) })).code).toBe(0)
+    await withServer(async (context) => {
+      const headers = { authorization: `JWT ${pair.access_token}` }
+      await expect(context.guard.authenticateRequest(headers)).rejects.toMatchObject({
+        code: 'ERR_TOKEN_REVOKED',
+      })
+      const refresh = context.guard.routes.find((route) => route.path === '/auth/refresh')
+      await expect(
+        refresh?.handle({
+          contentType: 'application/json',
+          body: JSON.stringify({ refresh_token: pair.refresh_token }),
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' })
+    })
+  })
+
   it.each<[string, string[], string | undefined, number, RegExp]>([
     [
       'a duplicate username',

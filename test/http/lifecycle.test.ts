@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createPasswordHasher } from 'jwtguard/users'
+import { createSqliteUserStore } from 'jwtguard/users/sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APPS } from '../support/apps.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
@@ -12,6 +13,8 @@ import { decodeSegment } from '../support/tokens.js'
 
 const redisPrefix = trackRedisPrefixes(afterAll)
 const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
+/** The seed's password, hashed again: a password change that keeps the login working. */
+const SEED_HASH = createPasswordHasher().hash('abc123')
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 interface Pair {
@@ -188,14 +191,18 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
   })
 
   // Issue 15 item 1: a refresh asks the user store, never copies the old token's claims.
-  it('a demoted admin is refused: the token refreshed after the role removal gets 403', async () => {
-    await app.context.users.setRoles('masnun', ['admin'])
+  it('a demoted admin is refused: the token refreshed after a role removal made in the database gets 403', async () => {
+    // Another tool changes the role in the database itself: no session is ended, yet the refresh
+    // asks the user store and carries the roles the user has now.
+    const direct = createSqliteUserStore({ database: app.context.config.databaseFile })
+    await direct.setRoles('masnun', ['admin'])
     let pair: Pair
     try {
       pair = await login()
       expect((await getPrivate(pair.access_token, '/api/v1/admin')).status).toBe(200)
     } finally {
-      await app.context.users.setRoles('masnun', [])
+      await direct.setRoles('masnun', [])
+      await direct.close()
     }
     const refreshed = await refresh(pair.refresh_token)
     expect(refreshed.status).toBe(200)
@@ -206,7 +213,27 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     expect(forbidden.json()).toMatchObject({ description: 'Token lacks the role: admin' })
   })
 
-  it('a removed user cannot refresh: 401 "User does not exist"', async () => {
+  // Issue 15 item 2: a change through the library API ends the user's sessions at once.
+  it.each([
+    ['a role removal', () => app.context.users.setRoles('masnun', [])],
+    ['a password change', async () => app.context.users.setPasswordHash('masnun', await SEED_HASH)],
+  ])('%s ends the sessions: the old access and refresh tokens get 401', async (_name, change) => {
+    await app.context.users.setRoles('masnun', ['admin'])
+    const pair = await login()
+    expect((await getPrivate(pair.access_token, '/api/v1/admin')).status).toBe(200)
+    await change()
+    await app.context.users.setRoles('masnun', [])
+    for (const response of [await getPrivate(pair.access_token), await refresh(pair.refresh_token)]) {
+      expect(response.status).toBe(401)
+      expect(response.json()).toMatchObject({ description: expect.stringMatching(/revoked/) })
+    }
+    expect((await getPrivate((await login()).access_token)).status).toBe(200)
+  })
+
+  it.each([
+    ['in the database (the refresh finds no user)', 'direct', 'User does not exist'],
+    ['through the library API (its sessions end)', 'api', 'Token has been revoked'],
+  ])('a user removed %s cannot refresh', async (_name, how, description) => {
     const username = `gone-${randomUUID().slice(0, 8)}`
     const hasher = createPasswordHasher()
     await app.context.users.create({ username, passwordHash: await hasher.hash('pw-of-the-gone') })
@@ -216,9 +243,14 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     })
     expect(response.status).toBe(200)
     const pair = response.json() as Pair
-    await app.context.users.remove(username)
+    if (how === 'api') await app.context.users.remove(username)
+    else {
+      const direct = createSqliteUserStore({ database: app.context.config.databaseFile })
+      await direct.remove(username)
+      await direct.close()
+    }
     const refused = await refresh(pair.refresh_token)
     expect(refused.status).toBe(401)
-    expect(refused.json()).toMatchObject({ error: 'Invalid JWT', description: 'User does not exist' })
+    expect(refused.json()).toMatchObject({ description })
   })
 })

@@ -13,6 +13,8 @@ import type { JwtGuardOptions } from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
+import { createPasswordHasher, endingSessions, passwordAuthenticator, userLookup } from 'jwtguard/users'
+import { createSqliteUserStore } from 'jwtguard/users/sqlite'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FRAMEWORKS, makeGuard, type TestServer, type Who } from '../adapters/fixtures.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
@@ -46,8 +48,11 @@ const STORES: { store: string; backend: Backend }[] = [
   },
 ]
 const cleanups: (() => void)[] = []
+/** Milliseconds from a password change to its refusal on the other instance, for the report. */
+const elapsed: number[] = []
 afterAll(() => {
   for (const cleanup of cleanups.splice(0)) cleanup()
+  if (process.env.JWTGUARD_REPORT_PROPAGATION) console.log('propagation ms', elapsed.map(Math.round))
 })
 
 /** Polls an async check until it holds; fails after `limitMs` (generous: propagation is ms). */
@@ -187,6 +192,83 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
       for (const server of [a.server, b.server]) {
         await eventually(revokedOn(server, login.access_token), 1_000, 'the older access token refused')
       }
+    })
+  })
+
+  describe('changes to a user end its sessions on every instance (item 2)', () => {
+    it('a password change: the old access and refresh tokens get 401 on another instance', async () => {
+      const hasher = createPasswordHasher()
+      const raw = createSqliteUserStore({ database: ':memory:' })
+      await raw.create({ id: 123, username: 'masnun', passwordHash: await hasher.hash('abc123') })
+      let guardA: { revokeAllFor(id: number): Promise<void> } | undefined
+      const users = endingSessions(raw, { endSessions: async (id) => guardA?.revokeAllFor(id) })
+      const withUsers = {
+        authenticate: passwordAuthenticator(users, hasher),
+        lookupUser: userLookup(users),
+      }
+      const a = await start(withUsers)
+      guardA = a.guard
+      const b = await start(withUsers)
+      const pair = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      expect((await protectedGet(b.server, pair.access_token)).status).toBe(200)
+      const newHash = await hasher.hash('a-new-password')
+      offset = 0.25 // the frozen clock moves on: a cut-off refuses what was issued strictly before it
+      await users.setPasswordHash('masnun', newHash)
+      const changedAt = performance.now()
+      await eventually(
+        async () => (await protectedGet(b.server, pair.access_token)).status === 401,
+        1_000,
+        'the old access token refused on the other instance',
+      )
+      elapsed.push(performance.now() - changedAt)
+      const refused = await refreshWith(b.server, pair.refresh_token)
+      expect(refused.status).toBe(401)
+      expect(refused.json()).toMatchObject({ description: 'Token has been revoked' })
+      const relogin = await b.server.request('POST', '/auth', {
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ username: 'masnun', password: 'a-new-password' }),
+      })
+      expect(relogin.status).toBe(200)
+      await raw.close()
+    })
+  })
+
+  describe('concurrent rotation within the reuse interval (item 6)', () => {
+    it('two refreshes with the same token at once both succeed and the family lives', async () => {
+      const a = await start({ reuseInterval: 5 })
+      const b = await start({ reuseInterval: 5 })
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const [first, second] = await Promise.all([
+        refreshWith(a.server, login.refresh_token),
+        refreshWith(b.server, login.refresh_token),
+      ])
+      expect([first.status, second.status]).toEqual([200, 200])
+      offset = 2
+      for (const response of [first, second]) {
+        const pair = response.json() as Pair
+        expect((await protectedGet(a.server, pair.access_token)).status).toBe(200)
+        expect((await refreshWith(b.server, pair.refresh_token)).status).toBe(200)
+      }
+      expect((await protectedGet(b.server, login.access_token)).status).toBe(200)
+    })
+
+    it('after the interval a replay is reuse: the session ends', async () => {
+      const a = await start({ reuseInterval: 5 })
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const rotated = (await refreshWith(a.server, login.refresh_token)).json() as Pair
+      offset = 5.5
+      const replay = await refreshWith(a.server, login.refresh_token)
+      expect(replay.json()).toMatchObject({
+        description: 'Refresh token reuse detected: the session has been revoked',
+      })
+      expect((await protectedGet(a.server, rotated.access_token)).status).toBe(401)
+      expect((await refreshWith(a.server, rotated.refresh_token)).status).toBe(401)
     })
   })
 

@@ -168,6 +168,7 @@ describe('the names each subpath exports', () => {
           "MAX_PASSWORD_LENGTH",
           "createMemoryUserStore",
           "createPasswordHasher",
+          "endingSessions",
           "passwordAuthenticator",
           "userLookup",
         ],

@@ -275,6 +275,30 @@ export function describeTokenStore(
         })
       })
 
+      it('reports a token spent within the reuse interval as concurrent, and after it as reused', async () => {
+        const record = refresh()
+        await store.saveRefresh(record)
+        expect((await store.consumeRefresh(record.id, t0 + 0.5, 5)).status).toBe('ok')
+        expect(await store.consumeRefresh(record.id, t0 + 5.5, 5)).toEqual({ status: 'concurrent', record })
+        expect(await store.consumeRefresh(record.id, t0 + 5.5)).toEqual({ status: 'reused', record })
+        expect((await store.consumeRefresh(record.id, t0 + 5.75, 5)).status).toBe('reused')
+        // Family revocation still wins over the interval.
+        await store.revokeFamily(record.familyId, t0 + HOUR)
+        expect((await store.consumeRefresh(record.id, t0 + 1, 5)).status).toBe('family-revoked')
+        await expect(store.consumeRefresh(record.id, t0, -1)).rejects.toThrow(TypeError)
+      })
+
+      it('lets one of concurrent consumers spend the token and the others get concurrent within the interval', async () => {
+        const record = refresh()
+        await store.saveRefresh(record)
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.consumeRefresh(record.id, t0, 3)),
+        )
+        const statuses = results.map((result) => result.status).sort()
+        expect(statuses.filter((status) => status === 'ok')).toHaveLength(1)
+        expect(statuses.filter((status) => status === 'concurrent')).toHaveLength(19)
+      })
+
       it('forgets a family revocation once it expires', async () => {
         const record = refresh()
         await store.saveRefresh(record)

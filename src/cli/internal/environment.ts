@@ -33,6 +33,10 @@ export interface Environment {
   /** `JWT_ISSUER` / `JWT_AUDIENCE`: written into issued tokens and required on verified ones. */
   issuer: string | undefined
   audience: string | undefined
+  /** `REDIS_URL`: where the server keeps its token store when set (else in the SQLite file). */
+  redisUrl?: string | undefined
+  /** `REDIS_KEY_PREFIX`, as the server reads it. */
+  redisKeyPrefix?: string | undefined
 }
 
 export function readEnvironment(env: CliIo['env']): Environment {
@@ -52,6 +56,8 @@ export function readEnvironment(env: CliIo['env']): Environment {
     secret: fromJwt ?? fromSecret,
     secretVariable:
       fromJwt !== undefined ? 'JWT_SECRET_KEY' : fromSecret !== undefined ? 'SECRET_KEY' : undefined,
+    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
   }
 }
 

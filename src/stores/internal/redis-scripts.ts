@@ -49,8 +49,9 @@ redis.call('EXPIREAT', KEYS[1], ARGV[4])
 return 1`)
 
 /**
- * Reads and spends the refresh hash KEYS[1] at time ARGV[1] (key prefix ARGV[2]); returns
- * `{status, family, identity, issuedAt, expiresAt}` or `{'unknown'}`.
+ * Reads and spends the refresh hash KEYS[1] at time ARGV[1] (key prefix ARGV[2], reuse interval
+ * ARGV[3]); returns `{status, family, identity, issuedAt, expiresAt}` or `{'unknown'}`. The field
+ * `s` holds the time the token was spent (`'0'`: not yet; `'1'`, from earlier versions: long ago).
  */
 export const CONSUME_REFRESH = lua(`
 local r = redis.call('HMGET', KEYS[1], 'f', 'i', 'a', 'e', 's')
@@ -62,15 +63,22 @@ else
   local cutoff = redis.call('HGET', ARGV[2] .. 'cutoff:' .. r[2], 'b')
   if cutoff and tonumber(r[3]) < tonumber(cutoff) then
     status = 'identity-revoked'
-  elseif r[5] == '1' then
-    status = 'reused'
+  elseif r[5] ~= '0' then
+    local grace = tonumber(ARGV[3] or '0')
+    if grace > 0 and tonumber(ARGV[1]) - tonumber(r[5]) <= grace then
+      status = 'concurrent'
+    else
+      status = 'reused'
+    end
   else
-    redis.call('HSET', KEYS[1], 's', '1')
+    local spentAt = ARGV[1]
+    if tonumber(spentAt) < 1 then spentAt = '1' end
+    redis.call('HSET', KEYS[1], 's', spentAt)
   end
 end
 return {status, r[1], r[2], r[3], r[4]}`)
 
-const STATUSES = new Set(['ok', 'reused', 'family-revoked', 'identity-revoked'])
+const STATUSES = new Set(['ok', 'reused', 'concurrent', 'family-revoked', 'identity-revoked'])
 
 /** Turns a `CONSUME_REFRESH` reply into a {@link ConsumeResult}. */
 export function consumeResult(reply: unknown, id: string): ConsumeResult {

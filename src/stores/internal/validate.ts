@@ -19,6 +19,15 @@ export function checkTime(value: unknown, name: string): number {
   return value
 }
 
+/** A reuse interval in seconds: finite and not negative (default 0). */
+export function checkInterval(value: unknown): number {
+  if (value === undefined) return 0
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('reuseInterval must be a finite number of seconds, 0 or more')
+  }
+  return value
+}
+
 /** An expiry time, checked and rounded up to a whole second (what Redis `EXAT` takes). */
 export function checkExpiry(value: unknown, name: string): number {
   return Math.ceil(checkTime(value, name))
