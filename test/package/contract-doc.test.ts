@@ -1,6 +1,7 @@
 /**
  * Issue 20 item 4: the HTTP contract lives in the repository (docs/CONTRACT.md) and the README links it.
- * Every error description the contract quotes comes from the core's own messages, so the page cannot
+ * Every error description the contract quotes comes from the core's own messages (or the server's, for
+ * what Node's parser refuses before any adapter runs), so the page cannot
  * promise a wording the server does not send (the contract suite in test/http checks the answers).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -15,9 +16,8 @@ function sources(dir: string): string[] {
     return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : []
   })
 }
-const code = sources('src')
-  .map((file) => readFileSync(file, 'utf8'))
-  .join('\n')
+// The core's messages, and the reference server's answers to what never reaches an adapter (Node's parser).
+const code = [...sources('src'), ...sources('server')].map((file) => readFileSync(file, 'utf8')).join('\n')
 
 /** Every template literal of src/ with a placeholder, as a pattern: `Token lacks ${which}: ${list}`. */
 const templates = [...code.matchAll(/`([^`$]*\$\{[^`]*)`/g)]
