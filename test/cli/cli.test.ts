@@ -524,7 +524,7 @@ describe('jwtguard keys', () => {
     expect(readFileSync(join(keys, '2026-02.jwk'), 'utf8')).not.toContain('"d"') // public only
     const kidOf = async () => {
       const token = (
-        await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys], { env })
+        await jwtguard(['token', 'issue', '--identity', '1', '--keys', keys, '--allow-unknown'], { env })
       ).stdout.trim()
       return JSON.parse((await jwtguard(['token', 'decode', token, '--json'], { env })).stdout).header.kid
     }

@@ -99,6 +99,7 @@ describe('README code blocks', () => {
       'fastify',
       'express',
       'hono',
+      'nest',
       'fetch',
       'register',
       'tsconfig',
