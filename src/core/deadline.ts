@@ -7,14 +7,31 @@
  *
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
+import type * as AsyncHooks from 'node:async_hooks'
+import { nodeBuiltin } from './internal/builtin.js'
 
 interface Budget {
   /** `performance.now()` at which the request's deadline ends; set by the first backend call. */
   end: number | undefined
 }
 
-const budgets = new AsyncLocalStorage<Budget>()
+// Made on the first request, not at import: the package root (and the fetch adapter) load no
+// node:async_hooks. Where a runtime has none, each backend call keeps its own timeout instead.
+let budgets: AsyncHooks.AsyncLocalStorage<Budget> | null | undefined
+
+function storage(): AsyncHooks.AsyncLocalStorage<Budget> | null {
+  if (budgets === undefined) {
+    try {
+      budgets = new (nodeBuiltin<typeof AsyncHooks>(
+        'node:async_hooks',
+        'the per-request deadline',
+      ).AsyncLocalStorage)()
+    } catch {
+      budgets = null
+    }
+  }
+  return budgets
+}
 
 /**
  * Wraps a request handler so that the backend calls it makes share one deadline.
@@ -28,7 +45,10 @@ const budgets = new AsyncLocalStorage<Budget>()
 export function withRequestDeadline<A extends unknown[], R>(
   handle: (...args: A) => Promise<R>,
 ): (...args: A) => Promise<R> {
-  return (...args) => budgets.run({ end: undefined }, () => handle(...args))
+  return (...args) => {
+    const scope = storage()
+    return scope === null ? handle(...args) : scope.run({ end: undefined }, () => handle(...args))
+  }
 }
 
 /**
@@ -43,7 +63,7 @@ export function withRequestDeadline<A extends unknown[], R>(
  * ```
  */
 export function remainingDeadline(timeoutMs: number): number {
-  const budget = budgets.getStore()
+  const budget = budgets?.getStore()
   if (budget === undefined) return timeoutMs
   const at = performance.now()
   if (budget.end === undefined) budget.end = at + timeoutMs
