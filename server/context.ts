@@ -4,14 +4,17 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import {
+  type CommonOptions,
   createJwtGuard,
   createKeyStore,
   createRemoteJwks,
+  type IssuingOptions,
   type JwtGuard,
-  type JwtGuardOptions,
   type KeyStore,
+  type RemoteJwks,
   readKeyDirectory,
   readKeyFile,
+  type SigningKeyOptions,
   syncKeyDirectory,
 } from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
@@ -193,7 +196,10 @@ async function createDemoUser(
 /** Refresh lifetime plus leeway: how long a replaced key must keep verifying. */
 const LONGEST_TOKEN_LIFETIME = 14 * 86400 + 10
 
-type KeyOptions = Pick<JwtGuardOptions<SeedIdentity>, 'secret' | 'allowShortSecret' | 'keys' | 'jwks'>
+/** Where the guard's keys come from: a remote JWKS (resource-server mode), or its own signing keys. */
+type KeyOptions =
+  | { jwks: RemoteJwks }
+  | { signing: SigningKeyOptions & Pick<IssuingOptions, 'allowShortSecret'> }
 
 /** What a directory holds: its key files' names, sizes and modification times. */
 function directorySignature(directory: string): string {
@@ -263,17 +269,17 @@ async function keyOptions(
       'asymmetric keys from a key directory',
     )
     const stop = pollKeyDirectory(keyDir, config.keyPollInterval, reload)
-    return { options: { keys }, reload, stop }
+    return { options: { signing: { keys } }, reload, stop }
   }
   if (config.keyFile !== undefined) {
     const active = readKeyFile(config.keyFile, { rsaAlgorithm })
     const keys: KeyStore = createKeyStore({ active, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
     logger.info({ keyFile: config.keyFile, kid: active.kid, alg: active.alg }, 'asymmetric key from a file')
-    return { options: { keys } }
+    return { options: { signing: { keys } } }
   }
   // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
   // with an existing Flask-JWT app; production refuses it in loadConfig.
-  return { options: { secret: config.secret, allowShortSecret: !config.production } }
+  return { options: { signing: { secret: config.secret, allowShortSecret: !config.production } } }
 }
 
 export async function createServerContext(config: ServerConfig, logger: Logger): Promise<ServerContext> {
@@ -320,17 +326,12 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
   })
   if (!config.production && demoUser === null) await createDemoUser(users, hasher, logger)
   const keys = await keyOptions(config, logger)
-  const resourceServer = config.jwksUrl !== undefined
-  guard = createJwtGuard<SeedIdentity>({
-    ...keys.options,
+  const common: CommonOptions<SeedIdentity> = {
     issuer: config.issuer,
     audience: config.audience,
     store: tokens,
     // Verified tokens are cached (signature only: claims, revocation and roles run every time).
     cache: { maxEntries: 10_000 },
-    loginLimiter,
-    refreshLimiter,
-    trustProxy: config.trustProxy,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
     tokenLocation: ['header', 'cookies'],
     cookies: {
@@ -338,19 +339,29 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       ...cookieNames(config.cookiePrefixes),
       tokensInBody: config.tokensInBody,
     },
-    authenticate: passwordAuthenticator(users, hasher),
-    // A refresh asks the user store again: current roles, and no refresh for a removed user.
-    lookupUser: userLookup(users),
-    additionalClaims: ({ roles }) => (roles !== undefined && roles.length > 0 ? { roles } : {}),
     identity: async (payload) => {
       const id = payload.identity
       if (typeof id !== 'number') return null
       // A resource server trusts the issuer's identity: the users live with the issuer.
-      if (resourceServer) return { user_id: id }
+      if ('jwks' in keys.options) return { user_id: id }
       const user = await users.findById(id)
       return user === null ? null : { user_id: user.id }
     },
-  })
+  }
+  guard =
+    'jwks' in keys.options
+      ? createJwtGuard<SeedIdentity>({ ...common, jwks: keys.options.jwks })
+      : createJwtGuard<SeedIdentity>({
+          ...common,
+          ...keys.options.signing,
+          loginLimiter,
+          refreshLimiter,
+          trustProxy: config.trustProxy,
+          authenticate: passwordAuthenticator(users, hasher),
+          // A refresh asks the user store again: current roles, and no refresh for a removed user.
+          lookupUser: userLookup(users),
+          additionalClaims: ({ roles }) => (roles !== undefined && roles.length > 0 ? { roles } : {}),
+        })
   return {
     config,
     users,

@@ -29,6 +29,8 @@ export type { ErrorCode, JwtGuardErrorDetails } from './core/errors.js'
 export { ERROR_CODES, isJwtGuardError, JwtGuardError } from './core/errors.js'
 export type { HeaderSource } from './core/extract.js'
 export { readHeader, tokenFromAuthorization } from './core/extract.js'
+export type { Failure, FailureName } from './core/failures.js'
+export { FAILURES } from './core/failures.js'
 export type {
   AuthResult,
   AuthRoute,
@@ -80,11 +82,14 @@ export type {
 export { createKeyStore, isKeyStore } from './core/keystore.js'
 export type {
   AuthenticatedUser,
+  CommonOptions,
+  IssuerOptions,
+  IssuingOptions,
   JwtGuardOptions,
   MaybePromise,
-  ResolvedOptions,
+  ResourceServerOptions,
+  SigningKeyOptions,
 } from './core/options.js'
-export { resolveOptions } from './core/options.js'
 export type { ProtectOptions, Requirement, RouteRequirements } from './core/protect.js'
 export { compileRequirements } from './core/protect.js'
 export type {
@@ -96,6 +101,13 @@ export type {
   RemoteVerifierOptions,
 } from './core/remote-jwks.js'
 export { createRemoteJwks, createRemoteVerifier } from './core/remote-jwks.js'
+export type {
+  ResolvedCommonOptions,
+  ResolvedIssuerOptions,
+  ResolvedOptions,
+  ResolvedResourceServerOptions,
+} from './core/resolve-options.js'
+export { resolveOptions } from './core/resolve-options.js'
 export {
   allowedMethods,
   assertIdentityEncoding,

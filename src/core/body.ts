@@ -6,6 +6,7 @@
  */
 import { JwtGuardError } from './errors.js'
 import type { HeaderSource } from './extract.js'
+import { bodyTooLargeMessage, failure } from './failures.js'
 
 /** A request body as an adapter read it: raw bytes or text, with its `Content-Type`. */
 export interface RawBody {
@@ -66,10 +67,7 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
  */
 export function parseJsonObjectBody(raw: RawBody, limit: number): Record<string, unknown> {
   if (!isJsonMediaType(raw.contentType)) {
-    throw new JwtGuardError(
-      'ERR_MEDIA_TYPE_UNSUPPORTED',
-      'Request body must be JSON (Content-Type: application/json)',
-    )
+    throw failure('mediaType')
   }
   const size =
     raw.body === undefined
@@ -82,17 +80,17 @@ export function parseJsonObjectBody(raw: RawBody, limit: number): Record<string,
   try {
     text = raw.body === undefined ? '' : typeof raw.body === 'string' ? raw.body : utf8.decode(raw.body)
   } catch (error) {
-    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body is not valid UTF-8', { cause: error })
+    throw failure('bodyNotUtf8', { cause: error })
   }
-  if (text.trim() === '') throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body is empty')
+  if (text.trim() === '') throw failure('bodyEmpty')
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (error) {
-    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body is not valid JSON', { cause: error })
+    throw failure('bodyNotJson', { cause: error })
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body must be a JSON object')
+    throw failure('bodyNotObject')
   }
   return value as Record<string, unknown>
 }
@@ -107,5 +105,5 @@ export function parseJsonObjectBody(raw: RawBody, limit: number): Record<string,
  * ```
  */
 export function bodyTooLarge(limit: number): JwtGuardError {
-  return new JwtGuardError('ERR_BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`)
+  return new JwtGuardError('ERR_BODY_TOO_LARGE', bodyTooLargeMessage(limit))
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { JwtGuardError } from './errors.js'
+import { failure } from './failures.js'
 
 /** A verified JWT payload. Registered claims are typed; custom claims are `unknown`. */
 export interface JwtPayload {
@@ -118,7 +119,7 @@ export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
   }
   const { now, leeway } = rules
   if (payload.exp !== undefined && payload.exp <= now - leeway) {
-    throw new JwtGuardError('ERR_TOKEN_EXPIRED', 'Signature has expired', { claim: 'exp' })
+    throw failure('expired', { claim: 'exp' })
   }
   if (payload.nbf !== undefined && payload.nbf > now + leeway) {
     throw new JwtGuardError('ERR_TOKEN_NOT_YET_VALID', 'Token is not yet valid (nbf)', {
@@ -139,10 +140,10 @@ export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
   const type = payload.type
   if (rules.tokenType === 'refresh') {
     if (type !== 'refresh') {
-      throw new JwtGuardError('ERR_TOKEN_TYPE_INVALID', 'Expected a refresh token', { claim: 'type' })
+      throw failure('expectedRefresh', { claim: 'type' })
     }
   } else if (type !== undefined && type !== 'access') {
-    throw new JwtGuardError('ERR_TOKEN_TYPE_INVALID', 'Expected an access token', { claim: 'type' })
+    throw failure('expectedAccess', { claim: 'type' })
   }
 }
 

@@ -10,6 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { JwtPayload } from './claims.js'
 import { JwtGuardError } from './errors.js'
 import { type HeaderSource, readHeader } from './extract.js'
+import { failure } from './failures.js'
 
 /** Where tokens are looked for, in this order. */
 export type TokenLocation = 'header' | 'cookies' | 'query'
@@ -206,6 +207,6 @@ export function assertCsrf(
   const expected = typeof payload.csrf === 'string' ? Buffer.from(payload.csrf) : Buffer.alloc(0)
   const actual = Buffer.from(sent)
   if (expected.length === 0 || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw new JwtGuardError('ERR_CSRF_INVALID', 'CSRF token does not match')
+    throw failure('csrfMismatch')
   }
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { JwtGuardError } from './errors.js'
+import { failure } from './failures.js'
 
 /** Request headers as either a Web `Headers` or Node's `IncomingHttpHeaders`. */
 export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
@@ -63,11 +63,11 @@ export function tokenFromAuthorization(header: string | undefined, prefix: strin
   const scheme = parts[0]
   if (scheme === undefined || scheme === '') return undefined
   if (scheme.toLowerCase() !== prefix.toLowerCase()) {
-    throw new JwtGuardError('ERR_AUTH_SCHEME_UNSUPPORTED', 'Unsupported authorization type')
+    throw failure('schemeUnsupported')
   }
-  if (parts.length === 1) throw new JwtGuardError('ERR_AUTH_HEADER_MALFORMED', 'Token missing')
+  if (parts.length === 1) throw failure('headerTokenMissing')
   if (parts.length > 2) {
-    throw new JwtGuardError('ERR_AUTH_HEADER_MALFORMED', 'Token contains spaces')
+    throw failure('headerSpaces')
   }
   return parts[1]
 }

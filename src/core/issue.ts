@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { JwtPayload } from './claims.js'
-import type { AuthenticatedUser, JwtGuardOptions, ResolvedOptions } from './options.js'
+import type { AuthenticatedUser, IssuingOptions } from './options.js'
+import type { ResolvedIssuerOptions } from './resolve-options.js'
 import { signToken } from './sign.js'
 
 /** Claims the library writes itself; `additionalClaims` cannot set them. */
@@ -65,8 +66,8 @@ export function userId(user: AuthenticatedUser): string | number {
 
 /** Runs `additionalClaims`, refusing any attempt to set a reserved claim. */
 export function customClaims(
-  options: Pick<JwtGuardOptions<unknown>, 'additionalClaims'>,
-  resolved: ResolvedOptions,
+  options: Pick<IssuingOptions, 'additionalClaims'>,
+  resolved: Pick<ResolvedIssuerOptions, 'identityClaim'>,
   user: AuthenticatedUser,
 ): Record<string, unknown> {
   if (options.additionalClaims === undefined) return {}
@@ -84,7 +85,7 @@ export function customClaims(
 
 /** Issues an access token (and a refresh token when asked), returning both and the refresh's claims. */
 export function issueTokens(
-  resolved: ResolvedOptions,
+  resolved: ResolvedIssuerOptions,
   context: IssueContext,
   payloadHandler: ((defaults: JwtPayload) => JwtPayload) | undefined,
 ): { tokens: IssuedTokens; refresh: IssuedRefresh | undefined } {
@@ -132,7 +133,7 @@ export function issueTokens(
 }
 
 /** `iss` and `aud` as configured: the verifier requires them, so every issued token carries them. */
-function pinnedClaims(resolved: ResolvedOptions): JwtPayload {
+function pinnedClaims(resolved: ResolvedIssuerOptions): JwtPayload {
   const claims: JwtPayload = {}
   if (resolved.issuer !== undefined) claims.iss = resolved.issuer[0] as string
   if (resolved.audience !== undefined) {

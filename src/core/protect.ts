@@ -7,6 +7,7 @@
  */
 import { assertAudience, assertIssuer, type JwtPayload, normaliseClaimOption } from './claims.js'
 import { JwtGuardError } from './errors.js'
+import { failure } from './failures.js'
 
 /** A list of values, all required; or `{ anyOf }` / `{ allOf }` to say which. */
 export type Requirement = readonly string[] | { anyOf: readonly string[] } | { allOf: readonly string[] }
@@ -134,7 +135,7 @@ export function compileRequirements<TRequest>(
       if (issuer !== undefined) assertIssuer(payload, issuer)
       if (audience !== undefined) assertAudience(payload, audience)
       if (fresh === true && payload.fresh !== true) {
-        throw new JwtGuardError('ERR_TOKEN_NOT_FRESH', 'Fresh token required')
+        throw failure('notFresh')
       }
       if (roles !== undefined) {
         const absent = missing(roles, held(payload.roles, false))

@@ -18,6 +18,7 @@ import {
   validateClaims,
 } from './claims.js'
 import { JwtGuardError } from './errors.js'
+import { failure } from './failures.js'
 import { decodeBase64url, decodeCanonicalBase64url, isCanonicalBase64url } from './internal/base64url.js'
 import type { JwtKey, KeySet, KeySource } from './keys.js'
 import { headerSegmentFor } from './sign.js'
@@ -202,22 +203,22 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     const header: JoseHeader = parseJsonObject(headerSegment, 'header')
     if (header.crit !== undefined) {
       // No extension is understood, so any critical one must be refused (RFC 7515 §4.1.11).
-      throw new JwtGuardError('ERR_CRIT_UNSUPPORTED', 'Token has unsupported critical header parameters')
+      throw failure('critUnsupported')
     }
     if (header.b64 !== undefined && header.b64 !== true) {
-      throw new JwtGuardError('ERR_CRIT_UNSUPPORTED', 'Token uses an unsupported payload encoding')
+      throw failure('payloadEncoding')
     }
     // `jku`, `x5u`, `jwk` and `x5c` are deliberately ignored: keys come only from `keys`.
     let key: JwtKey | undefined
     if (header.kid !== undefined) {
       key = typeof header.kid === 'string' ? index.byKid.get(header.kid) : undefined
-      if (key === undefined) throw new JwtGuardError('ERR_KEY_NOT_FOUND', 'Token key id is unknown')
+      if (key === undefined) throw failure('keyUnknown')
     } else {
       key = index.set.defaultKey
-      if (key === undefined) throw new JwtGuardError('ERR_KEY_NOT_FOUND', 'Token has no key id')
+      if (key === undefined) throw failure('keyIdMissing')
     }
     if (header.alg !== key.alg) {
-      throw new JwtGuardError('ERR_ALG_NOT_ALLOWED', 'Token algorithm is not allowed')
+      throw failure('algNotAllowed')
     }
     return key
   }
@@ -236,7 +237,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
   function verifyUncached(token: string, tokenType: TokenType): JwtPayload {
     if (typeof token !== 'string') throw malformed('Token must be a string')
     if (token.length > maxTokenSize) {
-      throw new JwtGuardError('ERR_TOKEN_TOO_LARGE', 'Token is too large')
+      throw failure('tokenTooLarge')
     }
     const firstDot = token.indexOf('.')
     const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1)
@@ -255,7 +256,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
       throw malformed('Token is not canonical base64url')
     }
     if (!key.verify(token.slice(0, secondDot), signature)) {
-      throw new JwtGuardError('ERR_SIGNATURE_INVALID', 'Signature verification failed')
+      throw failure('signature')
     }
     const payload = parseJsonBytes(payloadBytes, 'payload') as JwtPayload
     validateClaims(payload, rulesFor(tokenType))

@@ -15,7 +15,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify'
 import express from 'express'
 import Fastify, { type FastifyRequest } from 'fastify'
 import { type Context, Hono } from 'hono'
-import { createJwtGuard, type JwtGuard, type JwtGuardOptions } from 'jwtguard'
+import { createJwtGuard, type JwtGuard } from 'jwtguard'
 import { jwtGuard as expressGuard } from 'jwtguard/express'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { type FetchHandler, jwtGuard as fetchGuard } from 'jwtguard/fetch'
@@ -25,6 +25,7 @@ import { listenExpress } from '../../server/apps/express.js'
 import { listenFetch, nodeRemoteAddress } from '../../server/apps/fetch.js'
 import { listenHono } from '../../server/apps/hono.js'
 import { fetchClient, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
+import type { GuardOverrides } from '../support/guard-options.js'
 import type { RequestInit, TestResponse } from '../support/server.js'
 import { socketRequest, TEST_SECRET } from '../support/server.js'
 
@@ -32,7 +33,7 @@ export interface Who {
   user_id: number
 }
 
-export function makeGuard(options: Partial<JwtGuardOptions<Who>> = {}): JwtGuard<Who> {
+export function makeGuard(options: GuardOverrides<Who> = {}): JwtGuard<Who> {
   return createJwtGuard<Who>({
     secret: TEST_SECRET,
     authenticate: (username, password) =>

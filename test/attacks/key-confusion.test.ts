@@ -179,7 +179,7 @@ describe('CVE-2026-22818 / GHSA-3vhc-576x-3qv4 (hono JWK middleware): a JWK with
         await expectRefused(app(), `JWT ${token}`, INVALID_TOKEN('Token algorithm is not allowed'))
       })
     },
-    (context) => createJwtGuard({ jwks, authenticate: () => null, identity: seedIdentity(context) }),
+    (context) => createJwtGuard({ jwks, identity: seedIdentity(context) }),
   )
 })
 

@@ -1,7 +1,8 @@
-import { createJwtGuard, type JwtGuardOptions, readCookie } from 'jwtguard'
+import { createJwtGuard, readCookie } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { describe, expect, it } from 'vitest'
 import { rejectionCode } from '../support/errors.js'
+import type { GuardOverrides } from '../support/guard-options.js'
 import { decodeSegment } from '../support/tokens.js'
 
 const SECRET = 'cookie-test-secret-of-at-least-32-bytes'
@@ -11,7 +12,7 @@ const LOGIN = {
   body: JSON.stringify({ username: 'masnun', password: 'abc123' }),
 }
 
-function makeGuard(overrides: Partial<JwtGuardOptions<{ user_id: number }>> = {}) {
+function makeGuard(overrides: GuardOverrides<{ user_id: number }> = {}) {
   return createJwtGuard({
     secret: SECRET,
     now: () => NOW,
@@ -162,7 +163,7 @@ describe('cookie mode', () => {
     ).toBe('ERR_TOKEN_MISSING')
   })
 
-  it.each<[string, Partial<JwtGuardOptions<{ user_id: number }>>, RegExp]>([
+  it.each<[string, GuardOverrides<{ user_id: number }>, RegExp]>([
     ['an unknown location', { tokenLocation: ['body' as never] }, /tokenLocation/],
     ['no location', { tokenLocation: [] }, /tokenLocation/],
     ['SameSite=None without Secure', { cookies: { sameSite: 'None', secure: false } }, /sameSite/],

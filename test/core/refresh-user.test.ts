@@ -5,10 +5,11 @@
  *
  * @see issue 15
  */
-import { type AuthenticatedUser, createJwtGuard, type JwtGuardOptions } from 'jwtguard'
+import { type AuthenticatedUser, createJwtGuard } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { describe, expect, it } from 'vitest'
 import { rejectionCode } from '../support/errors.js'
+import type { GuardOverrides } from '../support/guard-options.js'
 import { decodeSegment } from '../support/tokens.js'
 
 const SECRET = 'refresh-user-test-secret-of-32-bytes!'
@@ -21,7 +22,7 @@ interface User extends AuthenticatedUser {
   tenant: string
 }
 
-function setup(overrides: Partial<JwtGuardOptions<{ id: number }>> = {}) {
+function setup(overrides: GuardOverrides<{ id: number }> = {}) {
   const users = new Map<number, User>([[7, { id: 7, roles: ['admin'], tenant: 'a' }]])
   const lookups: (string | number)[] = []
   const guard = createJwtGuard<{ id: number }>({

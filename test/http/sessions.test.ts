@@ -9,7 +9,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { JwtGuardOptions } from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
@@ -17,6 +16,7 @@ import { createPasswordHasher, endingSessions, passwordAuthenticator, userLookup
 import { createSqliteUserStore } from 'jwtguard/users/sqlite'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FRAMEWORKS, makeGuard, type TestServer, type Who } from '../adapters/fixtures.js'
+import type { GuardOverrides } from '../support/guard-options.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 
 const redisPrefix = trackRedisPrefixes(afterAll)
@@ -124,7 +124,7 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
   })
 
   /** One instance: a store on this test's backend, a guard and a server. */
-  async function start(options: Partial<JwtGuardOptions<Who>> = {}) {
+  async function start(options: GuardOverrides<Who> = {}) {
     const store = await open()
     const guard = makeGuard({ store, now, ...options })
     const server = await framework.start(

@@ -165,7 +165,6 @@ describe('the verified-token cache over a remote key set', () => {
       jwks,
       cache: true,
       now: () => NOW,
-      authenticate: () => null,
       identity: (payload) => payload,
     })
     await jwks.ready()

@@ -104,6 +104,7 @@ describe('README code blocks', () => {
       'register',
       'tsconfig',
       'keys',
+      'resource-server',
       'roles',
       'throttle',
     ]
@@ -142,6 +143,11 @@ describe('README code blocks', () => {
   it('keys: the rotation block prints both kids, the new one first', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(DIR, 'keys.ts')])
     expect(stdout.trim()).toBe("[ '2026-02', '2026-01' ] 200")
+  })
+
+  it('resource-server: a guard over a remote JWKS, without authenticate, verifies the issuer\'s token', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(DIR, 'resource-server.ts')])
+    expect(stdout.trim()).toBe('{ user_id: 123 } 0')
   })
 })
 

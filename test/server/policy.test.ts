@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { ConfigError, loadConfig } from '../../server/config.js'
 import { createServerContext } from '../../server/context.js'
+import type { GuardOverrides } from '../support/guard-options.js'
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -165,7 +166,7 @@ describe('the library: cookie prefixes and tokensInBody', () => {
   it('omits the tokens by default in cookie-only mode, and keeps them with header and cookies', async () => {
     const store = createMemoryStore({ pruneInterval: 0 })
     try {
-      const bodyKeys = async (options: Partial<Parameters<typeof createJwtGuard>[0]>) => {
+      const bodyKeys = async (options: GuardOverrides<unknown>) => {
         const guard = createJwtGuard({ ...base, store, ...options })
         const response = await guard.routes
           .find((route) => route.path === '/auth')

@@ -1,0 +1,315 @@
+/**
+ * Validates the options of {@link createJwtGuard} and applies Flask-JWT's defaults, into one of two
+ * shapes: {@link ResolvedIssuerOptions} or {@link ResolvedResourceServerOptions}. A bad
+ * configuration fails here, at start-up, never per request.
+ *
+ * @module
+ */
+import type { TokenStore } from '../stores/types.js'
+import { normaliseClaimOption } from './claims.js'
+import { type ResolvedCookies, resolveCookies, type TokenLocation } from './cookies.js'
+import { toSeconds } from './internal/duration.js'
+import { booleanOption, integerAtLeast, nonEmptyString, routePath } from './internal/validate.js'
+import { createHmacKey, type JwtKey } from './keys.js'
+import { isKeyStore, type KeyStore } from './keystore.js'
+import type { CommonOptions, IssuerOptions, JwtGuardOptions, ResourceServerOptions } from './options.js'
+import type { RemoteJwks } from './remote-jwks.js'
+import { isStandardSchema } from './schema.js'
+
+/** What both modes resolve to. */
+export interface ResolvedCommonOptions {
+  issuer: readonly string[] | undefined
+  audience: readonly string[] | undefined
+  leeway: number
+  headerPrefix: string
+  realm: string
+  requiredClaims: readonly string[]
+  identityClaim: string
+  currentIdentity: boolean
+  maxTokenSize: number
+  bodyLimit: number
+  cache: { maxEntries: number } | undefined
+  /** The clock, in seconds since the epoch. */
+  now: () => number
+  tokenLocation: readonly TokenLocation[]
+  cookies: ResolvedCookies | undefined
+  queryParam: string
+}
+
+/** A guard that issues tokens: its keys, lifetimes and routes. */
+export interface ResolvedIssuerOptions extends ResolvedCommonOptions {
+  mode: 'issuer'
+  /** What access tokens are signed with. */
+  key: JwtKey | KeyStore
+  /** What refresh tokens are signed with. */
+  refreshKey: JwtKey | KeyStore
+  /** What verifies tokens. */
+  verificationKeys: readonly JwtKey[] | KeyStore
+  expiresIn: number
+  notBefore: number
+  refreshExpiresIn: number
+  reuseInterval: number
+  authPath: string | false
+  refreshPath: string | false
+  revokePath: string | false
+  jwksPath: string | false
+  usernameKey: string
+  passwordKey: string
+  trustedProxies: number
+}
+
+/** A guard that verifies the tokens of another issuer against its JWKS. */
+export interface ResolvedResourceServerOptions extends ResolvedCommonOptions {
+  mode: 'resource-server'
+  jwks: RemoteJwks
+  /** Seconds a "log out everywhere" cut-off is kept. */
+  maxTokenAge: number
+}
+
+/** Options after validation, with every default applied: one shape per mode. */
+export type ResolvedOptions = ResolvedIssuerOptions | ResolvedResourceServerOptions
+
+// RFC 7230 token characters, for the scheme name.
+const TOKEN68 = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// Printable ASCII for the realm (it is sent in a quoted-string).
+const PRINTABLE = /^[\x20-\x7e]*$/
+
+/** The options only an issuer takes: given next to `jwks`, each is refused by name. */
+const ISSUING_ONLY = [
+  'authenticate',
+  'secret',
+  'key',
+  'keys',
+  'algorithm',
+  'allowShortSecret',
+  'expiresIn',
+  'notBefore',
+  'authPath',
+  'usernameKey',
+  'passwordKey',
+  'payloadHandler',
+  'authResponseHandler',
+  'additionalClaims',
+  'lookupUser',
+  'refreshExpiresIn',
+  'reuseInterval',
+  'refreshSecret',
+  'refreshKey',
+  'refreshPath',
+  'revokePath',
+  'jwksPath',
+  'loginLimiter',
+  'refreshLimiter',
+  'trustProxy',
+] as const
+
+/**
+ * Validates options eagerly, so that a bad configuration fails at start-up, never per request.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions } from 'jwtguard/adapter'
+ * const resolved = resolveOptions({ secret, authenticate, identity })
+ * resolved.mode // 'issuer'
+ * ```
+ *
+ * @throws {TypeError | RangeError} with a message that names the option and how to fix it.
+ */
+export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
+  const given = (['secret', 'key', 'keys', 'jwks'] as const).filter((name) => options[name] !== undefined)
+  if (given.length > 1)
+    throw new TypeError(`give one of secret, key, keys or jwks, not ${given.join(' and ')}`)
+  const common = resolveCommon(options)
+  return options.jwks === undefined
+    ? resolveIssuer(options as IssuerOptions<TIdentity>, common)
+    : resolveResourceServer(options as ResourceServerOptions<TIdentity>, common)
+}
+
+function resolveCommon<TIdentity>(options: CommonOptions<TIdentity>): ResolvedCommonOptions {
+  if (options.schema !== undefined && !isStandardSchema(options.schema)) {
+    throw new TypeError('schema must implement Standard Schema v1 (zod 3.24+, valibot 1, arktype 2, ...)')
+  }
+  if (typeof options.identity !== 'function' && options.schema === undefined) {
+    throw new TypeError(
+      'identity(payload) is required: return the user for payload.identity or null (or give a schema)',
+    )
+  }
+  if (options.store !== undefined && typeof options.store?.consumeRefresh !== 'function') {
+    throw new TypeError('store must be a token store (jwtguard/stores/memory, /sqlite or /redis)')
+  }
+  const headerPrefix = nonEmptyString(options.headerPrefix, 'headerPrefix', 'JWT')
+  if (!TOKEN68.test(headerPrefix)) {
+    throw new TypeError('headerPrefix must be a single word such as "JWT" or "Bearer"')
+  }
+  const realm = nonEmptyString(options.realm, 'realm', 'Login Required')
+  if (!PRINTABLE.test(realm)) throw new TypeError('realm must be printable ASCII')
+  const requiredClaims = options.requiredClaims ?? ['exp', 'iat', 'nbf']
+  if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
+    throw new TypeError('requiredClaims must be an array of claim names')
+  }
+  const now = options.now ?? (() => Date.now() / 1000)
+  if (typeof now !== 'function') throw new TypeError('now must be a function returning seconds')
+  return {
+    issuer: normaliseClaimOption(options.issuer, 'issuer'),
+    audience: normaliseClaimOption(options.audience, 'audience'),
+    leeway: toSeconds(options.leeway ?? 10, 'leeway'),
+    headerPrefix,
+    realm,
+    requiredClaims: [...requiredClaims],
+    identityClaim: nonEmptyString(options.identityClaim, 'identityClaim', 'identity'),
+    currentIdentity: booleanOption(options.currentIdentity, 'currentIdentity', false),
+    maxTokenSize: integerAtLeast(options.maxTokenSize, 'maxTokenSize', 8192, 64),
+    bodyLimit: integerAtLeast(options.bodyLimit, 'bodyLimit', 16384, 64),
+    cache: resolveCache(options.cache),
+    now,
+    ...resolveLocations(options),
+  }
+}
+
+function resolveCache(cache: CommonOptions<unknown>['cache']): ResolvedCommonOptions['cache'] {
+  if (cache === undefined || cache === false) return undefined
+  return {
+    maxEntries: cache === true ? 1000 : integerAtLeast(cache.maxEntries, 'cache.maxEntries', 1000, 1),
+  }
+}
+
+function resolveLocations(
+  options: CommonOptions<unknown>,
+): Pick<ResolvedCommonOptions, 'tokenLocation' | 'cookies' | 'queryParam'> {
+  const tokenLocation = [...(options.tokenLocation ?? ['header'])]
+  if (
+    tokenLocation.length === 0 ||
+    tokenLocation.some((location) => !['header', 'cookies', 'query'].includes(location)) ||
+    new Set(tokenLocation).size !== tokenLocation.length
+  ) {
+    throw new TypeError('tokenLocation must list "header", "cookies" and/or "query", each once')
+  }
+  const cookies = tokenLocation.includes('cookies')
+    ? resolveCookies(options.cookies, tokenLocation.includes('header'))
+    : undefined
+  if (cookies === undefined && options.cookies !== undefined) {
+    throw new TypeError('cookies are configured but tokenLocation does not include "cookies"')
+  }
+  return { tokenLocation, cookies, queryParam: nonEmptyString(options.queryParam, 'queryParam', 'jwt') }
+}
+
+function resolveResourceServer(
+  options: ResourceServerOptions<unknown>,
+  common: ResolvedCommonOptions,
+): ResolvedResourceServerOptions {
+  if (typeof options.jwks?.refresh !== 'function')
+    throw new TypeError('jwks must come from createRemoteJwks()')
+  for (const name of ISSUING_ONLY) {
+    if ((options as unknown as Record<string, unknown>)[name] !== undefined) {
+      throw new TypeError(`${name}: a guard over a remote JWKS issues no tokens; leave it unset`)
+    }
+  }
+  const maxTokenAge = toSeconds(options.maxTokenAge ?? '14d', 'maxTokenAge')
+  if (maxTokenAge <= 0) throw new RangeError('maxTokenAge must be at least 1 second')
+  return { ...common, mode: 'resource-server', jwks: options.jwks, maxTokenAge }
+}
+
+function resolveIssuer(
+  options: IssuerOptions<unknown>,
+  common: ResolvedCommonOptions,
+): ResolvedIssuerOptions {
+  if (typeof options.authenticate !== 'function') {
+    throw new TypeError(
+      'authenticate(username, password) is required to issue tokens: return the user or null (or give jwks to only verify the tokens of another issuer)',
+    )
+  }
+  checkLookupUser(options)
+  const expiresIn = toSeconds(options.expiresIn ?? 300, 'expiresIn')
+  if (expiresIn <= 0) throw new RangeError('expiresIn must be at least 1 second')
+  const refreshExpiresIn = toSeconds(options.refreshExpiresIn ?? '14d', 'refreshExpiresIn')
+  if (refreshExpiresIn <= 0) throw new RangeError('refreshExpiresIn must be at least 1 second')
+  const keys = resolveSigningKeys(options)
+  checkKeyStoreLifetime(keys.key, expiresIn, options.store, refreshExpiresIn, common.leeway)
+  const usernameKey = nonEmptyString(options.usernameKey, 'usernameKey', 'username')
+  const passwordKey = nonEmptyString(options.passwordKey, 'passwordKey', 'password')
+  if (usernameKey === passwordKey) throw new TypeError('usernameKey and passwordKey must differ')
+  return {
+    ...common,
+    mode: 'issuer',
+    ...keys,
+    expiresIn,
+    notBefore: toSeconds(options.notBefore ?? 0, 'notBefore'),
+    refreshExpiresIn,
+    reuseInterval: toSeconds(options.reuseInterval ?? 0, 'reuseInterval'),
+    authPath: routePath(options.authPath, 'authPath', '/auth'),
+    refreshPath: routePath(options.refreshPath, 'refreshPath', '/auth/refresh'),
+    revokePath: routePath(options.revokePath, 'revokePath', '/auth/revoke'),
+    jwksPath: routePath(options.jwksPath, 'jwksPath', '/.well-known/jwks.json'),
+    usernameKey,
+    passwordKey,
+    trustedProxies: resolveTrustProxy(options.trustProxy),
+  }
+}
+
+/** The access key (`secret`, `key` or `keys`), the refresh key, and what verifies. */
+function resolveSigningKeys(
+  options: IssuerOptions<unknown>,
+): Pick<ResolvedIssuerOptions, 'key' | 'refreshKey' | 'verificationKeys'> {
+  const hmac = { alg: options.algorithm, allowShortSecret: options.allowShortSecret }
+  let key: JwtKey | KeyStore
+  if (options.keys !== undefined) {
+    if (!isKeyStore(options.keys))
+      throw new TypeError('keys must come from createKeyStore() or readKeyDirectory()')
+    key = options.keys
+  } else if (options.key !== undefined) {
+    key = options.key
+  } else {
+    if (options.secret === undefined || options.secret === null) {
+      throw new TypeError('secret is required: set it to a random value of at least 32 bytes')
+    }
+    key = createHmacKey(options.secret, hmac)
+  }
+  let refreshKey = key
+  if (options.refreshKey !== undefined) {
+    if (options.refreshSecret !== undefined)
+      throw new TypeError('give either refreshKey or refreshSecret, not both')
+    refreshKey = options.refreshKey
+  } else if (options.refreshSecret !== undefined) {
+    refreshKey = createHmacKey(options.refreshSecret, hmac)
+  }
+  return { key, refreshKey, verificationKeys: isKeyStore(key) ? key : [key] }
+}
+
+function checkKeyStoreLifetime(
+  key: JwtKey | KeyStore,
+  expiresIn: number,
+  store: TokenStore | undefined,
+  refreshExpiresIn: number,
+  leeway: number,
+): void {
+  if (!isKeyStore(key)) return
+  const longest = Math.max(expiresIn, store === undefined ? 0 : refreshExpiresIn) + leeway
+  if (key.maxTokenLifetime < longest) {
+    throw new RangeError(
+      `keys: maxTokenLifetime is ${key.maxTokenLifetime}s but tokens live up to ${longest}s: createKeyStore({ maxTokenLifetime: ${longest} })`,
+    )
+  }
+}
+
+function resolveTrustProxy(trustProxy: boolean | number | undefined): number {
+  const value = trustProxy ?? false
+  const trustedProxies = value === true ? 1 : value === false ? 0 : value
+  if (!Number.isInteger(trustedProxies) || trustedProxies < 0) {
+    throw new TypeError('trustProxy must be true, false or the number of proxies in front of the app')
+  }
+  return trustedProxies
+}
+
+/** A refresh rebuilds custom claims from the user: with a store they need a way to load it. */
+function checkLookupUser(options: IssuerOptions<unknown>): void {
+  if (options.lookupUser !== undefined && typeof options.lookupUser !== 'function') {
+    throw new TypeError('lookupUser must be a function (id) => the user, or null')
+  }
+  const custom = options.additionalClaims !== undefined || options.payloadHandler !== undefined
+  if (options.store !== undefined && custom && options.lookupUser === undefined) {
+    throw new TypeError(
+      'lookupUser(id) is required with a store and additionalClaims or payloadHandler: a refresh rebuilds the claims from the current user (return it, or null when removed or disabled); e.g. lookupUser: userLookup(users) from jwtguard/users',
+    )
+  }
+}
