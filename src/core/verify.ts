@@ -242,7 +242,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     const firstDot = token.indexOf('.')
     const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1)
     if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) {
-      throw malformed('Token must have three segments')
+      throw failure('notThreeSegments')
     }
     refreshIndex()
     const own = index.defaultHeader
@@ -253,7 +253,7 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     const payloadBytes = decodeCanonicalBase64url(token.slice(firstDot + 1, secondDot))
     const signature = decodeCanonicalBase64url(token.slice(secondDot + 1))
     if (payloadBytes === undefined || signature === undefined) {
-      throw malformed('Token is not canonical base64url')
+      throw failure('notCanonical')
     }
     if (!key.verify(token.slice(0, secondDot), signature)) {
       throw failure('signature')
