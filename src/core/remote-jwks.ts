@@ -173,6 +173,139 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
   return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
 }
 
+/** The options of a remote key set, validated, with defaults applied. */
+interface RemoteSettings {
+  url: string
+  issuer: readonly string[]
+  audience: readonly string[]
+  timeoutMs: number
+  cooldownMs: number
+  maxAgeMs: number
+  maxStaleMs: number
+  maxBytes: number
+  algorithms: readonly string[]
+  rsaAlgorithm: AsymmetricAlgorithm
+  fetch: FetchFunction
+  now: () => number
+}
+
+function resolveRemoteOptions(options: RemoteJwksOptions): RemoteSettings {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
+  const url = checkUrl(options.url, options.allowInsecureHttp === true)
+  const issuer = normaliseClaimOption(options.issuer, 'issuer')
+  const audience = normaliseClaimOption(options.audience, 'audience')
+  if (issuer === undefined) throw new TypeError('issuer is required: the iss value of tokens this JWKS signs')
+  if (audience === undefined) throw new TypeError('audience is required: the aud value naming this service')
+  const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new TypeError(`algorithms must be a non-empty list of ${ASYMMETRIC_ALGORITHMS.join(', ')}`)
+  }
+  for (const alg of algorithms) {
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new TypeError(
+        `algorithms: ${String(alg)} is not an asymmetric algorithm (HMAC keys are never fetched)`,
+      )
+    }
+  }
+  const rsaAlgorithm = options.rsaAlgorithm ?? 'RS256'
+  if (![...RSA_ALGORITHMS, ...PSS_ALGORITHMS].includes(rsaAlgorithm as never)) {
+    throw new TypeError('rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512')
+  }
+  return {
+    url,
+    issuer,
+    audience,
+    timeoutMs: positive(options.timeoutMs, 'timeoutMs', 5000, 1),
+    cooldownMs: positive(options.cooldownMs, 'cooldownMs', 30_000, 0),
+    maxAgeMs: positive(options.maxAgeMs, 'maxAgeMs', 600_000, 0),
+    maxStaleMs: positive(options.maxStaleMs, 'maxStaleMs', 86_400_000, 0),
+    maxBytes: positive(options.maxBytes, 'maxBytes', 262_144, 64),
+    algorithms,
+    rsaAlgorithm,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    now: options.now ?? Date.now,
+  }
+}
+
+/** A public key of the set, or `undefined` for a member that is not one this verifier may use. */
+function importKey(value: unknown, settings: RemoteSettings): AsymmetricKey | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const jwk = value as Record<string, unknown>
+  // Never an HMAC key from a key set, never the token's idea of the algorithm.
+  if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return undefined
+  const material: Record<string, unknown> = {}
+  for (const member of PUBLIC_JWK_MEMBERS) if (jwk[member] !== undefined) material[member] = jwk[member]
+  const key = createAsymmetricKey(material, {
+    rsaAlgorithm: settings.rsaAlgorithm,
+    kid: typeof jwk.kid === 'string' ? jwk.kid : null,
+    publicOnly: true,
+  })
+  return settings.algorithms.includes(key.alg) ? key : undefined
+}
+
+/** The JWKS document's text: one GET, no redirect, bounded in time and size. */
+async function downloadDocument(settings: RemoteSettings): Promise<string> {
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`JWKS fetch timed out after ${settings.timeoutMs} ms`)
+      controller.abort(error)
+      reject(error)
+    }, settings.timeoutMs)
+  })
+  const work = (async () => {
+    const response = await settings.fetch(settings.url, {
+      signal: controller.signal,
+      headers: { accept: 'application/jwk-set+json, application/json' },
+      redirect: 'error',
+    })
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined)
+      throw new Error(`JWKS answered HTTP ${response.status}`)
+    }
+    return readBody(response, settings.maxBytes)
+  })()
+  work.catch(() => undefined) // settled by the race below; keep a late rejection handled
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The usable keys of a JWKS document (first key wins on a duplicate kid) and how many were skipped. */
+function parseKeySet(text: string, settings: RemoteSettings): { keys: AsymmetricKey[]; skipped: number } {
+  let document: unknown
+  try {
+    document = JSON.parse(text)
+  } catch (error) {
+    throw new Error('JWKS is not valid JSON', { cause: error })
+  }
+  const list = (document as { keys?: unknown } | null)?.keys
+  if (typeof document !== 'object' || document === null || !Array.isArray(list)) {
+    throw new Error('JWKS must be a JSON object with a "keys" array')
+  }
+  const keys: AsymmetricKey[] = []
+  const kids = new Set<string>()
+  let skipped = 0
+  for (const jwk of list) {
+    let key: AsymmetricKey | undefined
+    try {
+      key = importKey(jwk, settings)
+    } catch {
+      key = undefined
+    }
+    if (key === undefined || (key.kid !== undefined && kids.has(key.kid))) {
+      skipped += 1
+      continue
+    }
+    if (key.kid !== undefined) kids.add(key.kid)
+    keys.push(key)
+  }
+  return { keys, skipped }
+}
+
 /**
  * Creates a cached remote key set. Nothing is fetched until {@link RemoteJwks.ready} or the first
  * token; call `ready()` at start-up to fail fast on a wrong URL.
@@ -191,34 +324,8 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
  * ```
  */
 export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
-  const url = checkUrl(options.url, options.allowInsecureHttp === true)
-  const issuer = normaliseClaimOption(options.issuer, 'issuer')
-  const audience = normaliseClaimOption(options.audience, 'audience')
-  if (issuer === undefined) throw new TypeError('issuer is required: the iss value of tokens this JWKS signs')
-  if (audience === undefined) throw new TypeError('audience is required: the aud value naming this service')
-  const timeoutMs = positive(options.timeoutMs, 'timeoutMs', 5000, 1)
-  const cooldownMs = positive(options.cooldownMs, 'cooldownMs', 30_000, 0)
-  const maxAgeMs = positive(options.maxAgeMs, 'maxAgeMs', 600_000, 0)
-  const maxStaleMs = positive(options.maxStaleMs, 'maxStaleMs', 86_400_000, 0)
-  const maxBytes = positive(options.maxBytes, 'maxBytes', 262_144, 64)
-  const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw new TypeError(`algorithms must be a non-empty list of ${ASYMMETRIC_ALGORITHMS.join(', ')}`)
-  }
-  for (const alg of algorithms) {
-    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
-      throw new TypeError(
-        `algorithms: ${String(alg)} is not an asymmetric algorithm (HMAC keys are never fetched)`,
-      )
-    }
-  }
-  const rsaAlgorithm = options.rsaAlgorithm ?? 'RS256'
-  if (![...RSA_ALGORITHMS, ...PSS_ALGORITHMS].includes(rsaAlgorithm as never)) {
-    throw new TypeError('rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512')
-  }
-  const fetchImpl: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
-  const now = options.now ?? Date.now
+  const settings = resolveRemoteOptions(options)
+  const { now, cooldownMs, maxAgeMs, maxStaleMs } = settings
   const onError = options.onError
 
   let set: KeySet = EMPTY
@@ -229,84 +336,14 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
   let skipped = 0
   let fetches = 0
 
-  function importKey(value: unknown): AsymmetricKey | undefined {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-    const jwk = value as Record<string, unknown>
-    // Never an HMAC key from a key set, never the token's idea of the algorithm.
-    if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return undefined
-    const material: Record<string, unknown> = {}
-    for (const member of PUBLIC_JWK_MEMBERS) if (jwk[member] !== undefined) material[member] = jwk[member]
-    const key = createAsymmetricKey(material, {
-      rsaAlgorithm,
-      kid: typeof jwk.kid === 'string' ? jwk.kid : null,
-      publicOnly: true,
-    })
-    return (algorithms as readonly string[]).includes(key.alg) ? key : undefined
-  }
-
   async function download(): Promise<void> {
-    const controller = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(`JWKS fetch timed out after ${timeoutMs} ms`)
-        controller.abort(error)
-        reject(error)
-      }, timeoutMs)
-    })
-    const work = (async () => {
-      const response = await fetchImpl(url, {
-        signal: controller.signal,
-        headers: { accept: 'application/jwk-set+json, application/json' },
-        redirect: 'error',
-      })
-      if (response.status !== 200) {
-        await response.body?.cancel().catch(() => undefined)
-        throw new Error(`JWKS answered HTTP ${response.status}`)
-      }
-      return readBody(response, maxBytes)
-    })()
-    work.catch(() => undefined) // settled by the race below; keep a late rejection handled
-    let text: string
-    try {
-      text = await Promise.race([work, timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-    let document: unknown
-    try {
-      document = JSON.parse(text)
-    } catch (error) {
-      throw new Error('JWKS is not valid JSON', { cause: error })
-    }
-    const list = (document as { keys?: unknown } | null)?.keys
-    if (typeof document !== 'object' || document === null || !Array.isArray(list)) {
-      throw new Error('JWKS must be a JSON object with a "keys" array')
-    }
-    const keys: AsymmetricKey[] = []
-    const kids = new Set<string>()
-    let ignored = 0
-    for (const jwk of list) {
-      let key: AsymmetricKey | undefined
-      try {
-        key = importKey(jwk)
-      } catch {
-        key = undefined
-      }
-      // First key wins on a duplicate kid.
-      if (key === undefined || (key.kid !== undefined && kids.has(key.kid))) {
-        ignored += 1
-        continue
-      }
-      if (key.kid !== undefined) kids.add(key.kid)
-      keys.push(key)
-    }
-    skipped = ignored
+    const parsed = parseKeySet(await downloadDocument(settings), settings)
+    skipped = parsed.skipped
     set = Object.freeze({
       version: set.version + 1,
-      keys: Object.freeze(keys),
+      keys: Object.freeze(parsed.keys),
       // A token without kid is only accepted when the set leaves no choice.
-      defaultKey: keys.length === 1 ? keys[0] : undefined,
+      defaultKey: parsed.keys.length === 1 ? parsed.keys[0] : undefined,
     })
     fetchedAt = now()
     lastError = undefined
@@ -330,8 +367,8 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     return inflight
   }
 
-  const jwks: RemoteJwks = {
-    pinnedClaims: Object.freeze({ issuer, audience }),
+  return {
+    pinnedClaims: Object.freeze({ issuer: settings.issuer, audience: settings.audience }),
     current() {
       if (fetchedAt !== undefined) {
         const age = now() - fetchedAt
@@ -364,7 +401,6 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
       }
     },
   }
-  return jwks
 }
 
 /** Options of {@link createRemoteVerifier}: those of `createVerifier`, with a remote key set. */
