@@ -63,33 +63,8 @@ interface RefreshRow {
   spent: number
 }
 
-/**
- * Creates (and migrates) the SQLite token store. `consumeRefresh` runs in an immediate
- * transaction, so it is atomic across every connection and process on the file. The view is an
- * in-memory mirror of the live revocations, loaded at open, updated on each write through this
- * store, and reloaded when another connection commits (see `syncInterval`).
- *
- * @example
- * ```ts
- * import { createSqliteStore } from 'jwtguard/stores/sqlite'
- * const store = createSqliteStore({ database: './data/jwtguard.db' })
- * ```
- */
-export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
-  const prefix = options.tablePrefix ?? 'jwtguard_'
-  if (typeof prefix !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-    throw new TypeError('tablePrefix must be letters, digits and underscores, not starting with a digit')
-  }
-  const { database } = options
-  if (typeof database !== 'string' && (typeof database !== 'object' || database === null)) {
-    throw new TypeError('database must be a file path, ":memory:" or an open better-sqlite3 database')
-  }
-  const now = clockOption(options.now)
-  const pruneEvery = intervalOption(options.pruneInterval, 'pruneInterval', 60)
-  const syncEvery = intervalOption(options.syncInterval, 'syncInterval', 1)
-  const owned = typeof database === 'string'
-  const db = typeof database === 'string' ? openSqliteDatabase(database) : database
+/** Creates the tables (if needed) and prepares every statement the store runs. */
+function prepareStatements(db: Database.Database, prefix: string) {
   const revokedTable = `${prefix}revoked_tokens`
   const identitiesTable = `${prefix}revoked_identities`
   const refreshTable = `${prefix}refresh_tokens`
@@ -153,7 +128,29 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     `SELECT identity, cutoff, expires_at FROM ${identitiesTable} WHERE expires_at > ?`,
   )
 
-  const consume = db.transaction((id: string, at: number, grace: number): ConsumeResult => {
+  return {
+    isRevoked,
+    isFamilyRevoked,
+    cutoffOf,
+    revoke,
+    revokeFamily,
+    revokeAll,
+    saveRefresh,
+    refreshById,
+    spend,
+    prunes,
+    liveRevoked,
+    liveFamilies,
+    liveCutoffs,
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>
+
+/** Spends a refresh token in one transaction: the family, the identity cut-off, then reuse. */
+function consumeTransaction(db: Database.Database, statements: Statements) {
+  const { refreshById, isFamilyRevoked, cutoffOf, spend } = statements
+  return db.transaction((id: string, at: number, grace: number): ConsumeResult => {
     const row = refreshById.get(id)
     if (row === undefined || row.expires_at <= at) return { status: 'unknown' }
     const record: RefreshRecord = {
@@ -172,6 +169,40 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     spend.run(Math.max(at, 1), id)
     return { status: 'ok', record }
   })
+}
+
+/**
+ * Creates (and migrates) the SQLite token store. `consumeRefresh` runs in an immediate
+ * transaction, so it is atomic across every connection and process on the file. The view is an
+ * in-memory mirror of the live revocations, loaded at open, updated on each write through this
+ * store, and reloaded when another connection commits (see `syncInterval`).
+ *
+ * @example
+ * ```ts
+ * import { createSqliteStore } from 'jwtguard/stores/sqlite'
+ * const store = createSqliteStore({ database: './data/jwtguard.db' })
+ * ```
+ */
+export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
+  const prefix = options.tablePrefix ?? 'jwtguard_'
+  if (typeof prefix !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
+    throw new TypeError('tablePrefix must be letters, digits and underscores, not starting with a digit')
+  }
+  const { database } = options
+  if (typeof database !== 'string' && (typeof database !== 'object' || database === null)) {
+    throw new TypeError('database must be a file path, ":memory:" or an open better-sqlite3 database')
+  }
+  const now = clockOption(options.now)
+  const pruneEvery = intervalOption(options.pruneInterval, 'pruneInterval', 60)
+  const syncEvery = intervalOption(options.syncInterval, 'syncInterval', 1)
+  const owned = typeof database === 'string'
+  const db = typeof database === 'string' ? openSqliteDatabase(database) : database
+  const statements = prepareStatements(db, prefix)
+  const { isRevoked, isFamilyRevoked, cutoffOf, revoke, revokeFamily, revokeAll, saveRefresh, prunes } =
+    statements
+  const { liveRevoked, liveFamilies, liveCutoffs } = statements
+  const consume = consumeTransaction(db, statements)
 
   const mirror = new RevocationMirror(now)
   let dataVersion = -1
