@@ -141,6 +141,83 @@ function indexKeys(set: KeySet): KeyIndex {
   return { set, byKid, byOwnHeader, defaultHeader: defaultKey && headerSegmentFor(defaultKey) }
 }
 
+/** The verifier's options, validated, with defaults applied. */
+function resolveVerifierOptions(options: VerifierOptions) {
+  const leeway = options.leeway ?? 10
+  const maxTokenSize = options.maxTokenSize ?? 8192
+  const requiredClaims = [...(options.requiredClaims ?? ['exp', 'iat', 'nbf'])]
+  const now = options.now ?? (() => Date.now() / 1000)
+  if (!Number.isFinite(leeway) || leeway < 0) throw new RangeError('leeway must be >= 0 seconds')
+  if (!Number.isInteger(maxTokenSize) || maxTokenSize < 64) {
+    throw new RangeError('maxTokenSize must be an integer of at least 64 characters')
+  }
+  const pinned = isKeySource(options.keys) ? options.keys.pinnedClaims : undefined
+  const issuer = normaliseClaimOption(options.issuer, 'issuer') ?? pinned?.issuer
+  const audience = normaliseClaimOption(options.audience, 'audience') ?? pinned?.audience
+  const subject = options.subject
+  if (subject !== undefined && (typeof subject !== 'string' || subject === '')) {
+    throw new TypeError('subject must be a non-empty string')
+  }
+  const maxEntries = options.cache === undefined ? 0 : (options.cache.maxEntries ?? 1000)
+  if (!Number.isInteger(maxEntries) || maxEntries < 0)
+    throw new RangeError('cache.maxEntries must be a whole number')
+  return { leeway, maxTokenSize, requiredClaims, now, issuer, audience, subject, maxEntries }
+}
+
+/**
+ * The verifier's keys, indexed once per key set: `refresh()` follows a key source (a new set
+ * rebuilds the index and calls `onChange`), `keyForHeader` finds the key a header names.
+ */
+function createKeyIndex(keys: readonly JwtKey[] | KeySource) {
+  const source: KeySource | undefined = isKeySource(keys) ? keys : undefined
+  let index: KeyIndex
+  if (source === undefined) {
+    const list = keys as readonly JwtKey[]
+    if (!Array.isArray(list) || list[0] === undefined)
+      throw new TypeError('keys must contain at least one key')
+    index = indexKeys(Object.freeze({ version: 0, keys: [...list], defaultKey: list[0] }))
+  } else {
+    index = indexKeys(source.current())
+  }
+  let changed: () => void = () => undefined
+  return {
+    onChange(listener: () => void) {
+      changed = listener
+    },
+    /** Follows the key source; a new key set invalidates every cached verification. */
+    refresh(): KeyIndex {
+      if (source === undefined) return index
+      const set = source.current()
+      if (set !== index.set) {
+        index = indexKeys(set)
+        changed()
+      }
+      return index
+    },
+    keyForHeader(current: KeyIndex, headerSegment: string): JwtKey {
+      const known = current.byOwnHeader.get(headerSegment)
+      if (known !== undefined) return known
+      const header: JoseHeader = parseJsonObject(headerSegment, 'header')
+      if (header.crit !== undefined) {
+        // No extension is understood, so any critical one must be refused (RFC 7515 §4.1.11).
+        throw failure('critUnsupported')
+      }
+      if (header.b64 !== undefined && header.b64 !== true) throw failure('payloadEncoding')
+      // `jku`, `x5u`, `jwk` and `x5c` are deliberately ignored: keys come only from `keys`.
+      let key: JwtKey | undefined
+      if (header.kid !== undefined) {
+        key = typeof header.kid === 'string' ? current.byKid.get(header.kid) : undefined
+        if (key === undefined) throw failure('keyUnknown')
+      } else {
+        key = current.set.defaultKey
+        if (key === undefined) throw failure('keyIdMissing')
+      }
+      if (header.alg !== key.alg) throw failure('algNotAllowed')
+      return key
+    },
+  }
+}
+
 /**
  * Builds a verifier. Options are validated and keys indexed once, here, not per token; over a key
  * source, the index is rebuilt when (and only when) the source returns a new key set.
@@ -153,76 +230,17 @@ function indexKeys(set: KeySet): KeyIndex {
  * ```
  */
 export function createVerifier(options: VerifierOptions): VerifyFunction {
-  const { keys } = options
-  const source: KeySource | undefined = isKeySource(keys) ? keys : undefined
-  let index: KeyIndex
-  if (source === undefined) {
-    const list = keys as readonly JwtKey[]
-    if (!Array.isArray(list) || list[0] === undefined)
-      throw new TypeError('keys must contain at least one key')
-    index = indexKeys(Object.freeze({ version: 0, keys: [...list], defaultKey: list[0] }))
-  } else {
-    index = indexKeys(source.current())
-  }
-  const leeway = options.leeway ?? 10
-  const maxTokenSize = options.maxTokenSize ?? 8192
-  const requiredClaims = [...(options.requiredClaims ?? ['exp', 'iat', 'nbf'])]
-  const now = options.now ?? (() => Date.now() / 1000)
-  if (!Number.isFinite(leeway) || leeway < 0) throw new RangeError('leeway must be >= 0 seconds')
-  if (!Number.isInteger(maxTokenSize) || maxTokenSize < 64) {
-    throw new RangeError('maxTokenSize must be an integer of at least 64 characters')
-  }
-  const pinned = source?.pinnedClaims
-  const issuer = normaliseClaimOption(options.issuer, 'issuer') ?? pinned?.issuer
-  const audience = normaliseClaimOption(options.audience, 'audience') ?? pinned?.audience
-  const subject = options.subject
-  if (subject !== undefined && (typeof subject !== 'string' || subject === '')) {
-    throw new TypeError('subject must be a non-empty string')
-  }
-
-  const maxEntries = options.cache === undefined ? 0 : (options.cache.maxEntries ?? 1000)
-  if (!Number.isInteger(maxEntries) || maxEntries < 0)
-    throw new RangeError('cache.maxEntries must be a whole number')
+  const { leeway, maxTokenSize, requiredClaims, now, issuer, audience, subject, maxEntries } =
+    resolveVerifierOptions(options)
+  const keys = createKeyIndex(options.keys)
   const cache = new Map<string, JwtPayload>()
   const admission = createAdmission(maxEntries)
-
-  /** Follows the key source; a new key set invalidates every cached verification. */
-  function refreshIndex(): void {
-    if (source === undefined) return
-    const set = source.current()
-    if (set !== index.set) {
-      index = indexKeys(set)
-      cache.clear()
-      admission.clear()
-    }
-  }
-
-  function keyForHeader(headerSegment: string): JwtKey {
-    const known = index.byOwnHeader.get(headerSegment)
-    if (known !== undefined) return known
-    const header: JoseHeader = parseJsonObject(headerSegment, 'header')
-    if (header.crit !== undefined) {
-      // No extension is understood, so any critical one must be refused (RFC 7515 §4.1.11).
-      throw failure('critUnsupported')
-    }
-    if (header.b64 !== undefined && header.b64 !== true) {
-      throw failure('payloadEncoding')
-    }
-    // `jku`, `x5u`, `jwk` and `x5c` are deliberately ignored: keys come only from `keys`.
-    let key: JwtKey | undefined
-    if (header.kid !== undefined) {
-      key = typeof header.kid === 'string' ? index.byKid.get(header.kid) : undefined
-      if (key === undefined) throw failure('keyUnknown')
-    } else {
-      key = index.set.defaultKey
-      if (key === undefined) throw failure('keyIdMissing')
-    }
-    if (header.alg !== key.alg) {
-      throw failure('algNotAllowed')
-    }
-    return key
-  }
-
+  keys.onChange(() => {
+    cache.clear()
+    admission.clear()
+  })
+  const refreshIndex = keys.refresh
+  const keyForHeader = keys.keyForHeader
   // One rules object per token type, reused: only `now` changes, set before each use.
   const rules: Record<TokenType, ClaimRules> = {
     access: { leeway, requiredClaims, tokenType: 'access', now: 0, issuer, audience, subject },
@@ -244,12 +262,12 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
     if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) {
       throw failure('notThreeSegments')
     }
-    refreshIndex()
+    const index = refreshIndex()
     const own = index.defaultHeader
     const key =
       own !== undefined && firstDot === own.length && token.startsWith(own)
         ? (index.set.defaultKey as JwtKey)
-        : keyForHeader(token.slice(0, firstDot))
+        : keyForHeader(index, token.slice(0, firstDot))
     const payloadBytes = decodeCanonicalBase64url(token.slice(firstDot + 1, secondDot))
     const signature = decodeCanonicalBase64url(token.slice(secondDot + 1))
     if (payloadBytes === undefined || signature === undefined) {
