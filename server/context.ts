@@ -2,7 +2,7 @@
  * What every framework's app shares: the user store, the token store, the guard and the seed's user.
  */
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import {
   type CommonOptions,
   createJwtGuard,
@@ -33,7 +33,7 @@ import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite
 import type { Logger } from 'pino'
 import { createClient, type RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
-import { createPrivateFile, databaseFiles, widePermissions } from './files.js'
+import { createPrivateFile, databaseFiles, readOrCreateSecret, widePermissions } from './files.js'
 import { cookieNames } from './policy.js'
 import { postgresRefusal, redisRefusal, StartupRefusal, sqliteRefusal } from './startup.js'
 
@@ -193,13 +193,16 @@ async function createDemoUser(
   }
 }
 
+/** The refresh-token secret's file, beside the signing keys. */
+const REFRESH_SECRET_FILE = 'refresh.secret'
+
 /** Refresh lifetime plus leeway: how long a replaced key must keep verifying. */
 const LONGEST_TOKEN_LIFETIME = 14 * 86400 + 10
 
 /** Where the guard's keys come from: a remote JWKS (resource-server mode), or its own signing keys. */
 type KeyOptions =
   | { jwks: RemoteJwks }
-  | { signing: SigningKeyOptions & Pick<IssuingOptions, 'allowShortSecret'> }
+  | { signing: SigningKeyOptions & Pick<IssuingOptions, 'allowShortSecret' | 'refreshSecret'> }
 
 /** What a directory holds: its key files' names, sizes and modification times. */
 function directorySignature(directory: string): string {
@@ -230,6 +233,23 @@ function pollKeyDirectory(directory: string, intervalSeconds: number, reload: ()
   }, intervalSeconds * 1000)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/**
+ * Refresh tokens are signed with a secret of their own, never with a published key: it lives
+ * beside the signing keys (`refresh.secret`, created on first start), so every instance that
+ * shares the keys shares it.
+ */
+function refreshSecretBeside(directory: string): string {
+  const file = join(directory, REFRESH_SECRET_FILE)
+  try {
+    return readOrCreateSecret(file)
+  } catch (error) {
+    throw new StartupRefusal(
+      `cannot read or create ${file} (${(error as Error).message}): create it with 32 random bytes, e.g. \`openssl rand -base64 32 > ${file}\`, shared by every instance`,
+      { cause: error },
+    )
+  }
 }
 
 /** The guard's keys: an HMAC secret, a key file, a key directory (rotated on SIGHUP) or a remote JWKS. */
@@ -269,13 +289,16 @@ async function keyOptions(
       'asymmetric keys from a key directory',
     )
     const stop = pollKeyDirectory(keyDir, config.keyPollInterval, reload)
-    return { options: { signing: { keys } }, reload, stop }
+    const refreshSecret = refreshSecretBeside(keyDir)
+    return { options: { signing: { keys, refreshSecret } }, reload, stop }
   }
   if (config.keyFile !== undefined) {
     const active = readKeyFile(config.keyFile, { rsaAlgorithm })
     const keys: KeyStore = createKeyStore({ active, maxTokenLifetime: LONGEST_TOKEN_LIFETIME })
     logger.info({ keyFile: config.keyFile, kid: active.kid, alg: active.alg }, 'asymmetric key from a file')
-    return { options: { signing: { keys } } }
+    return {
+      options: { signing: { keys, refreshSecret: refreshSecretBeside(dirname(config.keyFile)) } },
+    }
   }
   // Outside production a short JWT_SECRET_KEY (such as the seed's) is accepted, to share tokens
   // with an existing Flask-JWT app; production refuses it in loadConfig.

@@ -4,7 +4,18 @@
  * argon2 hashes and refresh-token records. Files that already exist are not changed; the server
  * warns at start-up when one is readable by other local users, with the command that fixes it.
  */
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 
 /** The most a private directory and a private file may allow. */
 const DIRECTORY_MODE = 0o700
@@ -41,4 +52,26 @@ export function widePermissions(directory: string, files: readonly string[]): st
 /** The database's files: the database itself and SQLite's write-ahead log and shared memory. */
 export function databaseFiles(databaseFile: string): string[] {
   return [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`]
+}
+
+/**
+ * The secret in `file`, created (32 random bytes, base64url, mode 0600) when absent. Safe when
+ * several instances start at once: the file appears whole (written aside, then linked into place,
+ * which fails if another instance was first), and every instance reads the one that won.
+ */
+export function readOrCreateSecret(file: string): string {
+  if (!existsSync(file)) {
+    const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`
+    writeFileSync(aside, `${randomBytes(32).toString('base64url')}\n`, { mode: FILE_MODE, flag: 'wx' })
+    try {
+      linkSync(aside, file)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    } finally {
+      unlinkSync(aside)
+    }
+  }
+  const secret = readFileSync(file, 'utf8').trim()
+  if (secret === '') throw new Error(`${file} is empty: delete it to generate a new secret`)
+  return secret
 }

@@ -53,6 +53,11 @@ export const FAILURES = {
   notBeforeIat: row('ERR_TOKEN_NOT_YET_VALID', 'Token is not yet valid (iat)', 'Issued in the future'),
   expectedRefresh: row('ERR_TOKEN_TYPE_INVALID', 'Expected a refresh token', 'An access token instead'),
   expectedAccess: row('ERR_TOKEN_TYPE_INVALID', 'Expected an access token', 'A refresh token instead'),
+  typNotAccepted: row(
+    'ERR_TOKEN_TYPE_INVALID',
+    'Token type (typ) is not accepted',
+    'A token of another type (its typ header)',
+  ),
   // Admitting it
   csrfMismatch: row('ERR_CSRF_INVALID', 'CSRF token does not match', 'A wrong CSRF header'),
   revoked: row('ERR_TOKEN_REVOKED', 'Token has been revoked', 'Revoked'),

@@ -125,16 +125,15 @@ function issuerParts<TIdentity>(
   const store: TokenStore | undefined = options.store
   const issuer = createSessionIssuer(resolved, options, store)
   const responses = createSessionResponses(resolved, store !== undefined)
-  const refreshTokens = createRefreshTokenReader(
-    shared.verifiers.refresh ?? shared.verifiers.access,
-    resolved.cookies,
-  )
+  const verifyRefresh = shared.verifiers.refresh
+  const refreshTokens =
+    verifyRefresh === undefined ? undefined : createRefreshTokenReader(verifyRefresh, resolved.cookies)
   const routes = authRoutes({
     options: resolved,
     keys: resolved.verificationKeys,
     login: { options: resolved, callbacks: options, issuer, responses },
     session:
-      store === undefined
+      store === undefined || refreshTokens === undefined
         ? undefined
         : {
             refresh: {

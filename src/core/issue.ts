@@ -25,6 +25,9 @@ export const RESERVED_CLAIMS = [
   'aud',
 ] as const
 
+/** The `typ` header of refresh tokens (RFC 8725 §3.11: a type no access-token verifier takes). */
+export const REFRESH_TOKEN_TYPE = 'refresh+jwt'
+
 /** A freshly issued pair. */
 export interface IssuedTokens {
   access_token: string
@@ -106,8 +109,8 @@ export function issueTokens(
   if (stamp) defaults.iat_ms = issuedMs
   if (context.withRefresh) defaults.fam = context.familyId
   const payload = payloadHandler === undefined ? defaults : payloadHandler(defaults)
-  const tokens: IssuedTokens = { access_token: signToken(payload, resolved.key) }
-  if (!context.withRefresh) return { tokens, refresh: undefined }
+  const tokens: IssuedTokens = { access_token: signToken(payload, resolved.key, resolved.accessTokenType) }
+  if (!context.withRefresh || resolved.refreshKey === undefined) return { tokens, refresh: undefined }
   const refresh: IssuedRefresh = {
     jti: randomUUID(),
     iat: issuedAt,
@@ -128,6 +131,7 @@ export function issueTokens(
       [resolved.identityClaim]: context.identity,
     },
     resolved.refreshKey,
+    REFRESH_TOKEN_TYPE,
   )
   return { tokens, refresh }
 }

@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer'
 import * as nodeCrypto from 'node:crypto'
-import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, hkdfSync, KeyObject, timingSafeEqual } from 'node:crypto'
 import { describeKeyMaterial } from './internal/key-material.js'
 
 /** HMAC algorithms (RFC 7518 §3.2). */
@@ -192,6 +192,27 @@ function assertUsableSecret(bytes: Buffer, alg: HmacAlgorithm, allowShort: boole
         'Generate one with `npx jwtguard secret generate`, or set allowShortSecret to share tokens with an existing system.',
     )
   }
+}
+
+/**
+ * A key of its own for one use of a secret: HMAC-`alg` keyed by HKDF-SHA-256 of the secret with
+ * `label` as its info (RFC 5869). Tokens signed with it do not verify under the secret itself,
+ * nor under a key derived for another label. The secret's strength is checked as for
+ * {@link createHmacKey}.
+ *
+ * @example
+ * ```ts
+ * import { deriveHmacKey } from 'jwtguard/adapter'
+ * const refreshKey = deriveHmacKey(secret, 'jwtguard refresh-token key v1')
+ * ```
+ */
+export function deriveHmacKey(secret: Secret, label: string, options: HmacKeyOptions = {}): JwtKey {
+  const alg = options.alg ?? 'HS256'
+  if (!HMAC_ALGORITHMS.includes(alg)) throw new TypeError(`alg must be one of ${HMAC_ALGORITHMS.join(', ')}`)
+  const bytes = secretBytes(secret)
+  assertUsableSecret(bytes, alg, options.allowShortSecret === true)
+  const derived = Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), label, HASH[alg].bytes))
+  return createHmacKey(derived, { alg, kid: options.kid })
 }
 
 /**

@@ -191,9 +191,23 @@ export interface IssuingOptions {
    * @default 0
    */
   reuseInterval?: Duration | undefined
-  /** A separate secret (or key) for refresh tokens. @default the access-token key */
+  /**
+   * The secret refresh tokens are signed with (HMAC, `algorithm`). Required with `key` or `keys`
+   * and a store: refresh tokens must verify nowhere but here, so never under a published key; the
+   * same on every instance.
+   * @default with `secret`: a key derived from it (HKDF, its own label), so a refresh token does
+   * not verify under the secret itself
+   */
   refreshSecret?: Secret | undefined
+  /** A ready key for refresh tokens, instead of `refreshSecret` (not the access key). */
   refreshKey?: JwtKey | undefined
+  /**
+   * The `typ` header of access tokens: `JWT`, or `at+jwt` (RFC 9068) for deployments that want
+   * access tokens typed explicitly. Refresh tokens are always `refresh+jwt`. Both are accepted
+   * from this guard's own tokens whatever the setting.
+   * @default 'JWT'
+   */
+  accessTokenType?: 'JWT' | 'at+jwt' | undefined
   /** @default '/auth/refresh' (`false`: not mounted) */
   refreshPath?: string | false | undefined
   /** @default '/auth/revoke' (`false`: not mounted) */

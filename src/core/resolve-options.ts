@@ -10,7 +10,7 @@ import { normaliseClaimOption } from './claims.js'
 import { type ResolvedCookies, resolveCookies, type TokenLocation } from './cookies.js'
 import { toSeconds } from './internal/duration.js'
 import { booleanOption, integerAtLeast, nonEmptyString, routePath } from './internal/validate.js'
-import { createHmacKey, type JwtKey } from './keys.js'
+import { createHmacKey, deriveHmacKey, type JwtKey } from './keys.js'
 import { isKeyStore, type KeyStore } from './keystore.js'
 import type { CommonOptions, IssuerOptions, JwtGuardOptions, ResourceServerOptions } from './options.js'
 import type { RemoteJwks } from './remote-jwks.js'
@@ -41,8 +41,13 @@ export interface ResolvedIssuerOptions extends ResolvedCommonOptions {
   mode: 'issuer'
   /** What access tokens are signed with. */
   key: JwtKey | KeyStore
-  /** What refresh tokens are signed with. */
-  refreshKey: JwtKey | KeyStore
+  /**
+   * What refresh tokens are signed (and only they verified) with: never the access key, never in
+   * the JWKS. `undefined` without a store (no refresh tokens).
+   */
+  refreshKey: JwtKey | undefined
+  /** The `typ` header of access tokens. */
+  accessTokenType: 'JWT' | 'at+jwt'
   /** What verifies tokens. */
   verificationKeys: readonly JwtKey[] | KeyStore
   expiresIn: number
@@ -95,6 +100,7 @@ const ISSUING_ONLY = [
   'reuseInterval',
   'refreshSecret',
   'refreshKey',
+  'accessTokenType',
   'refreshPath',
   'revokePath',
   'jwksPath',
@@ -237,6 +243,7 @@ function resolveIssuer(
     notBefore: toSeconds(options.notBefore ?? 0, 'notBefore'),
     refreshExpiresIn,
     reuseInterval: toSeconds(options.reuseInterval ?? 0, 'reuseInterval'),
+    accessTokenType: accessTokenType(options.accessTokenType),
     authPath: routePath(options.authPath, 'authPath', '/auth'),
     refreshPath: routePath(options.refreshPath, 'refreshPath', '/auth/refresh'),
     revokePath: routePath(options.revokePath, 'revokePath', '/auth/revoke'),
@@ -265,15 +272,36 @@ function resolveSigningKeys(
     }
     key = createHmacKey(options.secret, hmac)
   }
-  let refreshKey = key
+  const refreshKey = resolveRefreshKey(options, key, hmac)
+  return { key, refreshKey, verificationKeys: isKeyStore(key) ? key : [key] }
+}
+
+/** The label of the refresh-token key derived from `secret`. */
+export const REFRESH_KEY_LABEL = 'jwtguard refresh-token key v1'
+
+/**
+ * The refresh-token key: `refreshKey` or `refreshSecret` when given, else (with `secret`) a key
+ * derived from the secret by HKDF, so a refresh token verifies nowhere an access token does: not
+ * under the secret (Flask-JWT, PyJWT, jsonwebtoken), not under a published key.
+ */
+function resolveRefreshKey(
+  options: IssuerOptions<unknown>,
+  key: JwtKey | KeyStore,
+  hmac: { alg: IssuerOptions<unknown>['algorithm']; allowShortSecret: boolean | undefined },
+): JwtKey | undefined {
   if (options.refreshKey !== undefined) {
     if (options.refreshSecret !== undefined)
       throw new TypeError('give either refreshKey or refreshSecret, not both')
-    refreshKey = options.refreshKey
-  } else if (options.refreshSecret !== undefined) {
-    refreshKey = createHmacKey(options.refreshSecret, hmac)
+    if (options.refreshKey === key)
+      throw new TypeError('refreshKey must not be the access key: give another key')
+    return options.refreshKey
   }
-  return { key, refreshKey, verificationKeys: isKeyStore(key) ? key : [key] }
+  if (options.refreshSecret !== undefined) return createHmacKey(options.refreshSecret, hmac)
+  if (options.store === undefined) return undefined
+  if (options.secret !== undefined) return deriveHmacKey(options.secret, REFRESH_KEY_LABEL, hmac)
+  throw new TypeError(
+    `refreshSecret is required with ${options.keys === undefined ? 'key' : 'keys'} and a store: refresh tokens are signed by a key only this service holds, never published in the JWKS (32 random bytes, the same on every instance)`,
+  )
 }
 
 function checkKeyStoreLifetime(
@@ -290,6 +318,11 @@ function checkKeyStoreLifetime(
       `keys: maxTokenLifetime is ${key.maxTokenLifetime}s but tokens live up to ${longest}s: createKeyStore({ maxTokenLifetime: ${longest} })`,
     )
   }
+}
+
+function accessTokenType(value: unknown): 'JWT' | 'at+jwt' {
+  if (value === undefined || value === 'JWT' || value === 'at+jwt') return value ?? 'JWT'
+  throw new TypeError('accessTokenType must be "JWT" or "at+jwt"')
 }
 
 function resolveTrustProxy(trustProxy: boolean | number | undefined): number {

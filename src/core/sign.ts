@@ -8,10 +8,11 @@ import type { JwtPayload } from './claims.js'
 import { encodeBase64url } from './internal/base64url.js'
 import type { JwtKey } from './keys.js'
 
-const headerSegments = new WeakMap<JwtKey, string>()
+/** Header segments per key, per `typ` (a key signs few types: `JWT`, `at+jwt`, `refresh+jwt`). */
+const headerSegments = new WeakMap<JwtKey, Map<string, string>>()
 
 /**
- * The base64url header this library writes for `key`: `{"alg","typ":"JWT"}` plus `kid`.
+ * The base64url header this library writes for `key`: `{"alg","typ"}` plus `kid`.
  *
  * @example
  * ```ts
@@ -19,13 +20,18 @@ const headerSegments = new WeakMap<JwtKey, string>()
  * headerSegmentFor(createHmacKey(secret)) // 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9': {"alg":"HS256","typ":"JWT"}
  * ```
  */
-export function headerSegmentFor(key: JwtKey): string {
-  let segment = headerSegments.get(key)
+export function headerSegmentFor(key: JwtKey, typ = 'JWT'): string {
+  let byType = headerSegments.get(key)
+  if (byType === undefined) {
+    byType = new Map()
+    headerSegments.set(key, byType)
+  }
+  let segment = byType.get(typ)
   if (segment === undefined) {
-    const header: Record<string, string> = { alg: key.alg, typ: 'JWT' }
+    const header: Record<string, string> = { alg: key.alg, typ }
     if (key.kid !== undefined) header.kid = key.kid
     segment = encodeBase64url(JSON.stringify(header))
-    headerSegments.set(key, segment)
+    byType.set(typ, segment)
   }
   return segment
 }
@@ -47,11 +53,12 @@ export interface SigningKeyHolder {
  * const token = signToken({ identity: 123, iat: now, nbf: now, exp: now + 300 }, createHmacKey(secret))
  * ```
  *
+ * @param typ The `typ` header (RFC 7515 §4.1.9; RFC 8725 §3.11 explicit typing).
  * @throws {TypeError} when the key is public (verification only).
  */
-export function signToken(payload: JwtPayload, key: JwtKey | SigningKeyHolder): string {
+export function signToken(payload: JwtPayload, key: JwtKey | SigningKeyHolder, typ = 'JWT'): string {
   const signingKey =
     typeof (key as JwtKey).sign === 'function' ? (key as JwtKey) : (key as SigningKeyHolder).activeKey
-  const signingInput = `${headerSegmentFor(signingKey)}.${encodeBase64url(JSON.stringify(payload))}`
+  const signingInput = `${headerSegmentFor(signingKey, typ)}.${encodeBase64url(JSON.stringify(payload))}`
   return `${signingInput}.${signingKey.sign(signingInput).toString('base64url')}`
 }

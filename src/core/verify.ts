@@ -76,6 +76,13 @@ export interface VerifierOptions {
    * @default no cache
    */
   cache?: { maxEntries?: number | undefined } | undefined
+  /**
+   * The `typ` header values accepted (RFC 8725 §3.11: explicit typing), compared
+   * case-insensitively and without an `application/` prefix; a header without `typ` counts as
+   * `JWT`. Any other `typ` is `ERR_TOKEN_TYPE_INVALID`. The first is the one this library writes.
+   * @default any `typ`
+   */
+  typ?: readonly string[] | undefined
 }
 
 /** A function that verifies a compact JWS and returns its payload, or throws a coded error. */
@@ -83,6 +90,7 @@ export type VerifyFunction = (token: string, tokenType?: TokenType) => JwtPayloa
 
 interface JoseHeader {
   alg?: unknown
+  typ?: unknown
   kid?: unknown
   crit?: unknown
   b64?: unknown
@@ -128,17 +136,23 @@ function isKeySource(keys: readonly JwtKey[] | KeySource): keys is KeySource {
   return typeof (keys as KeySource).current === 'function'
 }
 
-function indexKeys(set: KeySet): KeyIndex {
+function indexKeys(set: KeySet, typ: string): KeyIndex {
   const byKid = new Map<string, JwtKey>()
   const byOwnHeader = new Map<string, JwtKey>()
   // First key wins on a duplicate kid, as it does for the default key.
   for (const key of set.keys) {
     if (key.kid !== undefined && !byKid.has(key.kid)) byKid.set(key.kid, key)
-    const segment = headerSegmentFor(key)
+    const segment = headerSegmentFor(key, typ)
     if (!byOwnHeader.has(segment)) byOwnHeader.set(segment, key)
   }
   const { defaultKey } = set
-  return { set, byKid, byOwnHeader, defaultHeader: defaultKey && headerSegmentFor(defaultKey) }
+  return { set, byKid, byOwnHeader, defaultHeader: defaultKey && headerSegmentFor(defaultKey, typ) }
+}
+
+/** A `typ` value as compared: lower case, without `application/` (RFC 7515 §4.1.9). */
+function normaliseTyp(typ: unknown): string {
+  const value = typeof typ === 'string' ? typ.toLowerCase() : ''
+  return value.startsWith('application/') ? value.slice('application/'.length) : value
 }
 
 /** The verifier's options, validated, with defaults applied. */
@@ -161,6 +175,13 @@ function resolveVerifierOptions(options: VerifierOptions) {
   const maxEntries = options.cache === undefined ? 0 : (options.cache.maxEntries ?? 1000)
   if (!Number.isInteger(maxEntries) || maxEntries < 0)
     throw new RangeError('cache.maxEntries must be a whole number')
+  const { typ } = options
+  if (
+    typ !== undefined &&
+    (!Array.isArray(typ) || typ.length === 0 || typ.some((t) => typeof t !== 'string' || t === ''))
+  ) {
+    throw new TypeError('typ must be a non-empty list of type names, such as ["JWT"]')
+  }
   return { leeway, maxTokenSize, requiredClaims, now, issuer, audience, subject, maxEntries }
 }
 
@@ -168,16 +189,19 @@ function resolveVerifierOptions(options: VerifierOptions) {
  * The verifier's keys, indexed once per key set: `refresh()` follows a key source (a new set
  * rebuilds the index and calls `onChange`), `keyForHeader` finds the key a header names.
  */
-function createKeyIndex(keys: readonly JwtKey[] | KeySource) {
+function createKeyIndex(keys: readonly JwtKey[] | KeySource, types: readonly string[] | undefined) {
   const source: KeySource | undefined = isKeySource(keys) ? keys : undefined
+  // The fast path matches the header this library writes: with the first accepted type.
+  const ownTyp = types?.[0] ?? 'JWT'
+  const accepted = types === undefined ? undefined : new Set(types.map(normaliseTyp))
   let index: KeyIndex
   if (source === undefined) {
     const list = keys as readonly JwtKey[]
     if (!Array.isArray(list) || list[0] === undefined)
       throw new TypeError('keys must contain at least one key')
-    index = indexKeys(Object.freeze({ version: 0, keys: [...list], defaultKey: list[0] }))
+    index = indexKeys(Object.freeze({ version: 0, keys: [...list], defaultKey: list[0] }), ownTyp)
   } else {
-    index = indexKeys(source.current())
+    index = indexKeys(source.current(), ownTyp)
   }
   let changed: () => void = () => undefined
   return {
@@ -189,7 +213,7 @@ function createKeyIndex(keys: readonly JwtKey[] | KeySource) {
       if (source === undefined) return index
       const set = source.current()
       if (set !== index.set) {
-        index = indexKeys(set)
+        index = indexKeys(set, ownTyp)
         changed()
       }
       return index
@@ -203,6 +227,8 @@ function createKeyIndex(keys: readonly JwtKey[] | KeySource) {
         throw failure('critUnsupported')
       }
       if (header.b64 !== undefined && header.b64 !== true) throw failure('payloadEncoding')
+      if (accepted !== undefined && !accepted.has(normaliseTyp(header.typ ?? 'JWT')))
+        throw failure('typNotAccepted')
       // `jku`, `x5u`, `jwk` and `x5c` are deliberately ignored: keys come only from `keys`.
       let key: JwtKey | undefined
       if (header.kid !== undefined) {
@@ -232,7 +258,7 @@ function createKeyIndex(keys: readonly JwtKey[] | KeySource) {
 export function createVerifier(options: VerifierOptions): VerifyFunction {
   const { leeway, maxTokenSize, requiredClaims, now, issuer, audience, subject, maxEntries } =
     resolveVerifierOptions(options)
-  const keys = createKeyIndex(options.keys)
+  const keys = createKeyIndex(options.keys, options.typ)
   const cache = new Map<string, JwtPayload>()
   const admission = createAdmission(maxEntries)
   keys.onChange(() => {

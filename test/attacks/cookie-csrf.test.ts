@@ -161,7 +161,7 @@ describe('CSRF against cookie sessions (CWE-352; OWASP double-submit), and GHSA-
       expect(asAccess.status).toBe(401)
       expect(asAccess.json()).toMatchObject({
         error: 'Invalid token',
-        description: 'Expected an access token',
+        description: 'Token type (typ) is not accepted',
       })
       expectNoLeak(asAccess, leakCandidates(session.refresh))
       const asRefresh = await app().request('POST', '/auth/refresh', {
@@ -170,7 +170,7 @@ describe('CSRF against cookie sessions (CWE-352; OWASP double-submit), and GHSA-
       expect(asRefresh.status).toBe(401)
       expect(asRefresh.json()).toMatchObject({
         error: 'Invalid token',
-        description: 'Expected a refresh token',
+        description: 'Token type (typ) is not accepted',
       })
     })
 

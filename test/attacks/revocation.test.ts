@@ -106,6 +106,7 @@ describe('revoked tokens (OWASP JWT cheat sheet, "token revocation"): refused in
     const guard = guardWithStore({
       key,
       secret: undefined,
+      refreshSecret: 'refresh-tokens-have-their-own-secret-of-32-bytes',
       payloadHandler: (_user: unknown, defaults: JwtPayload) => {
         const { jti: _jti, ...rest } = defaults
         return rest

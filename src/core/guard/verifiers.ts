@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isKeyStore } from '../keystore.js'
+import { REFRESH_TOKEN_TYPE } from '../issue.js'
 import { type AsyncVerifyFunction, createRemoteVerifier } from '../remote-jwks.js'
 import type { ResolvedOptions } from '../resolve-options.js'
 import { createVerifier, type VerifyFunction } from '../verify.js'
@@ -36,11 +36,13 @@ export function createVerifiers(resolved: ResolvedOptions): Verifiers {
       remote: createRemoteVerifier({ jwks, ...common, cache }),
     }
   }
-  const access = createVerifier({ keys: resolved.verificationKeys, ...common, cache })
-  const { key, refreshKey } = resolved
+  // The guard's own access tokens, whichever type it writes now; never a refresh token.
+  const typ = resolved.accessTokenType === 'JWT' ? ['JWT', 'at+jwt'] : ['at+jwt', 'JWT']
+  const access = createVerifier({ keys: resolved.verificationKeys, ...common, cache, typ })
+  const { refreshKey } = resolved
   const refresh =
-    refreshKey === key && cache === undefined
-      ? access
-      : createVerifier({ keys: isKeyStore(refreshKey) ? refreshKey : [refreshKey], ...common })
+    refreshKey === undefined
+      ? undefined
+      : createVerifier({ keys: [refreshKey], ...common, typ: [REFRESH_TOKEN_TYPE] })
   return { access, refresh, remote: undefined }
 }
