@@ -614,7 +614,7 @@ describe('jwtguard config check', () => {
     await expect(withServer(async () => undefined)).rejects.toThrow(/the demo user "masnun" exists/)
   })
 
-  it('exits 1 for a value the server refuses in any mode, with the server\'s message (issue 16)', async () => {
+  it("exits 1 for a value the server refuses in any mode, with the server's message (issue 16)", async () => {
     const result = await jwtguard(['config', 'check', '--json'], {
       env: { ...env, DATABASE_URL: 'mysql://app:hunter2@db/users', PORT: 'http' },
     })

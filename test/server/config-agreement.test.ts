@@ -69,7 +69,11 @@ const SAMPLE: Record<string, Env> = {
   KEY_DIR: { KEY_DIR: '/etc/jwtguard/keys' },
   KEY_POLL_INTERVAL: { KEY_POLL_INTERVAL: '0' },
   KEY_ALG: { KEY_ALG: 'PS256' },
-  JWKS_URL: { JWKS_URL: 'https://issuer.test/jwks.json', JWT_ISSUER: 'https://issuer.test', JWT_AUDIENCE: 'api' },
+  JWKS_URL: {
+    JWKS_URL: 'https://issuer.test/jwks.json',
+    JWT_ISSUER: 'https://issuer.test',
+    JWT_AUDIENCE: 'api',
+  },
   JWT_ISSUER: { JWT_ISSUER: 'https://issuer.test' },
   JWT_AUDIENCE: { JWT_AUDIENCE: 'api' },
   JWKS_COOLDOWN_MS: { JWKS_COOLDOWN_MS: '1000' },
@@ -160,7 +164,8 @@ function views(env: Env): { server: View; cli: View } {
 function expectAgreement(server: View, cli: View): void {
   expect(server.refused, 'the server starts').toBeUndefined()
   expect(cli.refused, 'the CLI reads it').toBeUndefined()
-  const pick = (view: View) => Object.fromEntries(README_VARIABLES.map((name) => [name, view[FIELD[name] ?? name]]))
+  const pick = (view: View) =>
+    Object.fromEntries(README_VARIABLES.map((name) => [name, view[FIELD[name] ?? name]]))
   expect(pick(cli)).toEqual(pick(server))
 }
 
@@ -179,7 +184,8 @@ describe("the README's environment table", () => {
     for (const { variables, defaults } of ROWS) {
       const literals = [...defaults.matchAll(/`([^`]+)`/g)].map((match) => match[1])
       if (defaults === '—') {
-        for (const name of variables) expect([undefined, false], name).toContain(server[FIELD[name] as string])
+        for (const name of variables)
+          expect([undefined, false], name).toContain(server[FIELD[name] as string])
       } else if (literals.length === variables.length && defaults.replace(/`[^`]+`|\s|\//g, '') === '') {
         variables.forEach((name, index) => {
           const value = server[FIELD[name] as string]
@@ -215,17 +221,26 @@ describe('whole environments', () => {
 
   it.each<[string, () => Env]>([
     ['nothing set (./data, a generated secret)', () => ({})],
-    ['JWT_SECRET_KEY empty and SECRET_KEY set: the alias', () => ({ DATA_DIR: dataDir(), JWT_SECRET_KEY: '', SECRET_KEY: OTHER_SECRET })],
+    [
+      'JWT_SECRET_KEY empty and SECRET_KEY set: the alias',
+      () => ({ DATA_DIR: dataDir(), JWT_SECRET_KEY: '', SECRET_KEY: OTHER_SECRET }),
+    ],
     ['DATA_DIR empty: ./data, not the working directory', () => ({ DATA_DIR: '', JWT_SECRET_KEY: SECRET })],
     ['DATA_DIR empty and no secret: the one generated in ./data', () => ({ DATA_DIR: '' })],
-    ['both secrets set: JWT_SECRET_KEY wins', () => ({ DATA_DIR: dataDir(), JWT_SECRET_KEY: SECRET, SECRET_KEY: OTHER_SECRET })],
     [
-      'every variable empty',
-      () => Object.fromEntries(Object.keys(FIELD).map((name) => [name, ''])),
+      'both secrets set: JWT_SECRET_KEY wins',
+      () => ({ DATA_DIR: dataDir(), JWT_SECRET_KEY: SECRET, SECRET_KEY: OTHER_SECRET }),
     ],
+    ['every variable empty', () => Object.fromEntries(Object.keys(FIELD).map((name) => [name, '']))],
     [
       'production behind a TLS proxy, with COOKIE_SECURE=0',
-      () => ({ ...base(), NODE_ENV: 'production', COOKIE_SECURE: '0', BEHIND_TLS_PROXY: '1', TRUST_PROXY: '1' }),
+      () => ({
+        ...base(),
+        NODE_ENV: 'production',
+        COOKIE_SECURE: '0',
+        BEHIND_TLS_PROXY: '1',
+        TRUST_PROXY: '1',
+      }),
     ],
     [
       'production with PostgreSQL and Redis',
@@ -237,7 +252,10 @@ describe('whole environments', () => {
         REDIS_KEY_PREFIX: 'a:',
       }),
     ],
-    ['a key directory, KEY_ALG and no secret', () => ({ DATA_DIR: dataDir(), KEY_DIR: '/keys', KEY_ALG: 'RS384' })],
+    [
+      'a key directory, KEY_ALG and no secret',
+      () => ({ DATA_DIR: dataDir(), KEY_DIR: '/keys', KEY_ALG: 'RS384' }),
+    ],
     [
       'resource-server mode in production',
       () => ({
@@ -258,10 +276,22 @@ describe('whole environments', () => {
 
   it.each<[string, Env, RegExp]>([
     ['a bad port', { PORT: 'http' }, /^PORT must be an integer from 0 to 65535, got "http"/],
-    ['two key sources', { KEY_FILE: '/k.pem', KEY_DIR: '/keys' }, /^set only one of KEY_FILE, KEY_DIR and JWKS_URL/],
-    ['JWKS_URL alone', { JWKS_URL: 'https://issuer.test/jwks.json' }, /^JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE/],
+    [
+      'two key sources',
+      { KEY_FILE: '/k.pem', KEY_DIR: '/keys' },
+      /^set only one of KEY_FILE, KEY_DIR and JWKS_URL/,
+    ],
+    [
+      'JWKS_URL alone',
+      { JWKS_URL: 'https://issuer.test/jwks.json' },
+      /^JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE/,
+    ],
     ['an unknown KEY_ALG', { KEY_ALG: 'HS256' }, /^KEY_ALG must be one of RS256/],
-    ['a DATABASE_URL that is not PostgreSQL', { DATABASE_URL: 'mysql://db/users' }, /^DATABASE_URL mysql:\/\/db\/users is not a postgres/],
+    [
+      'a DATABASE_URL that is not PostgreSQL',
+      { DATABASE_URL: 'mysql://db/users' },
+      /^DATABASE_URL mysql:\/\/db\/users is not a postgres/,
+    ],
     ['a flag that is not one', { TOKENS_IN_BODY: 'no' }, /^TOKENS_IN_BODY must be 1 or 0/],
     ['an unknown log level', { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of fatal, error/],
     ['a bad HTTP limit', { HTTP_MAX_CONNECTIONS: '1.5' }, /^HTTP_MAX_CONNECTIONS must be a whole number/],
