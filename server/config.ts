@@ -37,8 +37,9 @@ type SecretInUse = Pick<ServerConfig, 'secret' | 'secretSource' | 'secretFile'>
 
 /** The secret in use; outside production a missing one is generated once, 0600, and kept. */
 function secretInUse(settings: Settings): SecretInUse {
-  if (settings.keySource !== 'secret')
+  if (settings.keySource !== 'secret') {
     return { secret: '', secretSource: 'environment', secretFile: undefined }
+  }
   if (settings.secret !== undefined) {
     return { secret: settings.secret, secretSource: 'environment', secretFile: undefined }
   }

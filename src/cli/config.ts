@@ -1,8 +1,8 @@
 /**
  * `jwtguard config check`: the environment as the reference server reads it (the reader they
  * share, src/config/), what the server would refuse to start with, and what it would refuse with
- * `NODE_ENV=production`, each with its fix. Checks that need the server's own data (its demo user)
- * are the server's, at its start-up.
+ * `NODE_ENV=production`, each with its fix. Checks that need the reference server's own data are
+ * the server's, at its start-up.
  *
  * @module
  * @internal
@@ -53,8 +53,9 @@ function invalidValue(problem: Problem): Finding {
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`
 
 function verdictOf(invalid: number, failed: number, production: boolean): string {
-  if (invalid > 0)
+  if (invalid > 0) {
     return `refused: the server would not start with this environment (${plural(invalid, 'problem')})`
+  }
   if (failed === 0) return 'ok: nothing the server would refuse in production'
   return production
     ? `refused: the server would not start in production (${plural(failed, 'problem')})`
@@ -70,8 +71,7 @@ const check: Command = {
     'refuses to start with always exits 1. Production also refuses: a secret shorter than 32 bytes, of',
     'low entropy (or none), COOKIE_SECURE=0 without BEHIND_TLS_PROXY=1, and JWT_REQUIRED_CLAIMS without',
     'exp. With NODE_ENV=production (or --production) any of them exits 1; otherwise they are reported as',
-    'what production would refuse, and the exit code is 0. The reference server itself also refuses',
-    'to start in production while its demo user exists.',
+    'what production would refuse, and the exit code is 0.',
   ].join('\n'),
   options: {
     production: { type: 'boolean', description: 'apply the policy as with NODE_ENV=production' },

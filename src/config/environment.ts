@@ -113,8 +113,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
   /** The variable to fix. */
   readonly variable: string
-  constructor(problem: Problem) {
-    super(problemLine(problem))
+  constructor(problem: Problem, options?: ErrorOptions) {
+    super(problemLine(problem), options)
     this.variable = problem.variable
   }
 }
@@ -345,11 +345,14 @@ export function readStoredSecret(file: string): string | undefined {
     secret = readFileSync(file, 'utf8').trim()
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error'
-    throw new ConfigError({
-      variable: 'DATA_DIR',
-      message: `cannot read ${file} (${code})`,
-      fix: 'make it readable by this user, or set JWT_SECRET_KEY',
-    })
+    throw new ConfigError(
+      {
+        variable: 'DATA_DIR',
+        message: `cannot read ${file} (${code})`,
+        fix: 'make it readable by this user, or set JWT_SECRET_KEY',
+      },
+      { cause: error },
+    )
   }
   if (secret === '') {
     throw new ConfigError({

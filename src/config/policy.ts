@@ -2,8 +2,8 @@
  * The production policy of the reference server, judged on the settings of environment.ts: what
  * `NODE_ENV=production` refuses (no secret, a short or low-entropy one, `COOKIE_SECURE=0` without a
  * TLS-terminating proxy), each with its fix. The server refuses to start on the first one;
- * `jwtguard config check` lists them all. Policy that needs the server's data (the demo user) is
- * the server's own (server/policy.ts).
+ * `jwtguard config check` lists them all. Policy that needs the reference server's own data is
+ * the server's own, at its start-up.
  *
  * @module
  * @internal
