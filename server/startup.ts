@@ -3,22 +3,11 @@
  * be reached or opened (the URL with its password hidden, or the file), why, and the fix.
  */
 import { isJwtGuardError } from 'jwtguard'
+import { redactUrl } from '../src/config/environment.js'
 
 /** A refusal to start: the message is printed as the one line that says how to fix it. */
 export class StartupRefusal extends Error {
   override name = 'StartupRefusal'
-}
-
-/** The URL with any password replaced by `***` (and no query string: it may carry secrets). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    parsed.search = ''
-    return parsed.toString()
-  } catch {
-    return '(an unparsable URL)'
-  }
 }
 
 /** The driver's own reason, from a coded error's cause when there is one. */

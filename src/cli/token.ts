@@ -7,7 +7,6 @@
  */
 import { Buffer } from 'node:buffer'
 import {
-  type AsymmetricAlgorithm,
   createHmacKey,
   createJwtGuard,
   createRemoteJwks,
@@ -18,8 +17,6 @@ import {
   type JwtKey,
   type JwtPayload,
   type KeySource,
-  PSS_ALGORITHMS,
-  RSA_ALGORITHMS,
   readKeyFile,
   toSeconds,
 } from '../index.js'
@@ -43,7 +40,6 @@ import { readTokenArgument } from './internal/input.js'
 import { loadKeyDirectory } from './keys.js'
 
 const MAX_TOKEN_LENGTH = 64 * 1024
-const RSA_KEY_ALGS = [...RSA_ALGORITHMS, ...PSS_ALGORITHMS]
 
 const KEY_OPTIONS = {
   'secret-file': {
@@ -71,26 +67,12 @@ interface Keys {
   description: string
 }
 
-/** `KEY_ALG`, checked as the server checks it. */
-function rsaAlgorithmOf(environment: Environment): AsymmetricAlgorithm | undefined {
-  const alg = environment.keyAlg
-  if (alg === undefined) return undefined
-  if (!(RSA_KEY_ALGS as readonly string[]).includes(alg)) {
-    throw new CliError(`KEY_ALG must be one of ${RSA_KEY_ALGS.join(', ')}, got "${alg}"`)
-  }
-  return alg as AsymmetricAlgorithm
-}
-
-/** The keys the server would use, read from the same variables: KEY_DIR, KEY_FILE, JWKS_URL. */
+/**
+ * The keys the server would use, read from the same variables: KEY_DIR, KEY_FILE, JWKS_URL, and
+ * KEY_ALG for RSA keys that name no algorithm (the shared reader has checked them all).
+ */
 async function environmentKeys(environment: Environment): Promise<Keys | undefined> {
-  const sources = [
-    environment.keyFile && 'KEY_FILE',
-    environment.keyDir && 'KEY_DIR',
-    environment.jwksUrl && 'JWKS_URL',
-  ].filter(Boolean)
-  if (sources.length > 1)
-    throw new CliError(`set only one of KEY_FILE, KEY_DIR and JWKS_URL, not ${sources.join(' and ')}`)
-  const rsaAlgorithm = rsaAlgorithmOf(environment)
+  const rsaAlgorithm = environment.keyAlg
   if (environment.keyDir !== undefined) {
     const store = loadKeyDirectory(environment.keyDir, rsaAlgorithm)
     const { alg, kid } = store.activeKey
@@ -122,6 +104,7 @@ async function environmentKeys(environment: Environment): Promise<Keys | undefin
       issuer: environment.issuer,
       audience: environment.audience,
       ...(rsaAlgorithm === undefined ? {} : { rsaAlgorithm }),
+      cooldownMs: environment.jwksCooldownMs,
     })
     try {
       await jwks.ready()
@@ -146,7 +129,7 @@ async function keysFor(input: CommandInput): Promise<Keys> {
         '--keys takes its algorithms from the key files: leave out --secret-file and --alg',
       )
     }
-    const store = loadKeyDirectory(directory, rsaAlgorithmOf(environment))
+    const store = loadKeyDirectory(directory, environment.keyAlg)
     return {
       signing: store.activeKey,
       verifying: store,

@@ -233,7 +233,7 @@ describe('jwtguard users on PostgreSQL (DATABASE_URL)', () => {
   beforeAll(() => admin((client) => client.query(`CREATE DATABASE ${database}`)))
   afterAll(() => admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)))
 
-  it('adds, lists and removes users in PostgreSQL, and config check reads them', async () => {
+  it('adds, lists and removes users in PostgreSQL', async () => {
     const url = new URL(ADMIN_URL)
     url.pathname = `/${database}`
     const pgEnv = { ...env, DATABASE_URL: url.toString() }
@@ -250,9 +250,6 @@ describe('jwtguard users on PostgreSQL (DATABASE_URL)', () => {
     expect(generated.stdout).toContain('(id 124')
     const listed = await jwtguard(['users', 'list', '--json'], { env: pgEnv })
     expect(JSON.parse(listed.stdout).map((user: { id: number }) => user.id)).toEqual([123, 124])
-    const check = await jwtguard(['config', 'check', '--production', '--json'], { env: pgEnv })
-    expect(check.code).toBe(1)
-    expect(JSON.parse(check.stdout).findings[1]).toMatchObject({ check: 'demo-user', ok: false })
     expect((await jwtguard(['users', 'remove', 'masnun'], { env: pgEnv })).code).toBe(0)
     // Nothing was written to DATA_DIR.
     expect((await jwtguard(['users', 'list'], { env })).stderr).toMatch(/no user database/)
@@ -576,7 +573,9 @@ describe('jwtguard config check', () => {
     const production = { ...env, NODE_ENV: 'production', COOKIE_SECURE: '0' }
     const refused = await jwtguard(['config', 'check'], { env: production })
     expect(refused.code).toBe(1)
-    expect(refused.stdout).toMatch(/FAIL\s+COOKIE_SECURE=0 would send session cookies over plain HTTP/)
+    expect(refused.stdout).toMatch(
+      /FAIL\s+COOKIE_SECURE=0 with NODE_ENV=production would send session cookies over plain HTTP/,
+    )
     expect(refused.stdout).toContain('BEHIND_TLS_PROXY=1')
     const proxied = await jwtguard(['config', 'check'], { env: { ...production, BEHIND_TLS_PROXY: '1' } })
     expect(proxied.code).toBe(0)
@@ -592,8 +591,7 @@ describe('jwtguard config check', () => {
     expect(result.stdout).toMatch(/fix: .*jwtguard secret generate/)
   })
 
-  it('reports the demo user and an optional exp, and passes a sound production setup', async () => {
-    await jwtguard(['users', 'add', 'masnun', '--id', '123', '--password-stdin'], { env, input: 'abc123' })
+  it('reports an optional exp, and passes a sound production setup', async () => {
     const production = { ...env, NODE_ENV: 'production' }
     const refused = await jwtguard(['config', 'check', '--json'], {
       env: { ...production, JWT_REQUIRED_CLAIMS: 'iat,nbf' },
@@ -601,13 +599,32 @@ describe('jwtguard config check', () => {
     expect(refused.code).toBe(1)
     const { findings } = JSON.parse(refused.stdout) as { findings: { check: string; ok: boolean }[] }
     expect(findings.filter((finding) => !finding.ok).map((finding) => finding.check)).toEqual([
-      'demo-user',
       'required-claims',
     ])
-    await jwtguard(['users', 'remove', 'masnun'], { env })
     const ok = await jwtguard(['config', 'check'], { env: production })
     expect(ok.code).toBe(0)
     expect(ok.stdout).toMatch(/ok: nothing the server would refuse in production/)
+  })
+
+  it("leaves the reference server's demo user to the server, which refuses to start with it (issue 16)", async () => {
+    await jwtguard(['users', 'add', 'masnun', '--id', '123', '--password-stdin'], { env, input: 'abc123' })
+    const check = await jwtguard(['config', 'check', '--json'], { env: { ...env, NODE_ENV: 'production' } })
+    expect(check.code).toBe(0)
+    expect(check.stdout).not.toMatch(/masnun|demo/)
+    await expect(withServer(async () => undefined)).rejects.toThrow(/the demo user "masnun" exists/)
+  })
+
+  it("exits 1 for a value the server refuses in any mode, with the server's message (issue 16)", async () => {
+    const result = await jwtguard(['config', 'check', '--json'], {
+      env: { ...env, DATABASE_URL: 'mysql://app:hunter2@db/users', PORT: 'http' },
+    })
+    expect(result.code).toBe(1)
+    const { findings } = JSON.parse(result.stdout) as { findings: { check: string; ok: boolean }[] }
+    expect(findings.filter((finding) => !finding.ok).map((finding) => finding.check)).toEqual([
+      'port',
+      'database-url',
+    ])
+    expect(result.stdout).not.toContain('hunter2')
   })
 
   it('only warns outside production, unless --production', async () => {

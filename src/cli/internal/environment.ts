@@ -1,75 +1,40 @@
 /**
- * What the CLI reads from the environment, the same variables as the reference server
- * (`JWT_SECRET_KEY`/`SECRET_KEY`, `DATA_DIR`, `DATABASE_URL`, `NODE_ENV`), and the user store they
- * point at: PostgreSQL when `DATABASE_URL` is set, else `DATA_DIR/jwtguard.db`.
+ * What the CLI reads from the environment: the settings of the reader it shares with the reference
+ * server (src/config/environment.ts), so both resolve the same variables to the same values, and
+ * the user store they point at: PostgreSQL when `DATABASE_URL` is set, else `DATA_DIR/jwtguard.db`.
  *
  * @module
  * @internal
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import {
+  ConfigError,
+  DATABASE_FILE,
+  problemLine,
+  readSettings,
+  readStoredSecret,
+  redactUrl,
+  type Settings,
+  storedSecretFile,
+} from '../../config/environment.js'
 import type { UserStore } from '../../users/types.js'
 import { CliError, type CliIo } from './command.js'
 
-/** The server's file and table names: the CLI must manage the users the server reads. */
-export const DATABASE_FILE = 'jwtguard.db'
-export const SECRET_FILE = 'secret.key'
+export { DATABASE_FILE, redactUrl } from '../../config/environment.js'
 
-export interface Environment {
-  production: boolean
-  dataDir: string
-  databaseUrl: string | undefined
-  /** `JWT_SECRET_KEY`, else `SECRET_KEY`; `undefined` when neither is set or both are empty. */
-  secret: string | undefined
-  secretVariable: 'JWT_SECRET_KEY' | 'SECRET_KEY' | undefined
-  /** `KEY_FILE`: one private key (PEM or JWK), as the server reads it. */
-  keyFile: string | undefined
-  /** `KEY_DIR`: a key directory (`jwtguard keys rotate`), as the server reads it. */
-  keyDir: string | undefined
-  /** `JWKS_URL`: resource-server mode, verification only. */
-  jwksUrl: string | undefined
-  /** `KEY_ALG`: the algorithm of RSA keys that name none. */
-  keyAlg: string | undefined
-  /** `JWT_ISSUER` / `JWT_AUDIENCE`: written into issued tokens and required on verified ones. */
-  issuer: string | undefined
-  audience: string | undefined
-  /** `REDIS_URL`: where the server keeps its token store when set (else in the SQLite file). */
-  redisUrl?: string | undefined
-  /** `REDIS_KEY_PREFIX`, as the server reads it. */
-  redisKeyPrefix?: string | undefined
-}
+/** The environment, as the server reads it. */
+export type Environment = Settings
 
+/**
+ * The settings of `env`. A value the server would refuse to start with stops the command too,
+ * with the server's line; the production policy is `jwtguard config check`'s.
+ */
 export function readEnvironment(env: CliIo['env']): Environment {
-  const fromJwt = env.JWT_SECRET_KEY === '' ? undefined : env.JWT_SECRET_KEY
-  const fromSecret = env.SECRET_KEY === '' ? undefined : env.SECRET_KEY
-  const set = (name: string): string | undefined => (env[name] === '' ? undefined : env[name])
-  return {
-    keyFile: set('KEY_FILE'),
-    keyDir: set('KEY_DIR'),
-    jwksUrl: set('JWKS_URL'),
-    keyAlg: set('KEY_ALG'),
-    issuer: set('JWT_ISSUER'),
-    audience: set('JWT_AUDIENCE'),
-    production: env.NODE_ENV === 'production',
-    dataDir: resolve(env.DATA_DIR === undefined || env.DATA_DIR === '' ? './data' : env.DATA_DIR),
-    databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
-    secret: fromJwt ?? fromSecret,
-    secretVariable:
-      fromJwt !== undefined ? 'JWT_SECRET_KEY' : fromSecret !== undefined ? 'SECRET_KEY' : undefined,
-    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX,
-  }
-}
-
-/** `postgres://user:secret@host/db` without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '(unparseable URL)'
-  }
+  const { settings, problems } = readSettings(env)
+  const [first] = problems
+  if (first !== undefined) throw new CliError(problemLine(first))
+  return settings
 }
 
 /** Where the HMAC secret came from, and the secret. */
@@ -85,15 +50,25 @@ export interface SecretSource {
 export function resolveSecret(environment: Environment, secretFile: string | undefined): SecretSource {
   if (secretFile !== undefined) return { secret: readSecretFile(secretFile), source: secretFile }
   if (environment.secret !== undefined) {
-    return { secret: environment.secret, source: environment.secretVariable ?? 'environment' }
+    return { secret: environment.secret, source: environment.secretVariable ?? 'JWT_SECRET_KEY' }
   }
-  const generated = join(environment.dataDir, SECRET_FILE)
-  if (!environment.production && existsSync(generated)) {
-    return { secret: readSecretFile(generated), source: generated }
+  if (!environment.production) {
+    const generated = storedSecretFile(environment)
+    const secret = storedSecret(generated)
+    if (secret !== undefined) return { secret, source: generated }
   }
   throw new CliError(
     'no secret: set JWT_SECRET_KEY, pass --secret-file FILE, or set DATA_DIR to the server data directory holding secret.key',
   )
+}
+
+function storedSecret(file: string): string | undefined {
+  try {
+    return readStoredSecret(file)
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message)
+    throw error
+  }
 }
 
 function readSecretFile(file: string): string {

@@ -22,7 +22,8 @@ async function openTokenStore(environment: Environment): Promise<TokenStore | un
     try {
       return await createRedisStore({
         url: environment.redisUrl,
-        keyPrefix: environment.redisKeyPrefix ?? 'jwtguard:',
+        keyPrefix: environment.redisKeyPrefix,
+        connectTimeout: environment.redisConnectTimeout,
         heartbeatInterval: 0,
       })
     } catch {
