@@ -145,7 +145,7 @@ describe('README code blocks', () => {
     expect(stdout.trim()).toBe("[ '2026-02', '2026-01' ] 200")
   })
 
-  it('resource-server: a guard over a remote JWKS, without authenticate, verifies the issuer\'s token', async () => {
+  it("resource-server: a guard over a remote JWKS, without authenticate, verifies the issuer's token", async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(DIR, 'resource-server.ts')])
     expect(stdout.trim()).toBe('{ user_id: 123 } 0')
   })
