@@ -63,6 +63,7 @@ describe('docs/CONTRACT.md', () => {
     const { createMemoryStore } = await import('jwtguard/stores/memory')
     const guard = createJwtGuard({
       key: generateAsymmetricKey('ES256', { kid: 'doc' }),
+      refreshSecret: 'contract-doc-refresh-secret-of-32-bytes!',
       store: createMemoryStore({ pruneInterval: 0 }),
       tokenLocation: ['header', 'cookies'],
       authenticate: () => null,
