@@ -7,7 +7,8 @@
  * @internal
  */
 import { Buffer } from 'node:buffer'
-import { createHmacKey, secretStrength } from '../index.js'
+import { createHmacKey } from '../core/keys.js'
+import { secretStrength } from '../core/secret-strength.js'
 import type { Command } from './internal/command.js'
 import { type Environment, openUserStore, readEnvironment, redactUrl } from './internal/environment.js'
 

@@ -6,23 +6,23 @@
  * @internal
  */
 import { Buffer } from 'node:buffer'
+import type { JwtPayload } from '../core/claims.js'
+import { JwtGuardError } from '../core/errors.js'
+import { createJwtGuard } from '../core/guard.js'
+import { toSeconds } from '../core/internal/duration.js'
+import { readKeyFile } from '../core/key-files.js'
 import {
   type AsymmetricAlgorithm,
   createHmacKey,
-  createJwtGuard,
-  createRemoteJwks,
-  createVerifier,
   HMAC_ALGORITHMS,
   type HmacAlgorithm,
-  JwtGuardError,
   type JwtKey,
-  type JwtPayload,
   type KeySource,
   PSS_ALGORITHMS,
   RSA_ALGORITHMS,
-  readKeyFile,
-  toSeconds,
-} from '../index.js'
+} from '../core/keys.js'
+import { createRemoteJwks } from '../core/remote-jwks.js'
+import { createVerifier } from '../core/verify.js'
 import {
   CliError,
   type Command,
