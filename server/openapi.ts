@@ -6,7 +6,8 @@
  * are the bytes the server sends.
  */
 import { readFileSync } from 'node:fs'
-import { compileRequirements, type JwtGuard, JwtGuardError, type JwtGuardErrorDetails } from 'jwtguard'
+import { type JwtGuard, JwtGuardError, type JwtGuardErrorDetails } from 'jwtguard'
+import { compileRequirements } from 'jwtguard/adapter'
 
 /** Where every framework's app serves the document. */
 export const OPENAPI_PATH = '/openapi.json'

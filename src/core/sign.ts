@@ -13,11 +13,7 @@ const headerSegments = new WeakMap<JwtKey, string>()
 /**
  * The base64url header this library writes for `key`: `{"alg","typ":"JWT"}` plus `kid`.
  *
- * @example
- * ```ts
- * import { createHmacKey, headerSegmentFor } from 'jwtguard'
- * headerSegmentFor(createHmacKey(secret)) // 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9': {"alg":"HS256","typ":"JWT"}
- * ```
+ * Internal: not exported from the package.
  */
 export function headerSegmentFor(key: JwtKey): string {
   let segment = headerSegments.get(key)

@@ -1,6 +1,7 @@
-import { createJwtGuard, type JwtGuardOptions, readCookie } from 'jwtguard'
+import { createJwtGuard, type JwtGuardOptions } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { describe, expect, it } from 'vitest'
+import { readCookie } from '../../src/core/cookies.js'
 import { rejectionCode } from '../support/errors.js'
 import { decodeSegment } from '../support/tokens.js'
 

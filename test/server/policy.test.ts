@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createJwtGuard, resolveCookies, secretStrength } from 'jwtguard'
+import { createJwtGuard, secretStrength } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { createPasswordHasher } from 'jwtguard/users'
 import pino from 'pino'
@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
 import { ConfigError, loadConfig } from '../../server/config.js'
 import { createServerContext } from '../../server/context.js'
+import { resolveCookies } from '../../src/core/cookies.js'
 
 const dirs: string[] = []
 const tempDir = () => {
