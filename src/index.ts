@@ -20,7 +20,7 @@ export {
   isAsymmetricKey,
   MIN_RSA_MODULUS_BITS,
 } from './core/asymmetric.js'
-export type { ClaimRules, JwtPayload, TokenType } from './core/claims.js'
+export type { JwtPayload, TokenType } from './core/claims.js'
 export type { Register, RegisteredIdentity } from './core/context.js'
 export { currentIdentity, runWithIdentity } from './core/context.js'
 export type { CookieOptions, TokenLocation } from './core/cookies.js'

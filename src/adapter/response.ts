@@ -25,8 +25,11 @@ export function toWebResponse(response: HttpResponse): Response {
 
 /** What {@link writeNodeResponse} uses of a Node `http.ServerResponse` (Express's `res` is one). */
 export interface NodeResponseLike {
+  /** The status to send. */
   statusCode: number
+  /** Sets one header; an array sends it once per value (`Set-Cookie`). */
   setHeader(name: string, value: string | readonly string[]): unknown
+  /** Sends the body, if any, and ends the response. */
   end(body?: string): unknown
 }
 

@@ -84,6 +84,7 @@ describe('the names each subpath exports', () => {
         ],
         "jwtguard/adapter": [
           "HTTP_METHODS",
+          "JwtGuardError",
           "allowedMethods",
           "assertIdentityEncoding",
           "assertJwtGuard",
@@ -95,6 +96,7 @@ describe('the names each subpath exports', () => {
           "encodingUnsupported",
           "errorResponse",
           "isJsonMediaType",
+          "isJwtGuardError",
           "jsonResponse",
           "logToConsole",
           "parseJsonObjectBody",

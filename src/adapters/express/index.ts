@@ -16,19 +16,21 @@
 
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import express, { Router } from 'express'
+import type {
+  AuthResult,
+  JwtGuard,
+  JwtPayload,
+  ProtectedCallbacks,
+  ProtectOptions,
+  RegisteredIdentity,
+} from '../../adapter/index.js'
 import {
-  type AuthResult,
   assertJwtGuard,
   bodyTooLarge,
   caughtErrorResponse,
   encodingUnsupported,
-  type JwtGuard,
   JwtGuardError,
-  type JwtPayload,
   logToConsole,
-  type ProtectedCallbacks,
-  type ProtectOptions,
-  type RegisteredIdentity,
   runProtected,
   unmatchedRoute,
   writeNodeResponse,
