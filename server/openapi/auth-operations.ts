@@ -2,7 +2,7 @@
  * The operations of the guard's own routes, one writer per route name. Each route's 401 examples
  * are the failures the route declares (`AuthRoute.failures`), rendered by the guard.
  */
-import type { AuthRoute, FailureName } from 'jwtguard'
+import type { AuthRoute, FailureName } from 'jwtguard/adapter'
 import { type DocContext, JSON_TYPE, ref } from './context.js'
 import { routeSecurity } from './security.js'
 import type { Operation, ResponseObject } from './types.js'

@@ -1,5 +1,5 @@
 /** The document's components: schemas, headers and the shared error responses, examples rendered by the guard. */
-import { bodyTooLarge } from 'jwtguard'
+import { bodyTooLarge } from 'jwtguard/adapter'
 import { type DocContext, failureError, missingRolesError, ref } from './context.js'
 import type { OpenApiDocument, Schema } from './types.js'
 

@@ -6,13 +6,13 @@ import {
   compileRequirements,
   FAILURES,
   type FailureName,
+  failure,
   isJwtGuardError,
   type JwtGuard,
-  JwtGuardError,
-  type JwtGuardErrorDetails,
+  type JwtGuardError,
   type ResolvedCookies,
   type ResolvedIssuerOptions,
-} from 'jwtguard'
+} from 'jwtguard/adapter'
 import type { Examples, Schema } from './types.js'
 
 export const JSON_TYPE = 'application/json'
@@ -78,10 +78,7 @@ export function docContext(guard: JwtGuard<unknown>): DocContext {
 }
 
 /** The error of a named failure, as the core raises it. */
-export function failureError(name: FailureName, details?: JwtGuardErrorDetails): JwtGuardError {
-  const { code, message } = FAILURES[name]
-  return new JwtGuardError(code, message, details)
-}
+export const failureError = failure
 
 /** The error a route requirement raises for a token without `roles`: the core's own words. */
 export function missingRolesError(roles: string[]): JwtGuardError {

@@ -8,7 +8,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { type ErrorCode, isJwtGuardError } from '../index.js'
+import { type ErrorCode, isJwtGuardError } from '../core/errors.js'
 import { configCommands } from './config.js'
 import {
   CliError,

@@ -8,16 +8,12 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
-import {
-  ASYMMETRIC_ALGORITHMS,
-  type AsymmetricAlgorithm,
-  createAsymmetricKey,
-  KEY_FILE_EXTENSIONS,
-  type KeyStore,
-  readKeyDirectory,
-  toJwks,
-  toSeconds,
-} from '../index.js'
+import { createAsymmetricKey } from '../core/asymmetric.js'
+import { toSeconds } from '../core/internal/duration.js'
+import { toJwks } from '../core/jwks.js'
+import { KEY_FILE_EXTENSIONS, readKeyDirectory } from '../core/key-files.js'
+import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../core/keys.js'
+import type { KeyStore } from '../core/keystore.js'
 import { CliError, type Command, stringOption, UsageError } from './internal/command.js'
 import { readEnvironment } from './internal/environment.js'
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { createHmacKey } from '../index.js'
+import { createHmacKey } from '../core/keys.js'
 import { CliError, type Command, integerOption, stringOption } from './internal/command.js'
 
 const generate: Command = {

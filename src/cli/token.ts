@@ -6,20 +6,20 @@
  * @internal
  */
 import { Buffer } from 'node:buffer'
+import type { JwtPayload } from '../core/claims.js'
+import { JwtGuardError } from '../core/errors.js'
+import { createJwtGuard } from '../core/guard.js'
+import { toSeconds } from '../core/internal/duration.js'
+import { readKeyFile } from '../core/key-files.js'
 import {
   createHmacKey,
-  createJwtGuard,
-  createRemoteJwks,
-  createVerifier,
   HMAC_ALGORITHMS,
   type HmacAlgorithm,
-  JwtGuardError,
   type JwtKey,
-  type JwtPayload,
   type KeySource,
-  readKeyFile,
-  toSeconds,
-} from '../index.js'
+} from '../core/keys.js'
+import { createRemoteJwks } from '../core/remote-jwks.js'
+import { createVerifier } from '../core/verify.js'
 import {
   CliError,
   type Command,

@@ -19,7 +19,13 @@ import {
   X509Certificate,
 } from 'node:crypto'
 import { jwkThumbprint, type PublicJwk, publicJwkOf, readJwk } from './jwk.js'
-import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm, type JwtKey } from './keys.js'
+import {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+  assertRsaKeyAlgorithm,
+  type JwtKey,
+  RSA_KEY_ALGORITHMS,
+} from './keys.js'
 
 /** An asymmetric {@link JwtKey}, made by {@link createAsymmetricKey}. */
 export interface AsymmetricKey extends JwtKey {
@@ -227,9 +233,7 @@ function algorithmFor(publicKey: KeyObject, asked: AsymmetricAlgorithm | undefin
         throw new RangeError(`RSA key is ${bits} bits: at least ${MIN_RSA_MODULUS_BITS} are required`)
       }
       if (asked === undefined) {
-        throw new TypeError(
-          "an RSA key serves one algorithm: give alg ('RS256', 'RS384', 'RS512', 'PS256', 'PS384' or 'PS512')",
-        )
+        throw new TypeError(`an RSA key serves one algorithm: give alg (${RSA_KEY_ALGORITHMS.join(', ')})`)
       }
       if (SPEC[asked].kty !== 'RSA') throw new TypeError(`an RSA key cannot be used for ${asked}`)
       return asked
@@ -319,9 +323,7 @@ export function createAsymmetricKey(
   if (options.alg !== undefined && pair.jwkAlg !== undefined && options.alg !== pair.jwkAlg) {
     throw new TypeError(`alg ${options.alg} contradicts the JWK's alg ${pair.jwkAlg}`)
   }
-  if (options.rsaAlgorithm !== undefined && !/^(RS|PS)(256|384|512)$/.test(options.rsaAlgorithm)) {
-    throw new TypeError('rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512')
-  }
+  if (options.rsaAlgorithm !== undefined) assertRsaKeyAlgorithm(options.rsaAlgorithm)
   const rsaDefault = pair.publicKey.asymmetricKeyType === 'rsa' ? options.rsaAlgorithm : undefined
   const alg = algorithmFor(pair.publicKey, options.alg ?? pair.jwkAlg ?? rsaDefault)
   const { publicKey } = pair

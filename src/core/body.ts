@@ -30,7 +30,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  *
  * @example
  * ```ts
- * import { isJsonMediaType } from 'jwtguard'
+ * import { isJsonMediaType } from 'jwtguard/adapter'
  * isJsonMediaType('application/json; charset=utf-8') // true
  * isJsonMediaType('application/problem+json') // true
  * isJsonMediaType('text/plain') // false
@@ -58,7 +58,7 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
  *
  * @example
  * ```ts
- * import { parseJsonObjectBody } from 'jwtguard'
+ * import { parseJsonObjectBody } from 'jwtguard/adapter'
  * const body = parseJsonObjectBody({ contentType: 'application/json', body: '{"username":"masnun"}' }, 16384)
  * body.username // 'masnun'
  * ```
@@ -100,7 +100,7 @@ export function parseJsonObjectBody(raw: RawBody, limit: number): Record<string,
  *
  * @example
  * ```ts
- * import { bodyTooLarge } from 'jwtguard'
+ * import { bodyTooLarge } from 'jwtguard/adapter'
  * const error = bodyTooLarge(16384) // code 'ERR_BODY_TOO_LARGE': a 413 once rendered
  * ```
  */

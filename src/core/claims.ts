@@ -57,11 +57,7 @@ function missing(claim: string): JwtGuardError {
 /**
  * Normalises an `issuer` or `audience` option (a string or a list of strings) for {@link ClaimRules}.
  *
- * @example
- * ```ts
- * import { normaliseClaimOption } from 'jwtguard'
- * normaliseClaimOption('https://issuer.example', 'issuer') // ['https://issuer.example']
- * ```
+ * Internal: not exported from the package.
  *
  * @throws {TypeError} naming `option` when the value is not a non-empty string or list of them.
  */
@@ -84,15 +80,7 @@ export function normaliseClaimOption(
  * `iss`, `aud` and `sub` against the expected values; then the token-type marker. Throws the first
  * failure as a coded error.
  *
- * @example
- * ```ts
- * import { validateClaims } from 'jwtguard'
- * const now = Math.floor(Date.now() / 1000)
- * validateClaims(
- *   { exp: now + 300, iat: now, nbf: now, identity: 123 },
- *   { leeway: 10, requiredClaims: ['exp', 'iat', 'nbf'], tokenType: 'access', now },
- * ) // passes; an expired token throws ERR_TOKEN_EXPIRED
- * ```
+ * Internal: not exported from the package.
  */
 export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
   for (const claim of rules.requiredClaims) {

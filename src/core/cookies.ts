@@ -58,11 +58,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /**
  * Applies the defaults of {@link CookieOptions} and checks every name and attribute.
  *
- * @example
- * ```ts
- * import { resolveCookies } from 'jwtguard'
- * const cookies = resolveCookies({ secure: false }) // cookies.accessName === 'access_token_cookie'
- * ```
+ * Internal: not exported from the package.
  *
  * @throws {TypeError} for an invalid cookie or header name, `sameSite`, or `domain`.
  */
@@ -121,11 +117,7 @@ function checkPrefixes(resolved: ResolvedCookies): void {
 /**
  * The value of cookie `name` in the request's `Cookie` header (the first one, undecoded).
  *
- * @example
- * ```ts
- * import { readCookie } from 'jwtguard'
- * readCookie({ cookie: 'theme=dark; access_token_cookie=eyJ...' }, 'access_token_cookie') // 'eyJ...'
- * ```
+ * Internal: not exported from the package.
  */
 export function readCookie(headers: HeaderSource, name: string): string | undefined {
   const header = readHeader(headers, 'cookie')
@@ -143,12 +135,7 @@ export function readCookie(headers: HeaderSource, name: string): string | undefi
 /**
  * A `Set-Cookie` value. `maxAge` 0 deletes the cookie.
  *
- * @example
- * ```ts
- * import { resolveCookies, serializeCookie } from 'jwtguard'
- * serializeCookie(resolveCookies(), 'csrf_access_token', 'abc', { maxAge: 300, path: '/', httpOnly: false })
- * // 'csrf_access_token=abc; Max-Age=300; Path=/; Secure; SameSite=Lax'
- * ```
+ * Internal: not exported from the package.
  */
 export function serializeCookie(
   cookies: ResolvedCookies,
@@ -166,11 +153,7 @@ export function serializeCookie(
 /**
  * A new random CSRF value (256 bits).
  *
- * @example
- * ```ts
- * import { newCsrfValue } from 'jwtguard'
- * const csrf = newCsrfValue() // 43 base64url characters: 256 random bits
- * ```
+ * Internal: not exported from the package.
  */
 export function newCsrfValue(): string {
   return randomBytes(32).toString('base64url')
@@ -180,13 +163,7 @@ export function newCsrfValue(): string {
  * Double-submit check for a token read from a cookie: on unsafe methods the CSRF header must equal
  * the token's `csrf` claim, compared in constant time.
  *
- * @example
- * ```ts
- * import { assertCsrf, resolveCookies } from 'jwtguard'
- * // The payload of a token read from a cookie: its `csrf` claim must equal the X-CSRF-Token header.
- * assertCsrf(resolveCookies(), { 'x-csrf-token': 'abc' }, 'POST', { csrf: 'abc' }) // passes
- * assertCsrf(resolveCookies(), {}, 'POST', { csrf: 'abc' }) // throws ERR_CSRF_INVALID
- * ```
+ * Internal: not exported from the package.
  *
  * @throws {JwtGuardError} `ERR_CSRF_INVALID` when the header is absent or does not match.
  */

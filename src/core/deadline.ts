@@ -38,7 +38,7 @@ function storage(): AsyncHooks.AsyncLocalStorage<Budget> | null {
  *
  * @example
  * ```ts
- * import { withRequestDeadline } from 'jwtguard'
+ * import { withRequestDeadline } from 'jwtguard/adapter'
  * const handle = withRequestDeadline(async (name: string) => `hello ${name}`)
  * ```
  */
@@ -58,7 +58,7 @@ export function withRequestDeadline<A extends unknown[], R>(
  *
  * @example
  * ```ts
- * import { remainingDeadline } from 'jwtguard'
+ * import { remainingDeadline } from 'jwtguard/adapter'
  * const ms = remainingDeadline(2000) // 2000 for the first call of a request, less afterwards
  * ```
  */

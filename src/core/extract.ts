@@ -14,7 +14,7 @@ export type HeaderSource = Headers | Readonly<Record<string, string | readonly s
  *
  * @example
  * ```ts
- * import { readHeader } from 'jwtguard'
+ * import { readHeader } from 'jwtguard/adapter'
  * readHeader({ authorization: 'JWT abc' }, 'authorization') // 'JWT abc'
  * readHeader(new Headers({ Authorization: 'JWT abc' }), 'authorization') // 'JWT abc'
  * ```
@@ -36,7 +36,7 @@ const ANY_WHITESPACE = /\s/
  *
  * @example
  * ```ts
- * import { tokenFromAuthorization } from 'jwtguard'
+ * import { tokenFromAuthorization } from 'jwtguard/adapter'
  * tokenFromAuthorization('JWT eyJhbGciOi...', 'JWT') // 'eyJhbGciOi...'
  * tokenFromAuthorization(undefined, 'JWT') // undefined
  * tokenFromAuthorization('Bearer x', 'JWT') // throws ERR_AUTH_SCHEME_UNSUPPORTED

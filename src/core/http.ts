@@ -78,7 +78,7 @@ const STORE_RETRY_AFTER = 5
  *
  * @example
  * ```ts
- * import { statusOf } from 'jwtguard'
+ * import { statusOf } from 'jwtguard/adapter'
  * statusOf('ERR_TOKEN_EXPIRED') // 401
  * statusOf('ERR_INSUFFICIENT_SCOPE') // 403
  * ```
@@ -97,7 +97,7 @@ export function quoteString(value: string): string {
  *
  * @example
  * ```ts
- * import { challengeHeader } from 'jwtguard'
+ * import { challengeHeader } from 'jwtguard/adapter'
  * challengeHeader('JWT', 'Login Required', 'invalid_token', 'Signature has expired')
  * // 'JWT realm="Login Required", error="invalid_token", error_description="Signature has expired"'
  * ```
@@ -121,7 +121,7 @@ export function challengeHeader(
  *
  * @example
  * ```ts
- * import { jsonResponse } from 'jwtguard'
+ * import { jsonResponse } from 'jwtguard/adapter'
  * const { status, headers, body } = jsonResponse(200, { meaning_of_life: 42 })
  * // 200, 'application/json; charset=utf-8', '{"meaning_of_life":42}'
  * ```
@@ -183,7 +183,8 @@ export interface ChallengeContext {
  *
  * @example
  * ```ts
- * import { errorResponse, JwtGuardError } from 'jwtguard'
+ * import { JwtGuardError } from 'jwtguard'
+ * import { errorResponse } from 'jwtguard/adapter'
  * const missing = new JwtGuardError('ERR_TOKEN_MISSING', 'Request does not contain an access token')
  * const response = errorResponse(missing, { scheme: 'JWT', realm: 'Login Required' })
  * // 401, www-authenticate 'JWT realm="Login Required"', body {"status_code":401,"error":"Authorization Required",...}

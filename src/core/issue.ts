@@ -149,11 +149,7 @@ function pinnedClaims(resolved: ResolvedIssuerOptions): JwtPayload {
 /**
  * The custom claims of a verified token: everything that is not reserved.
  *
- * @example
- * ```ts
- * import { carriedClaims } from 'jwtguard'
- * carriedClaims({ exp: 1, iat: 0, nbf: 0, jti: 'a', identity: 123, roles: ['admin'] }, 'identity') // { roles: ['admin'] }
- * ```
+ * Internal: not exported from the package.
  */
 export function carriedClaims(payload: JwtPayload, identityClaim: string): Record<string, unknown> {
   const claims: Record<string, unknown> = { ...payload }
@@ -166,12 +162,7 @@ export function carriedClaims(payload: JwtPayload, identityClaim: string): Recor
  * when it lies within the `iat` second, else `iat` itself. A "log out everywhere" cut-off refuses
  * tokens issued strictly before it, so a login in the same second after it is not refused.
  *
- * @example
- * ```ts
- * import { issuedInstant } from 'jwtguard'
- * issuedInstant({ iat: 1700000000, iat_ms: 1700000000250 }) // 1700000000.25
- * issuedInstant({ iat: 1700000000 }) // 1700000000
- * ```
+ * Internal: not exported from the package.
  */
 export function issuedInstant(payload: JwtPayload): number {
   const { iat, iat_ms: ms } = payload

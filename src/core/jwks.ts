@@ -62,17 +62,7 @@ const cachedBodies = new WeakMap<KeySet, string>()
  * The `200` response for `GET /.well-known/jwks.json`, with `Cache-Control: public, max-age=300`.
  * Over a key source the body is serialised once per key set, not per request.
  *
- * @example
- * ```ts
- * import Fastify from 'fastify'
- * import { jwksResponse, readKeyDirectory } from 'jwtguard'
- * const store = readKeyDirectory('./keys')
- * const app = Fastify()
- * app.get('/.well-known/jwks.json', (_request, reply) => {
- *   const { status, headers, body } = jwksResponse(store)
- *   reply.code(status).headers(headers).send(body)
- * })
- * ```
+ * Internal: not exported from the package.
  */
 export function jwksResponse(
   source: KeySource | readonly JwtKey[],

@@ -18,6 +18,21 @@ export const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'] as const
 /** RSASSA-PSS algorithms (RFC 7518 §3.5). */
 export const PSS_ALGORITHMS = ['PS256', 'PS384', 'PS512'] as const
 
+/** The algorithms an RSA key can serve, one per key: RSASSA-PKCS1-v1_5, then RSASSA-PSS. */
+export const RSA_KEY_ALGORITHMS = [...RSA_ALGORITHMS, ...PSS_ALGORITHMS] as const
+
+/**
+ * Checks an `rsaAlgorithm` option: the algorithm given to an RSA key that names none.
+ *
+ * @throws {TypeError} for anything but one of {@link RSA_KEY_ALGORITHMS}.
+ * @internal
+ */
+export function assertRsaKeyAlgorithm(value: unknown): asserts value is (typeof RSA_KEY_ALGORITHMS)[number] {
+  if (!(RSA_KEY_ALGORITHMS as readonly unknown[]).includes(value)) {
+    throw new TypeError(`rsaAlgorithm must be one of ${RSA_KEY_ALGORITHMS.join(', ')}`)
+  }
+}
+
 /** ECDSA algorithms, each bound to one curve (RFC 7518 §3.4). */
 export const ECDSA_ALGORITHMS = ['ES256', 'ES384', 'ES512'] as const
 
@@ -26,8 +41,7 @@ export const EDDSA_ALGORITHMS = ['EdDSA'] as const
 
 /** Every asymmetric algorithm a key can have. */
 export const ASYMMETRIC_ALGORITHMS = [
-  ...RSA_ALGORITHMS,
-  ...PSS_ALGORITHMS,
+  ...RSA_KEY_ALGORITHMS,
   ...ECDSA_ALGORITHMS,
   ...EDDSA_ALGORITHMS,
 ] as const
@@ -124,7 +138,8 @@ const SCRATCH_BYTES = 16 * 1024
  * HMAC (RFC 2104) of an ASCII signing input. Where Node has one-shot hashing, it is computed as
  * H((K ^ opad) || H((K ^ ipad) || m)), both padded key blocks prepared once, into buffers reused
  * by every call (this runs synchronously, so calls cannot interleave): no Hmac object per call,
- * about 1.2x createHmac on a JWT-sized input. Otherwise, and for long inputs, createHmac.
+ * faster than createHmac on a JWT-sized input (bench/README.md, "Figures behind the code").
+ * Otherwise, and for long inputs, createHmac.
  */
 function hmacFunction(
   name: string,
@@ -198,13 +213,9 @@ function assertUsableSecret(bytes: Buffer, alg: HmacAlgorithm, allowShort: boole
  * A key of its own for one use of a secret: HMAC-`alg` keyed by HKDF-SHA-256 of the secret with
  * `label` as its info (RFC 5869). Tokens signed with it do not verify under the secret itself,
  * nor under a key derived for another label. The secret's strength is checked as for
- * {@link createHmacKey}.
+ * {@link createHmacKey}. (The guard derives its refresh-token key so.)
  *
- * @example
- * ```ts
- * import { deriveHmacKey } from 'jwtguard/adapter'
- * const refreshKey = deriveHmacKey(secret, 'jwtguard refresh-token key v1')
- * ```
+ * @internal
  */
 export function deriveHmacKey(secret: Secret, label: string, options: HmacKeyOptions = {}): JwtKey {
   const alg = options.alg ?? 'HS256'

@@ -108,7 +108,7 @@ function insufficient(kind: 'role' | 'scope', absent: readonly string[], mode: s
  *
  * @example
  * ```ts
- * import { compileRequirements } from 'jwtguard'
+ * import { compileRequirements } from 'jwtguard/adapter'
  * const admin = compileRequirements({ roles: ['admin'] })
  * await admin.check({ roles: ['admin'] }, undefined) // passes
  * await admin.check({ roles: ['user'] }, undefined) // throws ERR_INSUFFICIENT_SCOPE (403)

@@ -21,11 +21,10 @@ import { isJwtGuardError } from './errors.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
+  assertRsaKeyAlgorithm,
   type KeySet,
   type KeySource,
   type PinnedClaims,
-  PSS_ALGORITHMS,
-  RSA_ALGORITHMS,
 } from './keys.js'
 import { createVerifier, type VerifierOptions } from './verify.js'
 
@@ -208,9 +207,7 @@ function resolveRemoteOptions(options: RemoteJwksOptions): RemoteSettings {
     }
   }
   const rsaAlgorithm = options.rsaAlgorithm ?? 'RS256'
-  if (![...RSA_ALGORITHMS, ...PSS_ALGORITHMS].includes(rsaAlgorithm as never)) {
-    throw new TypeError('rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512')
-  }
+  assertRsaKeyAlgorithm(rsaAlgorithm)
   return {
     url,
     issuer,

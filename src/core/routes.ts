@@ -21,7 +21,7 @@ const RANK = new Map<string, number>(HTTP_METHODS.map((method, index) => [method
  *
  * @example
  * ```ts
- * import { allowedMethods } from 'jwtguard'
+ * import { allowedMethods } from 'jwtguard/adapter'
  * allowedMethods(['get']) // ['GET', 'HEAD']
  * ```
  */
@@ -40,7 +40,7 @@ export function allowedMethods(methods: Iterable<string>): string[] {
  *
  * @example
  * ```ts
- * import { unmatchedRoute } from 'jwtguard'
+ * import { unmatchedRoute } from 'jwtguard/adapter'
  * unmatchedRoute(guard, ['GET']).allow // ['GET', 'HEAD']: a 405
  * unmatchedRoute(guard, []).code // 'ERR_ROUTE_NOT_FOUND': a 404
  * ```
@@ -58,7 +58,7 @@ export function unmatchedRoute(
  *
  * @example
  * ```ts
- * import { assertJwtGuard } from 'jwtguard'
+ * import { assertJwtGuard } from 'jwtguard/adapter'
  * export function myAdapter(guard: unknown) {
  *   assertJwtGuard(guard, 'my-adapter') // a TypeError unless it came from createJwtGuard()
  *   return guard.routes
@@ -78,7 +78,7 @@ export function assertJwtGuard(guard: unknown, where: string): asserts guard is 
  *
  * @example
  * ```ts
- * import { logToConsole } from 'jwtguard'
+ * import { logToConsole } from 'jwtguard/adapter'
  * import { jwtGuard } from 'jwtguard/express'
  * const auth = jwtGuard(guard, { logError: logToConsole }) // the default
  * ```
@@ -94,7 +94,7 @@ export function logToConsole(error: unknown): void {
  *
  * @example
  * ```ts
- * import { caughtErrorResponse } from 'jwtguard'
+ * import { caughtErrorResponse } from 'jwtguard/adapter'
  * const response = caughtErrorResponse(guard, new Error('database down'), (error) => console.error(error))
  * // response.status === 500: the Error went to the log, not to the client
  * ```
@@ -114,7 +114,7 @@ export function caughtErrorResponse(
  *
  * @example
  * ```ts
- * import { encodingUnsupported } from 'jwtguard'
+ * import { encodingUnsupported } from 'jwtguard/adapter'
  * const error = encodingUnsupported() // code 'ERR_MEDIA_TYPE_UNSUPPORTED': a 415 once rendered
  * ```
  */
@@ -130,7 +130,7 @@ export function encodingUnsupported(): JwtGuardError {
  *
  * @example
  * ```ts
- * import { assertIdentityEncoding } from 'jwtguard'
+ * import { assertIdentityEncoding } from 'jwtguard/adapter'
  * assertIdentityEncoding(undefined) // passes
  * assertIdentityEncoding('gzip') // throws ERR_MEDIA_TYPE_UNSUPPORTED (415)
  * ```

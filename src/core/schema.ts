@@ -58,12 +58,7 @@ function pathOf(issue: StandardSchemaV1.Issue): string {
  * Validates a verified payload. A mismatch is `ERR_CLAIM_INVALID` naming the claim's path, never
  * its value (nor the schema's message, which may quote the value).
  *
- * @example
- * ```ts
- * import { validateWithSchema } from 'jwtguard'
- * import { z } from 'zod'
- * const claims = await validateWithSchema(z.object({ identity: z.number() }), payload) // { identity: number }
- * ```
+ * Internal: not exported from the package.
  */
 export async function validateWithSchema<Output>(
   schema: StandardSchemaV1<unknown, Output>,
@@ -82,12 +77,7 @@ export async function validateWithSchema<Output>(
 /**
  * True for values that implement Standard Schema v1.
  *
- * @example
- * ```ts
- * import { isStandardSchema } from 'jwtguard'
- * import { z } from 'zod'
- * isStandardSchema(z.object({ identity: z.number() })) // true
- * ```
+ * Internal: not exported from the package.
  */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   const standard = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.[

@@ -14,11 +14,7 @@ const headerSegments = new WeakMap<JwtKey, Map<string, string>>()
 /**
  * The base64url header this library writes for `key`: `{"alg","typ"}` plus `kid`.
  *
- * @example
- * ```ts
- * import { createHmacKey, headerSegmentFor } from 'jwtguard'
- * headerSegmentFor(createHmacKey(secret)) // 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9': {"alg":"HS256","typ":"JWT"}
- * ```
+ * Internal: not exported from the package.
  */
 export function headerSegmentFor(key: JwtKey, typ = 'JWT'): string {
   let byType = headerSegments.get(key)

@@ -53,7 +53,7 @@ export interface RefreshLimiter {
  *
  * @example
  * ```ts
- * import { clientAddress } from 'jwtguard'
+ * import { clientAddress } from 'jwtguard/adapter'
  * clientAddress({ 'x-forwarded-for': '203.0.113.7' }, '10.0.0.1', 0) // '10.0.0.1': no proxy trusted
  * clientAddress({ 'x-forwarded-for': '203.0.113.7, 198.51.100.2' }, '10.0.0.1', 1) // '198.51.100.2'
  * ```

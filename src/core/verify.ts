@@ -337,13 +337,13 @@ export function createVerifier(options: VerifierOptions): VerifyFunction {
 }
 
 /**
- * The cache's doorkeeper (TinyLFU's idea): a token is cached on its second verification only.
- * With a new token on every request, caching each one would evict the useful entries and keep
- * every payload alive past a young-generation GC: measured on Fastify with a new token per
- * request, 142 µs of server CPU per request with the cache against 122 µs without it. The
- * doorkeeper is a fixed table of 32-bit fingerprints of the token's last characters (the
- * signature): no allocation per request. A collision only admits a token one sighting early, or
- * late; what the cache returns is still decided by the whole token string.
+ * The cache's doorkeeper (TinyLFU's idea): a token is cached on its second verification only. With
+ * a new token on every request, caching each one would evict the useful entries and keep every
+ * payload alive past a young-generation GC (the measurement behind this is in bench/README.md,
+ * "Figures behind the code"). The doorkeeper is a fixed table of 32-bit fingerprints of the
+ * token's last characters (the signature): no allocation per request. A collision only admits a
+ * token one sighting early, or late; what the cache returns is still decided by the whole token
+ * string.
  */
 function createAdmission(maxEntries: number): { seenBefore(token: string): boolean; clear(): void } {
   // Twice the entries, a power of two, between 4 KiB and 4 MiB of fingerprints.

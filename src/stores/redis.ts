@@ -13,7 +13,8 @@
  * @module jwtguard/stores/redis
  */
 import { createClient, type RedisClientType } from 'redis'
-import { isJwtGuardError, remainingDeadline } from '../index.js'
+import { remainingDeadline } from '../core/deadline.js'
+import { isJwtGuardError } from '../core/errors.js'
 import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
 import { resolveRedisOptions } from './internal/redis-options.js'

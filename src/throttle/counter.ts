@@ -12,7 +12,8 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible'
 import type { RedisClientType } from 'redis'
-import { JwtGuardError, remainingDeadline } from '../index.js'
+import { remainingDeadline } from '../core/deadline.js'
+import { JwtGuardError } from '../core/errors.js'
 
 /** One count, in Redis with a memory fallback, or in memory. */
 export interface Counter {

@@ -8,7 +8,8 @@
  * @module jwtguard/throttle
  */
 import type { RedisClientType } from 'redis'
-import { type Duration, type LoginAttempt, type LoginLimiter, toSeconds } from '../index.js'
+import { type Duration, toSeconds } from '../core/internal/duration.js'
+import type { LoginAttempt, LoginLimiter } from '../core/throttle.js'
 import { createCounter, positiveInteger, redisPlaces, tooMany } from './counter.js'
 import { clientBucket, digest } from './keys.js'
 

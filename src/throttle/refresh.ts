@@ -6,8 +6,9 @@
  * @module
  */
 import type { RedisClientType } from 'redis'
-import type { Duration, RefreshAttempt, RefreshLimiter } from '../index.js'
-import { toSeconds } from '../index.js'
+import type { Duration } from '../core/internal/duration.js'
+import { toSeconds } from '../core/internal/duration.js'
+import type { RefreshAttempt, RefreshLimiter } from '../core/throttle.js'
 import { createCounter, positiveInteger, redisPlaces, tooMany } from './counter.js'
 import { clientBucket, digest } from './keys.js'
 

@@ -5,7 +5,8 @@
  * @module jwtguard/users/postgres
  */
 import { DatabaseError, Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg'
-import { JwtGuardError, remainingDeadline } from '../index.js'
+import { remainingDeadline } from '../core/deadline.js'
+import { JwtGuardError } from '../core/errors.js'
 import type { NewUser, UserRecord, UserStore } from './types.js'
 
 /** Options of {@link createPostgresUserStore}. Give `pool` or `connectionString`, not both. */

@@ -4,11 +4,11 @@
  * handler, a handler's own failure is a 500 that reveals nothing, and nothing of Node's but
  * node:crypto and node:buffer is on the adapter's import path.
  */
-import { readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { currentIdentity } from 'jwtguard'
 import { jwtGuard } from 'jwtguard/fetch'
 import { describe, expect, it, vi } from 'vitest'
+import { nodeModulesOf, valueImports } from '../support/imports.js'
 import { makeGuard } from './fixtures.js'
 
 const login = () =>
@@ -141,30 +141,6 @@ describe('auth.protect', () => {
   })
 })
 
-/** The modules `file` imports or re-exports for their values (`import type` is erased). */
-function valueImports(file: string): string[] {
-  const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
-  const statement = /^(?:import|export)\s+(?!type\s)(?:[\w$*{},\s]+?\s+from\s+)?'([^']+)'/gm
-  return [...source.matchAll(statement)].map((match) => match[1] as string)
-}
-
-/** Every `node:` module loaded, statically, by importing `entry`. */
-function nodeModulesOf(entry: string): Set<string> {
-  const seen = new Set<string>()
-  const builtins = new Set<string>()
-  const visit = (file: string) => {
-    if (seen.has(file)) return
-    seen.add(file)
-    for (const specifier of valueImports(file)) {
-      if (specifier.startsWith('node:')) builtins.add(specifier)
-      else if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
-      else throw new Error(`${file} imports the package ${specifier}`)
-    }
-  }
-  visit(resolve(entry))
-  return builtins
-}
-
 describe('the import path', () => {
   const src = (path: string) => join(import.meta.dirname, '../../src', path)
 
@@ -178,6 +154,6 @@ describe('the import path', () => {
   })
 
   it('the walker sees a static node: import (it can fail)', () => {
-    expect(valueImports(src('../test/adapters/fetch.test.ts'))).toContain('node:fs')
+    expect(valueImports(src('../test/support/imports.ts'))).toContain('node:fs')
   })
 })

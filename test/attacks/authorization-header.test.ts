@@ -3,7 +3,7 @@
  * whitespace runs. The token is never URL-decoded; every malformed header is a coded 401, every
  * byte the HTTP parser itself refuses is the framework's clean 400, and parsing is linear.
  */
-import { tokenFromAuthorization } from 'jwtguard'
+import { tokenFromAuthorization } from 'jwtguard/adapter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   API,

@@ -15,11 +15,11 @@ import {
   isJwtGuardError,
   type JwtGuard,
   type JwtPayload,
-  type ProtectedRoute,
   type ProtectOptions,
   signToken,
   type TokenType,
 } from 'jwtguard'
+import type { ProtectedRoute } from 'jwtguard/adapter'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { describe, expect, it } from 'vitest'
 import { b64url, mint } from '../support/tokens.js'

@@ -1,6 +1,7 @@
-import { createJwtGuard, readCookie } from 'jwtguard'
+import { createJwtGuard } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { describe, expect, it } from 'vitest'
+import { readCookie } from '../../src/core/cookies.js'
 import { rejectionCode } from '../support/errors.js'
 import type { GuardOverrides } from '../support/guard-options.js'
 import { decodeSegment } from '../support/tokens.js'

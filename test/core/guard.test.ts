@@ -3,15 +3,12 @@ import {
   currentIdentity,
   ERROR_CODES,
   type ErrorCode,
-  errorResponse,
   isJwtGuardError,
   JwtGuardError,
   type JwtGuardOptions,
   type JwtKey,
-  statusOf,
-  tokenFromAuthorization,
-  toSeconds,
 } from 'jwtguard'
+import { errorResponse, statusOf, tokenFromAuthorization, toSeconds } from 'jwtguard/adapter'
 import { describe, expect, it } from 'vitest'
 import { rejectionCode } from '../support/errors.js'
 import type { GuardOverrides } from '../support/guard-options.js'

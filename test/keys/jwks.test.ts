@@ -8,11 +8,11 @@ import {
   createHmacKey,
   createKeyStore,
   generateAsymmetricKey,
-  jwksResponse,
   signToken,
   toJwks,
 } from 'jwtguard'
 import { describe, expect, it } from 'vitest'
+import { jwksResponse } from '../../src/core/jwks.js'
 import { ALL_ASYMMETRIC, claims, NOW, pairFor } from './helpers.js'
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'r', 't']

@@ -10,11 +10,11 @@ import {
   createHmacKey,
   createKeyStore,
   createVerifier,
-  errorResponse,
   generateAsymmetricKey,
   isKeyStore,
   signToken,
 } from 'jwtguard'
+import { errorResponse } from 'jwtguard/adapter'
 import { describe, expect, it } from 'vitest'
 import { claims, codeOf, mintAsymmetric, NOW, pairFor } from './helpers.js'
 

@@ -4,7 +4,8 @@
  * that the real user's usual client is exempt from (no lock-out); refreshes are limited per
  * session and per client.
  */
-import { createJwtGuard, type HttpResponse } from 'jwtguard'
+import { createJwtGuard } from 'jwtguard'
+import type { HttpResponse } from 'jwtguard/adapter'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { createLoginLimiter, createRefreshLimiter } from 'jwtguard/throttle'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'

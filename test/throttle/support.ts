@@ -2,7 +2,8 @@
  * A guard with a login limiter, and a login helper that answers like the adapters do (the route's
  * response, or the error's response).
  */
-import { createJwtGuard, type HttpResponse, type LoginLimiter } from 'jwtguard'
+import { createJwtGuard, type LoginLimiter } from 'jwtguard'
+import type { HttpResponse } from 'jwtguard/adapter'
 
 export const SECRET = 'throttle-test-secret-of-at-least-32-bytes'
 export const RIGHT = 'abc123'

@@ -18,13 +18,23 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import express, { Router } from 'express'
 import type {
   AuthResult,
-  HttpResponse,
   JwtGuard,
   JwtPayload,
+  ProtectedCallbacks,
   ProtectOptions,
   RegisteredIdentity,
-} from '../../index.js'
-import * as core from '../../index.js'
+} from '../../adapter/index.js'
+import {
+  assertJwtGuard,
+  bodyTooLarge,
+  caughtErrorResponse,
+  encodingUnsupported,
+  JwtGuardError,
+  logToConsole,
+  runProtected,
+  unmatchedRoute,
+  writeNodeResponse,
+} from '../../adapter/index.js'
 import { routeMethods } from './route-methods.js'
 
 declare global {
@@ -62,24 +72,17 @@ export interface ExpressJwtGuard {
   notFound: RequestHandler
 }
 
-const malformed = (message: string) => () => new core.JwtGuardError('ERR_BODY_MALFORMED', message)
+const malformed = (message: string) => () => new JwtGuardError('ERR_BODY_MALFORMED', message)
 
 /** body-parser's error types (`express.json()`, `express.raw()`, ...) as the core's errors. */
-const BODY_PARSER_ERRORS: Record<string, (limit: number) => core.JwtGuardError> = {
-  'entity.too.large': core.bodyTooLarge,
-  'encoding.unsupported': core.encodingUnsupported,
+const BODY_PARSER_ERRORS: Record<string, (limit: number) => JwtGuardError> = {
+  'entity.too.large': bodyTooLarge,
+  'encoding.unsupported': encodingUnsupported,
   'entity.parse.failed': malformed('Request body could not be parsed'),
   'request.aborted': malformed('Request body was cut short'),
   'request.size.invalid': malformed('Request body does not match its headers'),
   'charset.unsupported': () =>
-    new core.JwtGuardError('ERR_MEDIA_TYPE_UNSUPPORTED', 'Request body charset is not supported'),
-}
-
-function send(res: Response, response: HttpResponse): void {
-  res.status(response.status)
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
-  if (response.cookies !== undefined) res.setHeader('set-cookie', response.cookies)
-  res.end(response.body ?? undefined)
+    new JwtGuardError('ERR_MEDIA_TYPE_UNSUPPORTED', 'Request body charset is not supported'),
 }
 
 /**
@@ -100,11 +103,11 @@ function send(res: Response, response: HttpResponse): void {
  * ```
  */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptions = {}): ExpressJwtGuard {
-  core.assertJwtGuard(guard, 'jwtguard/express')
-  const { logError = core.logToConsole } = options
+  assertJwtGuard(guard, 'jwtguard/express')
+  const { logError = logToConsole } = options
   const render = (req: Request, res: Response, error: unknown, realm?: string) => {
     const log = (unexpected: unknown) => logError(unexpected, req)
-    send(res, core.caughtErrorResponse(guard, error, log, realm))
+    writeNodeResponse(res, caughtErrorResponse(guard, error, log, realm))
   }
 
   const errorHandler: ErrorRequestHandler = function jwtGuardErrorHandler(error: unknown, req, res, next) {
@@ -122,12 +125,12 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
       const { headers, socket, body } = req
       const request = { contentType: headers['content-type'], headers, remoteAddress: socket.remoteAddress }
       const raw = Buffer.isBuffer(body) ? (body as Buffer) : undefined
-      route.handle({ ...request, body: raw }).then((response) => send(res, response), next)
+      route.handle({ ...request, body: raw }).then((response) => writeNodeResponse(res, response), next)
     }
     const path = routes.route(route.path)
     if (route.method === 'GET') path.get(handler)
     else path.post(readBody, handler)
-    path.all((_req, _res, next) => next(core.unmatchedRoute(guard, [route.method])))
+    path.all((_req, _res, next) => next(unmatchedRoute(guard, [route.method])))
   }
   routes.use(errorHandler)
 
@@ -135,29 +138,26 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
     (mode: 'required' | 'optional') =>
     (protectOptions?: ProtectOptions<Request>): RequestHandler => {
       const route = guard.protect(protectOptions, mode)
-      const admit = (req: Request, result: AuthResult<unknown> | null, next: NextFunction) => {
-        if (result === null) return next()
-        req.auth = result.identity as RegisteredIdentity
-        req.jwtPayload = result.payload
-        guard.runWithIdentity(result.identity, next)
+      const callbacks: ProtectedCallbacks<unknown, Response, NextFunction, void> = {
+        onIdentity(result: AuthResult<unknown> | null, res, next) {
+          if (result === null) return next()
+          res.req.auth = result.identity as RegisteredIdentity
+          res.req.jwtPayload = result.payload
+          guard.runWithIdentity(result.identity, next)
+        },
+        onError: (error, res) => render(res.req, res, error, route.realm),
       }
       // Synchronous when the route's check is: no promise, microtask or closure per request.
       return function jwtGuardProtect(req, res, next) {
-        let result: ReturnType<typeof route.resolve>
-        try {
-          result = route.resolve(req.headers, req, { method: req.method, url: req.originalUrl })
-        } catch (error) {
-          render(req, res, error, route.realm)
-          return
-        }
-        if (result instanceof Promise) {
-          result.then(
-            (loaded) => admit(req, loaded, next),
-            (error: unknown) => render(req, res, error, route.realm),
-          )
-        } else {
-          admit(req, result, next)
-        }
+        runProtected(
+          route,
+          req.headers,
+          req,
+          { method: req.method, url: req.originalUrl },
+          callbacks,
+          res,
+          next,
+        )
       }
     }
 
@@ -170,7 +170,7 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
       // Express 4 keeps its router on `_router`, Express 5 on `router`.
       const app = req.app as unknown as Record<'_router' | 'router', { stack?: unknown } | undefined>
       const path = (req.originalUrl || req.url).split('?')[0] ?? '/'
-      next(core.unmatchedRoute(guard, routeMethods((app._router ?? app.router)?.stack, path)))
+      next(unmatchedRoute(guard, routeMethods((app._router ?? app.router)?.stack, path)))
     },
   }
 }

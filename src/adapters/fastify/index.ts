@@ -36,11 +36,13 @@ import {
   type JwtGuard,
   JwtGuardError,
   type JwtPayload,
+  type ProtectedCallbacks,
   type ProtectedRoute,
   type ProtectOptions,
   type RegisteredIdentity,
+  runProtected,
   unmatchedRoute,
-} from '../../index.js'
+} from '../../adapter/index.js'
 
 /** Options of {@link jwtGuardPlugin}. */
 export interface JwtGuardPluginOptions {
@@ -143,39 +145,27 @@ function jwtGuard(fastify: FastifyInstance, options: JwtGuardPluginOptions): Pro
   fastify.decorateRequest('identity', null)
   fastify.decorateRequest('jwtPayload', null)
   fastify.decorate('jwtGuard', guard)
-  const admit = (
-    request: FastifyRequest,
-    result: AuthResult<RegisteredIdentity> | null,
-    done: () => void,
-  ) => {
-    if (result === null) return done()
-    request.identity = result.identity
-    request.jwtPayload = result.payload
-    guard.runWithIdentity(result.identity, done)
-  }
-  const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown, realm: string) => {
-    const log = (cause: unknown) => request.log.error({ err: cause }, 'authentication failed')
-    send(reply, caughtErrorResponse(guard, error, log, realm))
-  }
+  const callbacks = (
+    realm: string,
+  ): ProtectedCallbacks<RegisteredIdentity, FastifyReply, () => void, void> => ({
+    onIdentity(result: AuthResult<RegisteredIdentity> | null, reply, done) {
+      if (result === null) return done()
+      reply.request.identity = result.identity
+      reply.request.jwtPayload = result.payload
+      guard.runWithIdentity(result.identity, done)
+    },
+    onError(error, reply) {
+      const log = (cause: unknown) => reply.request.log.error({ err: cause }, 'authentication failed')
+      send(reply, caughtErrorResponse(guard, error, log, realm))
+    },
+  })
   // Synchronous when the route's check is: no promise, microtask or closure per request.
-  const protectHook = (route: ProtectedRoute<RegisteredIdentity, FastifyRequest>): preHandlerHookHandler =>
-    function jwtGuardHook(request, reply, done) {
-      let result: ReturnType<typeof route.resolve>
-      try {
-        result = route.resolve(request.headers, request, request)
-      } catch (error) {
-        refuse(request, reply, error, route.realm)
-        return
-      }
-      if (result instanceof Promise) {
-        result.then(
-          (loaded) => admit(request, loaded, done),
-          (error: unknown) => refuse(request, reply, error, route.realm),
-        )
-      } else {
-        admit(request, result, done)
-      }
+  const protectHook = (route: ProtectedRoute<RegisteredIdentity, FastifyRequest>): preHandlerHookHandler => {
+    const then = callbacks(route.realm)
+    return function jwtGuardHook(request, reply, done) {
+      runProtected(route, request.headers, request, request, then, reply, done)
     }
+  }
   fastify.decorate('jwtRequired', (options?: ProtectOptions<FastifyRequest>) =>
     protectHook(guard.protect(options, 'required')),
   )

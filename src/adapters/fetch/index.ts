@@ -2,7 +2,7 @@
  * `jwtguard/fetch`: the Web-standard handler, `(request: Request) => Response`, the shape of
  * Next.js route handlers, `Bun.serve`, `Deno.serve` and Cloudflare Workers. It reads the request,
  * calls the core and returns the core's response byte for byte; every HTTP decision is the core's.
- * Its imports are Web APIs and the framework-free core only: nothing of Node's (no
+ * Its imports are Web APIs and the adapter kit (`jwtguard/adapter`) only: nothing of Node's (no
  * AsyncLocalStorage, no fs, no node:http) is loaded on its path.
  *
  * @example
@@ -16,18 +16,23 @@
  *
  * @module jwtguard/fetch
  */
-import type { JwtPayload } from '../../core/claims.js'
-import type { RegisteredIdentity } from '../../core/context.js'
-import type { AuthResult, AuthRoute, JwtGuard, ProtectedRoute } from '../../core/guard.js'
-import type { ProtectOptions } from '../../core/protect.js'
 import {
-  assertIdentityEncoding,
+  type AuthResult,
+  type AuthRoute,
   assertJwtGuard,
   caughtErrorResponse,
+  type JwtGuard,
+  type JwtPayload,
   logToConsole,
+  type ProtectedCallbacks,
+  type ProtectedRoute,
+  type ProtectOptions,
+  type RegisteredIdentity,
+  runProtected,
+  serveAuthRoute,
+  toWebResponse,
   unmatchedRoute,
-} from '../../core/routes.js'
-import { readRequestBody, toWebResponse } from '../../core/web.js'
+} from '../../adapter/index.js'
 
 /** What a protected handler receives besides the request: the identity and the verified payload. */
 export interface FetchAuth {
@@ -146,13 +151,8 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardFetchOptions
 
   const answer = async (route: AuthRoute, request: Request, args: unknown[]): Promise<Response> => {
     try {
-      const { headers } = request
-      assertIdentityEncoding(headers.get('content-encoding'))
-      const body =
-        route.method === 'GET' ? undefined : await readRequestBody(request, guard.options.bodyLimit)
-      const contentType = headers.get('content-type') ?? undefined
       const response = toWebResponse(
-        await route.handle({ contentType, body, headers, remoteAddress: peer?.(request, ...args) }),
+        await serveAuthRoute(route, request, guard.options.bodyLimit, peer?.(request, ...args)),
       )
       return request.method === 'HEAD' ? new Response(null, response) : response
     } catch (error) {
@@ -179,20 +179,17 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardFetchOptions
     if (typeof handler !== 'function') {
       throw new TypeError(`jwtguard/fetch: protect(handler) needs a handler function, not ${typeof handler}`)
     }
-    const run = (request: Request, result: AuthResult<unknown> | null, args: TArgs) => {
-      if (result === null) return handler(request, null, ...args)
-      const auth = { identity: result.identity as RegisteredIdentity, payload: result.payload }
-      return guard.runWithIdentity(result.identity, () => handler(request, auth, ...args))
+    const callbacks: ProtectedCallbacks<unknown, Request, TArgs, Response | Promise<Response>> = {
+      onIdentity(result: AuthResult<unknown> | null, request, args) {
+        if (result === null) return handler(request, null, ...args)
+        const auth = { identity: result.identity as RegisteredIdentity, payload: result.payload }
+        return guard.runWithIdentity(result.identity, () => handler(request, auth, ...args))
+      },
+      onError: (error, request) => render(request, error, route.realm),
     }
     return async function jwtGuardProtected(request: Request, ...args: TArgs): Promise<Response> {
-      let result: AuthResult<unknown> | null
       try {
-        result = await route.resolve(request.headers, request, request)
-      } catch (error) {
-        return render(request, error, route.realm)
-      }
-      try {
-        return await run(request, result, args)
+        return await runProtected(route, request.headers, request, request, callbacks, request, args)
       } catch (error) {
         // The handler's own failure: the library's errors keep their answer, anything else is a 500.
         return render(request, error)

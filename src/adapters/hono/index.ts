@@ -27,8 +27,22 @@ import {
 } from 'hono'
 import type { HandlerResponse } from 'hono/types'
 import type { StatusCode } from 'hono/utils/http-status'
-import type { HttpResponse, JwtGuard, JwtPayload, ProtectOptions, RegisteredIdentity } from '../../index.js'
-import * as core from '../../index.js'
+import {
+  type AuthResult,
+  assertJwtGuard,
+  caughtErrorResponse,
+  HTTP_METHODS,
+  type HttpResponse,
+  type JwtGuard,
+  type JwtPayload,
+  logToConsole,
+  type ProtectedCallbacks,
+  type ProtectOptions,
+  type RegisteredIdentity,
+  runProtected,
+  serveAuthRoute,
+  unmatchedRoute,
+} from '../../adapter/index.js'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -116,75 +130,56 @@ function send(c: Context, response: HttpResponse): Response {
  * ```
  */
 export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions = {}): HonoJwtGuard {
-  core.assertJwtGuard(guard, 'jwtguard/hono')
-  const { logError = core.logToConsole, remoteAddress = nodeServerAddress } = options
+  assertJwtGuard(guard, 'jwtguard/hono')
+  const { logError = logToConsole, remoteAddress = nodeServerAddress } = options
   const render = (c: Context, error: unknown, realm?: string): Response => {
     const log = (unexpected: unknown) => logError(unexpected, c)
-    return send(c, core.caughtErrorResponse(guard, error, log, realm))
+    return send(c, caughtErrorResponse(guard, error, log, realm))
   }
 
   const routes = new Hono()
   for (const route of guard.routes) {
     routes.on(route.method, route.path, async function jwtGuardRoute(c) {
       try {
-        const { headers } = c.req.raw
-        core.assertIdentityEncoding(headers.get('content-encoding'))
-        const body =
-          route.method === 'GET' ? undefined : await core.readRequestBody(c.req.raw, guard.options.bodyLimit)
-        const contentType = headers.get('content-type') ?? undefined
-        return send(c, await route.handle({ contentType, body, headers, remoteAddress: remoteAddress(c) }))
+        return send(c, await serveAuthRoute(route, c.req.raw, guard.options.bodyLimit, remoteAddress(c)))
       } catch (error) {
         return render(c, error)
       }
     })
-    routes.all(route.path, (c) => render(c, core.unmatchedRoute(guard, [route.method])))
+    routes.all(route.path, (c) => render(c, unmatchedRoute(guard, [route.method])))
   }
-
-  /** The route's check, synchronous when it can be; `null` admits a request without a token (optional). */
-  const check = (
-    route: core.ProtectedRoute<unknown, Context>,
-    c: Context,
-  ): core.AuthResult<unknown> | null | Promise<core.AuthResult<unknown> | null> =>
-    // `c.req` has the `method` and `url` the core asks of a request: no object per request.
-    route.resolve(c.req.raw.headers, c, c.req)
 
   const tracksIdentity = guard.options.currentIdentity
   /**
-   * Exposes an admitted request's identity, then runs `then(c, next)`: the next middleware or the
-   * handler, called with its arguments rather than through a closure made per request.
+   * The callbacks of one protected route: expose an admitted request's identity, then run
+   * `then(c, next)` (the next middleware, or the handler) with its arguments rather than through a
+   * closure made per request; render a refusal with the route's realm.
    */
-  const admit = <T>(
-    c: Context,
-    result: core.AuthResult<unknown> | null,
+  const callbacks = <T>(
+    realm: string,
     then: (c: Context, next: Next) => T,
-    next: Next,
-  ): T => {
-    if (result === null) return then(c, next)
-    c.set('identity', result.identity as RegisteredIdentity)
-    c.set('jwtPayload', result.payload)
-    if (!tracksIdentity) return then(c, next)
-    return guard.runWithIdentity(result.identity, () => then(c, next))
-  }
+  ): ProtectedCallbacks<unknown, Context, Next, T | Response> => ({
+    onIdentity(result: AuthResult<unknown> | null, c, next) {
+      if (result === null) return then(c, next)
+      c.set('identity', result.identity as RegisteredIdentity)
+      c.set('jwtPayload', result.payload)
+      if (!tracksIdentity) return then(c, next)
+      return guard.runWithIdentity(result.identity, () => then(c, next))
+    },
+    onError: (error, c) => render(c, error, realm),
+  })
   const callNext = (_c: Context, next: Next): Promise<void> => next()
 
   // Neither function is `async`: when the route's check is synchronous (a local key and a
-  // synchronous identity), a request costs no promise of ours.
+  // synchronous identity), a request costs no promise of ours. `c.req` has the `method` and `url`
+  // the core asks of a request: no object per request.
   const middleware =
     (mode: 'required' | 'optional') =>
     (protectOptions?: ProtectOptions<Context>): MiddlewareHandler => {
       const route = guard.protect(protectOptions, mode)
+      const then = callbacks(route.realm, callNext)
       return function jwtGuardProtect(c, next) {
-        let result: ReturnType<typeof check>
-        try {
-          result = check(route, c)
-        } catch (error) {
-          return Promise.resolve(render(c, error, route.realm))
-        }
-        if (!(result instanceof Promise)) return admit(c, result, callNext, next)
-        return result.then(
-          (loaded) => admit(c, loaded, callNext, next),
-          (error: unknown) => render(c, error, route.realm),
-        )
+        return Promise.resolve(runProtected(route, c.req.raw.headers, c, c.req, then, c, next))
       }
     }
 
@@ -198,21 +193,11 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
         throw new TypeError(`jwtguard/hono: protect(handler) needs a handler function, not ${typeof handler}`)
       }
       const route = guard.protect(protectOptions, mode)
-      const run = handler as unknown as (c: Context, next: Next) => R
+      // A refusal is a plain Response, outside the handler's typed responses, as in any middleware.
+      const then = callbacks(route.realm, handler as unknown as (c: Context, next: Next) => R)
       return function jwtGuardProtected(c: Context<E, P, I>, next: Next): R {
         const context = c as unknown as Context
-        let result: ReturnType<typeof check>
-        try {
-          result = check(route, context)
-        } catch (error) {
-          // A refusal is a plain Response, outside the handler's typed responses, as in any middleware.
-          return render(context, error, route.realm) as R
-        }
-        if (!(result instanceof Promise)) return admit(context, result, run, next)
-        return result.then(
-          (loaded): unknown => admit(context, loaded, run, next),
-          (error: unknown) => render(context, error, route.realm),
-        ) as R
+        return runProtected(route, context.req.raw.headers, context, context.req, then, context, next) as R
       }
     }
 
@@ -231,8 +216,8 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardHonoOptions 
       const routed = (method: string, path: string) =>
         app.router.match(method, path)[0].some(([[, route]]) => route.method !== 'ALL')
       return function jwtGuardNotFound(c) {
-        const methods = core.HTTP_METHODS.filter((method) => method !== 'HEAD' && routed(method, c.req.path))
-        return render(c, core.unmatchedRoute(guard, methods))
+        const methods = HTTP_METHODS.filter((method) => method !== 'HEAD' && routed(method, c.req.path))
+        return render(c, unmatchedRoute(guard, methods))
       }
     },
   }

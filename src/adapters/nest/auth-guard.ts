@@ -7,7 +7,14 @@
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
-import type { AuthResult, JwtGuard, ProtectedRoute, RegisteredIdentity } from '../../index.js'
+import {
+  type AuthResult,
+  type JwtGuard,
+  type ProtectedCallbacks,
+  type ProtectedRoute,
+  type RegisteredIdentity,
+  runProtected,
+} from '../../adapter/index.js'
 import {
   admitted,
   JWT_GUARD,
@@ -69,24 +76,8 @@ export class JwtAuthGuard implements CanActivate {
     if (admitted.has(request)) return true
     const check = this.#check(context)
     if (check === undefined) return true
-    let result: ReturnType<Check['resolve']>
-    try {
-      result = check.resolve(request.headers, request, {
-        method: request.method,
-        url: request.originalUrl ?? request.url,
-      })
-    } catch (error) {
-      refusals.set(request, check.realm)
-      throw error
-    }
-    if (!(result instanceof Promise)) return this.#admit(request, result)
-    return result.then(
-      (loaded) => this.#admit(request, loaded),
-      (error: unknown) => {
-        refusals.set(request, check.realm)
-        throw error
-      },
-    )
+    const meta = { method: request.method, url: request.originalUrl ?? request.url }
+    return runProtected(check, request.headers, request, meta, CALLBACKS, request, check.realm)
   }
 
   /** The route's compiled check; `undefined` for a route open to everyone. */
@@ -104,15 +95,22 @@ export class JwtAuthGuard implements CanActivate {
     }
     return check
   }
+}
 
-  #admit(request: PlatformRequest, result: AuthResult<unknown> | null): true {
+/** Leaves an admitted request's identity on it; leaves a refused one's realm for the filter, which renders the error. */
+const CALLBACKS: ProtectedCallbacks<unknown, PlatformRequest, string, true> = {
+  onIdentity(result: AuthResult<unknown> | null, request) {
     admitted.add(request)
     if (result !== null) {
       request.identity = result.identity as RegisteredIdentity
       request.jwtPayload = result.payload
     }
     return true
-  }
+  },
+  onError(error, request, realm) {
+    refusals.set(request, realm)
+    throw error
+  },
 }
 
 Injectable()(JwtAuthGuard)

@@ -12,7 +12,7 @@ import {
   SetMetadata,
   UseGuards,
 } from '@nestjs/common'
-import { compileRequirements, type ProtectOptions } from '../../index.js'
+import { compileRequirements, type ProtectOptions } from '../../adapter/index.js'
 import { JwtAuthGuard } from './auth-guard.js'
 import { JWT_ROUTE_METADATA, type JwtAuthenticatedRequest, type JwtRouteMetadata } from './tokens.js'
 

@@ -20,7 +20,7 @@ import {
   type JwtGuard,
   logToConsole,
   unmatchedRoute,
-} from '../../index.js'
+} from '../../adapter/index.js'
 import { pathMethods, send, unrouted } from './platform.js'
 import { JWT_GUARD, JWT_GUARD_NEST_OPTIONS, type JwtGuardNestOptions, refusals } from './tokens.js'
 

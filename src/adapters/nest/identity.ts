@@ -12,7 +12,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common'
 import { Observable } from 'rxjs'
-import type { JwtGuard } from '../../index.js'
+import type { JwtGuard } from '../../adapter/index.js'
 import { JWT_GUARD, type JwtAuthenticatedRequest } from './tokens.js'
 
 /** Installed by `JwtGuardModule` (`APP_INTERCEPTOR`): runs an admitted request's handler with its identity. */

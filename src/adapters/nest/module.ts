@@ -17,13 +17,9 @@ import {
   Res,
 } from '@nestjs/common'
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core'
-import {
-  type AuthRoute,
-  createJwtGuard,
-  type JwtGuard,
-  type JwtGuardOptions,
-  type MaybePromise,
-} from '../../index.js'
+import type { AuthRoute, JwtGuard } from '../../adapter/index.js'
+import { createJwtGuard } from '../../core/guard.js'
+import type { JwtGuardOptions, MaybePromise } from '../../core/options.js'
 import { JwtAuthGuard } from './auth-guard.js'
 import { Public } from './decorators.js'
 import { JwtGuardExceptionFilter } from './filter.js'

@@ -10,12 +10,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AbstractHttpAdapter } from '@nestjs/core'
 import {
   assertIdentityEncoding,
-  bodyTooLarge,
   HTTP_METHODS,
   type HttpResponse,
-  JwtGuardError,
   type RawBody,
-} from '../../index.js'
+  readBody,
+  writeNodeResponse,
+} from '../../adapter/index.js'
 import { routeMethods } from '../express/route-methods.js'
 
 /** Fastify's reply, as far as this file writes it. */
@@ -54,11 +54,7 @@ export function send(response: unknown, answer: HttpResponse): void {
     response.send(answer.body ?? undefined)
     return
   }
-  const res = response as ServerResponse
-  res.statusCode = answer.status
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
-  if (answer.cookies !== undefined) res.setHeader('set-cookie', answer.cookies)
-  res.end(answer.body ?? undefined)
+  writeNodeResponse(response as ServerResponse, answer)
 }
 
 /** The Node request under Express's `req` (itself one) or Fastify's `request` (its `raw`). */
@@ -97,26 +93,6 @@ export function takeBody(request: IncomingMessage): ReadBody | undefined {
   return body
 }
 
-/** Reads at most `limit` bytes: a larger `Content-Length` is refused unread, a longer stream midway. */
-async function readRaw(stream: NodeJS.ReadableStream, headers: IncomingMessage['headers'], limit: number) {
-  assertIdentityEncoding(headers['content-encoding'])
-  if (Number(headers['content-length']) > limit) throw bodyTooLarge(limit)
-  const chunks: Buffer[] = []
-  let size = 0
-  try {
-    for await (const chunk of stream) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      size += buffer.byteLength
-      if (size > limit) throw bodyTooLarge(limit)
-      chunks.push(buffer)
-    }
-  } catch (error) {
-    if (error instanceof JwtGuardError) throw error
-    throw new JwtGuardError('ERR_BODY_MALFORMED', 'Request body was cut short', { cause: error })
-  }
-  return chunks.length === 0 ? undefined : Buffer.concat(chunks)
-}
-
 /**
  * Reads `request`'s body for the auth route, then tells the platform's parsers there is none left
  * to parse (no `Content-Type`, `Content-Length: 0`), whether it was read or refused unread.
@@ -125,7 +101,8 @@ async function stash(request: IncomingMessage, stream: NodeJS.ReadableStream, li
   const { headers } = request
   const contentType = headers['content-type']
   try {
-    bodies.set(request, { contentType, body: await readRaw(stream, headers, limit) })
+    assertIdentityEncoding(headers['content-encoding'])
+    bodies.set(request, { contentType, body: await readBody(stream, limit, headers['content-length']) })
   } catch (error) {
     bodies.set(request, { error })
   }

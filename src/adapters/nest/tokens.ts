@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JwtPayload, ProtectOptions, RegisteredIdentity } from '../../index.js'
+import type { JwtPayload, ProtectOptions, RegisteredIdentity } from '../../adapter/index.js'
 
 /** The injection token of the guard (`JwtGuard<RegisteredIdentity>`): `@Inject(JWT_GUARD)`. */
 export const JWT_GUARD: unique symbol = Symbol('jwtguard:guard')

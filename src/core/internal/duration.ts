@@ -34,7 +34,7 @@ const PATTERN = /^(\d+(?:\.\d+)?) ?([a-z]*)$/
  *
  * @example
  * ```ts
- * import { toSeconds } from 'jwtguard'
+ * import { toSeconds } from 'jwtguard/adapter'
  * toSeconds('15m', 'window') // 900
  * toSeconds(300, 'expiresIn') // 300
  * ```
