@@ -50,7 +50,6 @@ export type {
   ResolvedOptions,
   ResolvedResourceServerOptions,
 } from '../core/resolve-options.js'
-export { resolveOptions } from '../core/resolve-options.js'
 export {
   allowedMethods,
   assertIdentityEncoding,

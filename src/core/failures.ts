@@ -147,7 +147,8 @@ export type FailureName = keyof typeof FAILURES
  *
  * @example
  * ```ts
- * throw failure('expired', { claim: 'exp' }) // JwtGuardError ERR_TOKEN_EXPIRED 'Signature has expired'
+ * import { failure } from 'jwtguard/adapter'
+ * const error = failure('expired', { claim: 'exp' }) // JwtGuardError ERR_TOKEN_EXPIRED 'Signature has expired'
  * ```
  */
 export function failure(name: FailureName, details?: JwtGuardErrorDetails): JwtGuardError {

@@ -112,12 +112,7 @@ const ISSUING_ONLY = [
 /**
  * Validates options eagerly, so that a bad configuration fails at start-up, never per request.
  *
- * @example
- * ```ts
- * import { resolveOptions } from 'jwtguard/adapter'
- * const resolved = resolveOptions({ secret, authenticate, identity })
- * resolved.mode // 'issuer'
- * ```
+ * `createJwtGuard` calls it; `guard.options` holds the result.
  *
  * @throws {TypeError | RangeError} with a message that names the option and how to fix it.
  */

@@ -83,6 +83,7 @@ describe('the names each subpath exports', () => {
           "toJwks",
         ],
         "jwtguard/adapter": [
+          "FAILURES",
           "HTTP_METHODS",
           "JwtGuardError",
           "allowedMethods",
@@ -95,6 +96,7 @@ describe('the names each subpath exports', () => {
           "compileRequirements",
           "encodingUnsupported",
           "errorResponse",
+          "failure",
           "isJsonMediaType",
           "isJwtGuardError",
           "jsonResponse",
