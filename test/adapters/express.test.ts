@@ -6,7 +6,7 @@
 import express, { Router } from 'express'
 import { jwtGuard } from 'jwtguard/express'
 import { describe, expect, it } from 'vitest'
-import { inMemoryClient } from '../support/apps.js'
+import { inMemoryClient } from '../support/http.js'
 import { makeGuard } from './fixtures.js'
 
 function buildApp(logged: unknown[]) {

@@ -1,8 +1,11 @@
 /**
- * One small app per framework on a guard without a database, for the adapter tests: the same
- * routes everywhere (`POST /auth`, `GET` and `POST /protected`, `GET /open`, `/optional`,
- * `/predicate`, `/billing` for audience `billing`), reached in-process (Fastify's inject, Hono's app.request, Express through the
- * in-memory HTTP client, the fetch handler with a `Request`) or over a real socket. Hono runs
+ * One small app per framework, for the adapter tests and the attack corpus, each mounting the
+ * library's adapter directly (nothing of server/): the same routes everywhere (the guard's
+ * `POST /auth`..., `GET` and `POST /protected`, `GET /open`, `/optional`, `/predicate`, `/billing`
+ * for audience `billing`, the contract routes of `jwtguard/testing`'s adapter suite; and the
+ * seed's `GET /api/v1/private`, `/api/v1/me` and `/health`), reached in-process (Fastify's
+ * inject, Hono's app.request, Express through the in-memory HTTP client, the fetch handler with a
+ * `Request`) or over a real socket. Hono runs
  * twice: with the `jwtRequired()` middleware and with handlers wrapped by `protect()`. NestJS runs on
  * Express and on Fastify, with the route decorators (`@JwtRequired`, `@JwtOptional`) rather than the
  * global guard.
@@ -21,13 +24,20 @@ import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { type FetchHandler, jwtGuard as fetchGuard } from 'jwtguard/fetch'
 import { jwtGuard as honoGuard } from 'jwtguard/hono'
 import { Identity, JwtGuardModule, JwtOptional, JwtRequired } from 'jwtguard/nest'
-import { listenExpress } from '../../server/apps/express.js'
-import { listenFetch, nodeRemoteAddress } from '../../server/apps/fetch.js'
-import { listenHono } from '../../server/apps/hono.js'
-import { fetchClient, honoClient, injectClient, inMemoryClient } from '../support/apps.js'
 import type { GuardOverrides } from '../support/guard-options.js'
-import type { RequestInit, TestResponse } from '../support/server.js'
-import { socketRequest, TEST_SECRET } from '../support/server.js'
+import {
+  fetchClient,
+  honoClient,
+  injectClient,
+  inMemoryClient,
+  listenFetch,
+  listenNode,
+  nodeRemoteAddress,
+  type RequestInit,
+  socketRequest,
+  TEST_SECRET,
+  type TestResponse,
+} from '../support/http.js'
 
 export interface Who {
   user_id: number
@@ -53,6 +63,8 @@ export interface TestServer {
   request: Client
   /** `http://127.0.0.1:port` for the socket transport. */
   address?: string
+  /** In process, for the apps that are one: the app's `(Request) => Response`. */
+  fetch?: (request: Request) => Promise<Response>
   close(): Promise<void>
 }
 
@@ -62,6 +74,9 @@ export interface Framework {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
+/** The seed's routes besides the test routes: `/api/v1/private`, `/api/v1/me` (the identity) and `/health`. */
+const MEANING = { meaning_of_life: 42 }
+const HEALTH = { status: 'ok' }
 const LOOPBACK = '127.0.0.1'
 
 function overSocket(address: string, close: () => Promise<void>): TestServer {
@@ -91,13 +106,28 @@ function honoFramework(name: 'hono' | 'hono (protect)', form: 'middleware' | 'pr
         app.get('/billing', auth.protect(reply, { audience: 'billing' }))
       }
       app.get('/open', reply)
+      const json = (c: Context, value: unknown) => c.body(JSON.stringify(value), 200, JSON_HEADERS)
+      if (form === 'middleware') {
+        app.get('/api/v1/private', auth.jwtRequired(), (c) => json(c, MEANING))
+        app.get('/api/v1/me', auth.jwtRequired(), (c) => json(c, c.get('identity')))
+      } else {
+        app.get(
+          '/api/v1/private',
+          auth.protect((c) => json(c, MEANING)),
+        )
+        app.get(
+          '/api/v1/me',
+          auth.protect((c) => json(c, c.get('identity'))),
+        )
+      }
+      app.get('/health', (c) => json(c, HEALTH))
       app.onError(auth.onError)
       app.notFound(auth.notFound(app))
       if (transport === 'socket') {
-        const { address, close } = await listenHono(app, 0, LOOPBACK)
+        const { address, close } = await listenFetch(app.fetch)
         return overSocket(address, close)
       }
-      return { request: honoClient(app), close: async () => {} }
+      return { request: honoClient(app), fetch: async (request) => app.fetch(request), close: async () => {} }
     },
   }
 }
@@ -114,6 +144,10 @@ const fetchFramework: Framework = {
     const protectedRoute = auth.protect((_request, { identity }) => reply(identity))
     routes.set('/protected', { GET: protectedRoute, POST: protectedRoute })
     routes.set('/open', { GET: () => reply(undefined) })
+    const json = (value: unknown) => new Response(JSON.stringify(value), { headers: JSON_HEADERS })
+    routes.set('/api/v1/private', { GET: auth.protect(() => json(MEANING)) })
+    routes.set('/api/v1/me', { GET: auth.protect((_request, { identity }) => json(identity)) })
+    routes.set('/health', { GET: () => json(HEALTH) })
     routes.set('/optional', { GET: auth.protectOptional((_request, result) => reply(result?.identity)) })
     routes.set('/predicate', {
       GET: auth.jwtRequired({ allow })((_request, { identity }) => reply(identity)),
@@ -130,10 +164,10 @@ const fetchFramework: Framework = {
       return route(request)
     }
     if (transport === 'socket') {
-      const { address, close } = await listenFetch(app, 0, LOOPBACK)
+      const { address, close } = await listenFetch(app)
       return overSocket(address, close)
     }
-    return { request: fetchClient(app), close: async () => {} }
+    return { request: fetchClient(app), fetch: app, close: async () => {} }
   },
 }
 
@@ -176,6 +210,20 @@ function nestFramework(platform: 'express' | 'fastify'): Framework {
         @JwtRequired({ audience: 'billing' })
         billing(@Identity() identity: unknown) {
           return handler(identity)
+        }
+        @Get('api/v1/private')
+        @JwtRequired()
+        meaning() {
+          return MEANING
+        }
+        @Get('api/v1/me')
+        @JwtRequired()
+        me(@Identity() identity: unknown) {
+          return identity
+        }
+        @Get('health')
+        health() {
+          return HEALTH
         }
       }
       @Module({
@@ -225,10 +273,19 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/billing', auth.jwtRequired({ audience: 'billing' }), async (req, res) => {
         res.json(await handler(req.auth))
       })
+      app.get('/api/v1/private', auth.jwtRequired(), (_req, res) => {
+        res.json(MEANING)
+      })
+      app.get('/api/v1/me', auth.jwtRequired(), (req, res) => {
+        res.json(req.auth)
+      })
+      app.get('/health', (_req, res) => {
+        res.json(HEALTH)
+      })
       app.use(auth.notFound)
       app.use(auth.errorHandler)
       if (transport === 'in-process') return { request: inMemoryClient(app), close: async () => {} }
-      const { address, close } = await listenExpress(app, 0, LOOPBACK)
+      const { address, close } = await listenNode(app)
       return overSocket(address, close)
     },
   },
@@ -250,6 +307,9 @@ export const FRAMEWORKS: Framework[] = [
       app.get('/billing', { preHandler: app.jwtRequired({ audience: 'billing' }) }, (request) =>
         handler(request.identity),
       )
+      app.get('/api/v1/private', { preHandler: app.jwtRequired() }, async () => MEANING)
+      app.get('/api/v1/me', { preHandler: app.jwtRequired() }, async (request) => request.identity)
+      app.get('/health', async () => HEALTH)
       if (transport === 'socket') {
         return overSocket(await app.listen({ port: 0, host: LOOPBACK }), () => app.close())
       }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRefused, INVALID_TOKEN } from '../attacks/support.js'
-import { TEST_SECRET } from '../support/server.js'
+import { TEST_SECRET } from '../support/http.js'
 import { mint } from '../support/tokens.js'
 import { FRAMEWORKS, makeGuard, type TestServer } from './fixtures.js'
 

@@ -1,12 +1,10 @@
 /**
  * An empty, null or missing key: HMAC with a zero-length key is computable by anyone. No key can
  * be empty (refused at construction), and a key source that yields no key makes every token fail
- * with ERR_KEY_NOT_FOUND, never fall back to a default or an empty secret.
+ * with ERR_KEY_NOT_FOUND, never fall back to a default or an empty secret. (That the reference
+ * server never starts on an empty secret is test/server/empty-secret.test.ts.)
  */
 import { createSecretKey } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import {
   createHmacKey,
   createJwtGuard,
@@ -16,8 +14,7 @@ import {
   type KeySet,
   type KeySource,
 } from 'jwtguard'
-import { afterAll, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../server/config.js'
+import { describe, expect, it } from 'vitest'
 import {
   type AttackRow,
   asyncCodeOf,
@@ -125,22 +122,4 @@ describe('CVE-2022-23540 (jsonwebtoken): a falsy secret meant "none"; CVE-2026-4
     },
   ]
   runAttackTable(rows)
-})
-
-describe('the reference server never runs on an empty secret', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jwtguard-attack-'))
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-  it('refuses JWT_SECRET_KEY="" in production (ConfigError, exit at start-up)', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, JWT_SECRET_KEY: '' })).toThrow(
-      ConfigError,
-    )
-    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, SECRET_KEY: '' })).toThrow(
-      ConfigError,
-    )
-  })
-  it('outside production, generates 256 random bits instead of using ""', () => {
-    const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET_KEY: '' })
-    expect(config.secretSource).not.toBe('environment')
-    expect(Buffer.byteLength(config.secret)).toBeGreaterThanOrEqual(32)
-  })
 })

@@ -1,11 +1,12 @@
 /**
- * Shared harness of the attack corpus: error-code capture through the public API, the reference
- * server on every framework (in-process through APPS, plus one real socket per framework for
- * header-level cases), a raw TCP client for bytes no HTTP client will send, and the assertion that
- * a refusal is a clean coded 4xx that never echoes the token.
+ * Shared harness of the attack corpus: error-code capture through the public API, the seed's API
+ * on every adapter (the library's adapters mounted directly by test/adapters/fixtures.ts, on a guard
+ * configured as the reference server configures its own: nothing of server/ is imported), in
+ * process plus one real socket per framework for header-level cases, a raw TCP client for bytes no
+ * HTTP client will send, and the assertion that a refusal is a clean coded 4xx that never echoes
+ * the token.
  */
 import { createHmac } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import {
   createJwtGuard,
@@ -14,42 +15,100 @@ import {
   type JwtGuard,
   type JwtGuardOptions,
 } from 'jwtguard'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildExpressApp, listenExpress } from '../../server/apps/express.js'
-import { buildFastifyApp } from '../../server/apps/fastify.js'
-import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
-import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
-import { buildNestApp, listenNest, type NestPlatform } from '../../server/apps/nest.js'
-import type { Framework } from '../../server/config.js'
-import type { SeedIdentity, ServerContext } from '../../server/context.js'
+import { createMemoryStore, type TokenStore } from 'jwtguard/stores/memory'
 import {
-  APPS,
-  type AppEntry,
-  fetchClient,
-  honoClient,
-  injectClient,
-  inMemoryClient,
-  nestInProcessApp,
-} from '../support/apps.js'
-import { createTestContext, TEST_SECRET, type TestApp, type TestResponse } from '../support/server.js'
+  createMemoryUserStore,
+  createPasswordHasher,
+  passwordAuthenticator,
+  type UserStore,
+  userLookup,
+} from 'jwtguard/users'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FRAMEWORKS as ADAPTERS, type Framework as Adapter } from '../adapters/fixtures.js'
+import { TEST_SECRET, type TestClient, type TestResponse } from '../support/http.js'
 import { b64url } from '../support/tokens.js'
 
-export { TEST_SECRET } from '../support/server.js'
+export { TEST_SECRET } from '../support/http.js'
 export { b64url } from '../support/tokens.js'
 
-export const FRAMEWORKS: readonly Framework[] = [
-  'fastify',
-  'express',
-  'hono',
-  'fetch',
-  'nest-express',
-  'nest-fastify',
-]
+/** The adapters every HTTP row runs on (test/adapters/fixtures.ts, Hono in both of its forms). */
+export const FRAMEWORKS: readonly Adapter['name'][] = ADAPTERS.map((adapter) => adapter.name)
 export const SEED_LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 export const JSON_HEADERS = { 'content-type': 'application/json' }
 
-/** The reference server, in process, once per framework: every HTTP row of the corpus runs on each. */
-export const IN_PROCESS_APPS: readonly AppEntry[] = APPS.filter((entry) => !entry.name.includes('socket'))
+/** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
+export interface SeedIdentity {
+  user_id: number
+}
+
+/** What a guard of the corpus is built on: the seed's users (`masnun`, id 123) and a token store. */
+export interface SeedContext {
+  users: UserStore
+  tokens: TokenStore
+}
+
+/** A running app of the corpus, reached through `request`. */
+export interface TestApp {
+  framework: Adapter['name']
+  request: TestClient
+  close(): Promise<void>
+}
+
+const hasher = createPasswordHasher()
+let seedHash: Promise<string> | undefined
+
+/** Fresh users holding the seed user (argon2id, hashed once per file) and an empty token store. */
+export async function createSeedContext(): Promise<SeedContext> {
+  seedHash ??= hasher.hash('abc123')
+  const users = createMemoryUserStore()
+  await users.create({ id: 123, username: 'masnun', passwordHash: await seedHash })
+  return { users, tokens: createMemoryStore({ pruneInterval: 0 }) }
+}
+
+/**
+ * The guard the reference server builds outside production, from the library alone: HS256 on
+ * {@link TEST_SECRET}, a token store, the verified-token cache, header and cookie mode with the tokens
+ * also in the login body, roles in the tokens, users looked up on refresh and on every request.
+ */
+export function seedGuard(context: SeedContext): JwtGuard<SeedIdentity> {
+  return createJwtGuard<SeedIdentity>({
+    secret: TEST_SECRET,
+    store: context.tokens,
+    cache: { maxEntries: 10_000 },
+    tokenLocation: ['header', 'cookies'],
+    cookies: { secure: false, tokensInBody: true },
+    authenticate: passwordAuthenticator(context.users, hasher),
+    lookupUser: userLookup(context.users),
+    additionalClaims: ({ roles }) => (roles !== undefined && roles.length > 0 ? { roles } : {}),
+    identity: seedIdentity(context),
+  })
+}
+
+/** Starts `framework`'s app of the seed's routes on the guard `makeGuard` builds on a fresh context. */
+async function startApp(
+  framework: Adapter['name'],
+  transport: 'in-process' | 'socket',
+  makeGuard: (context: SeedContext) => JwtGuard<SeedIdentity> = seedGuard,
+): Promise<TestApp & { address?: string | undefined }> {
+  const adapter = ADAPTERS.find((candidate) => candidate.name === framework)
+  if (adapter === undefined) throw new Error(`no adapter ${framework}`)
+  const context = await createSeedContext()
+  const server = await adapter.start(
+    makeGuard(context) as JwtGuard<unknown>,
+    async (identity) => identity ?? null,
+    transport,
+  )
+  return {
+    framework,
+    address: server.address,
+    request: server.request,
+    async close() {
+      await server.close()
+      await context.tokens.close()
+      await context.users.close()
+    },
+  }
+}
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
@@ -57,7 +116,7 @@ export function nowSeconds(): number {
 
 /**
  * The moment a test file's tokens are built around. The API guard's clock is frozen here; the
- * reference server runs on the real clock, seconds later, well inside every margin the rows use.
+ * HTTP apps run on the real clock, seconds later, well inside every margin the rows use.
  */
 export const T0 = nowSeconds()
 
@@ -123,12 +182,12 @@ export interface AttackRow {
   code: ErrorCode
 }
 
-/** Where the HTTP half of a table runs: the reference server, or its routes around another guard. */
+/** Where the HTTP half of a table runs: the seed's guard, or another guard on the seed's users. */
 export interface TableOptions {
   /** The API verification. @default the reference server's guard, `API.verify` */
   verify?: ((token: string) => unknown) | undefined
-  /** Builds the guard of the HTTP apps on the reference context. @default the reference server (APPS) */
-  makeGuard?: ((context: ServerContext) => JwtGuard<SeedIdentity>) | undefined
+  /** Builds the guard of the HTTP apps on the seed's context. @default {@link seedGuard} */
+  makeGuard?: ((context: SeedContext) => JwtGuard<SeedIdentity>) | undefined
   /** Run the HTTP half. @default true */
   http?: boolean | undefined
 }
@@ -191,21 +250,17 @@ export function runAcceptedTable(rows: readonly AcceptedRow[]): void {
 }
 
 /**
- * Declares `body` once per framework, in process: against the reference server (APPS), or with
- * `makeGuard`, against its routes around the guard it returns.
+ * Declares `body` once per framework, in process: the seed's routes on the seed's guard, or with
+ * `makeGuard`, on the guard it returns.
  */
 export function describeHttp(
   body: (app: () => TestApp) => void,
-  makeGuard?: (context: ServerContext) => JwtGuard<SeedIdentity>,
+  makeGuard?: (context: SeedContext) => JwtGuard<SeedIdentity>,
 ): void {
-  const entries = IN_PROCESS_APPS.map((entry) => ({
-    name: entry.name,
-    create: makeGuard === undefined ? () => entry.create() : () => appWithGuard(entry.framework, makeGuard),
-  }))
-  describe.each(entries)('over HTTP: $name', ({ create }) => {
+  describe.each(FRAMEWORKS)('over HTTP: %s (in process)', (framework) => {
     let app: TestApp | undefined
     beforeAll(async () => {
-      app = await create()
+      app = await startApp(framework, 'in-process', makeGuard)
     })
     afterAll(async () => {
       await app?.close()
@@ -297,8 +352,8 @@ export async function expectRefused(
   return response
 }
 
-/** The reference server's identity loader, for guards built by a test. */
-export function seedIdentity(context: ServerContext) {
+/** The seed's identity loader, for guards built by a test: the user must exist. */
+export function seedIdentity(context: SeedContext) {
   return async (payload: Record<string, unknown>): Promise<SeedIdentity | null> => {
     const id = payload.identity
     if (typeof id !== 'number') return null
@@ -307,114 +362,19 @@ export function seedIdentity(context: ServerContext) {
   }
 }
 
-/** A reference-server app of `framework` on `context`, reached in process. */
-export async function inProcessApp(framework: Framework, context: ServerContext): Promise<TestApp> {
-  switch (framework) {
-    case 'fastify': {
-      const app = await buildFastifyApp(context)
-      await app.ready()
-      return {
-        framework,
-        transport: 'in-process',
-        context,
-        request: injectClient(app),
-        close: () => app.close(),
-      }
-    }
-    case 'express':
-      return {
-        framework,
-        transport: 'in-process',
-        context,
-        request: inMemoryClient(buildExpressApp(context)),
-        close: async () => undefined,
-      }
-    case 'hono': {
-      return {
-        framework,
-        transport: 'in-process',
-        context,
-        request: honoClient(buildHonoApp(context)),
-        close: async () => undefined,
-      }
-    }
-    case 'fetch':
-      return {
-        framework,
-        transport: 'in-process',
-        context,
-        request: fetchClient(buildFetchApp(context)),
-        close: async () => undefined,
-      }
-    case 'nest-express':
-      return nestInProcessApp('express', context)
-    case 'nest-fastify':
-      return nestInProcessApp('fastify', context)
-  }
-}
-
-/**
- * The reference server's routes on every framework, in process, with a guard the test builds (an
- * RS256 key, a store, ...) on the reference context: users, token store and logger are the real ones.
- */
-export async function appWithGuard(
-  framework: Framework,
-  makeGuard: (context: ServerContext) => JwtGuard<SeedIdentity>,
-): Promise<TestApp> {
-  const { context, cleanup } = await createTestContext()
-  const custom: ServerContext = { ...context, guard: makeGuard(context) }
-  const app = await inProcessApp(framework, custom)
-  return {
-    ...app,
-    async close() {
-      await app.close()
-      await cleanup()
-    },
-  }
-}
-
-/** The reference server of `framework` on a real loopback socket, for raw-byte requests. */
+/** The seed's app of `framework` on a real loopback socket, for raw-byte requests. */
 export interface ListeningApp {
-  framework: Framework
+  framework: Adapter['name']
   host: string
   port: number
   close(): Promise<void>
 }
 
-export async function listenApp(framework: Framework): Promise<ListeningApp> {
-  const { context, cleanup } = await createTestContext()
-  let close: () => Promise<void>
-  let port: number
-  if (framework === 'fastify') {
-    const app = await buildFastifyApp(context)
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    port = (app.server.address() as AddressInfo).port
-    close = () => app.close()
-  } else {
-    const listening =
-      framework === 'express'
-        ? await listenExpress(buildExpressApp(context), 0, '127.0.0.1')
-        : framework === 'fetch'
-          ? await listenFetch(buildFetchApp(context), 0, '127.0.0.1')
-          : framework === 'hono'
-            ? await listenHono(buildHonoApp(context), 0, '127.0.0.1')
-            : await listenNest(
-                await buildNestApp(context, framework.slice(5) as NestPlatform),
-                0,
-                '127.0.0.1',
-              )
-    port = (listening.server.address() as AddressInfo).port
-    close = listening.close
-  }
-  return {
-    framework,
-    host: '127.0.0.1',
-    port,
-    async close() {
-      await close()
-      await cleanup()
-    },
-  }
+export async function listenApp(framework: Adapter['name']): Promise<ListeningApp> {
+  const app = await startApp(framework, 'socket')
+  if (app.address === undefined) throw new Error(`${framework} did not listen`)
+  const { hostname, port } = new URL(app.address)
+  return { framework, host: hostname, port: Number(port), close: () => app.close() }
 }
 
 export interface RawResponse {

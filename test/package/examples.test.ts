@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
-import { socketRequest } from '../support/server.js'
+import { socketRequest } from '../support/http.js'
 
 const SECRET = 'examples-test-secret-with-at-least-32-bytes'
 

@@ -155,6 +155,11 @@ describe('the names each subpath exports', () => {
         "jwtguard/stores/sqlite": [
           "createSqliteStore",
         ],
+        "jwtguard/testing": [
+          "runAdapterConformance",
+          "runTokenStoreConformance",
+          "runUserStoreConformance",
+        ],
         "jwtguard/throttle": [
           "createLoginLimiter",
           "createRefreshLimiter",

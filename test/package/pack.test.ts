@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { TEST_SECRET } from '../support/server.js'
+import { TEST_SECRET } from '../support/http.js'
 
 interface PackResult {
   name: string

@@ -8,8 +8,8 @@
  *   - runs the `run` blocks as a user would (tsx): the three framework setups serve the seed's session
  *     on a free port (their only change: PORT), the key-rotation block prints its kids.
  * `extends BASE` blocks are typechecked appended to BASE: they use its names (`app`, `auth`, …).
- * The shell blocks: the curl session is replayed against the reference server and compared line by
- * line; every CLI line's command and flags exist (`--help`); every npm script named exists.
+ * The shell blocks: every CLI line's command and flags exist (`--help`); every npm script named exists.
+ * (The curl session is replayed against the reference server by test/server/readme-session.test.ts.)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,8 +17,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { APPS } from '../support/apps.js'
-import { socketRequest } from '../support/server.js'
+import { socketRequest } from '../support/http.js'
 
 const run = promisify(execFile)
 const DIR = join('test-artifacts', 'readme')
@@ -107,6 +106,7 @@ describe('README code blocks', () => {
       'resource-server',
       'roles',
       'throttle',
+      'testing',
     ]
     const shell = ['two-commands', 'curl-session', 'cli', 'development']
     expect(blocks.map((block) => block.name).sort()).toEqual([...checked, ...shell].sort())
@@ -259,40 +259,4 @@ describe('README shell blocks', () => {
       }
     }
   }, 60_000)
-
-  it("curl session: the reference server answers each line as printed ('...' elides a token)", async () => {
-    const app = await APPS[1]?.create()
-    if (app === undefined) throw new Error('no socket app')
-    try {
-      const session = block('curl-session').split('\n\n')
-      expect(session.length).toBe(4)
-      let token = ''
-      for (const exchange of session) {
-        const [command = '', expected = ''] = exchange.trim().split('\n')
-        const method = /-X (\w+)/.exec(command)?.[1] ?? 'GET'
-        const path = /http:\/\/localhost:5000(\S+)/.exec(command)?.[1] ?? ''
-        const headers = Object.fromEntries(
-          [...command.matchAll(/-H "([^:]+): ([^"]+)"/g)].map(([, name = '', value = '']) => [
-            name.toLowerCase(),
-            value.replace('<access_token>', token),
-          ]),
-        )
-        const body = /-d '([^']+)'/.exec(command)?.[1]
-        const response = await app.request(method, path, { headers, ...(body === undefined ? {} : { body }) })
-        if (!expected.includes('...')) {
-          expect(response.text, command).toBe(expected)
-          continue
-        }
-        // The login line: the same keys, each value starting as printed.
-        const printed = JSON.parse(expected.replaceAll('...', '')) as Record<string, string>
-        const answer = response.json() as Record<string, string>
-        expect(Object.keys(answer), command).toEqual(Object.keys(printed))
-        for (const [key, start] of Object.entries(printed))
-          expect(answer[key]?.startsWith(start), key).toBe(true)
-        token = answer.access_token ?? ''
-      }
-    } finally {
-      await app.close()
-    }
-  })
 })

@@ -1,13 +1,13 @@
+import { runTokenStoreConformance } from 'jwtguard/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryStore } from '../../src/stores/memory.js'
-import { describeTokenStore } from './conformance.js'
+import { VITEST } from '../support/runner.js'
 
-describeTokenStore('memory', { shared: false, clockDriven: true }, () => ({
-  open: async (now) => createMemoryStore({ now }),
-  shared: false,
-  clockDriven: true,
-  countsPrune: true,
-}))
+// The reference implementation: it passes the suite first.
+runTokenStoreConformance(VITEST, {
+  name: 'memory',
+  setup: () => ({ open: (now) => createMemoryStore({ now }) }),
+})
 
 describe('createMemoryStore', () => {
   it.each([

@@ -5,12 +5,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import { isJwtGuardError } from 'jwtguard'
+import { runTokenStoreConformance } from 'jwtguard/testing'
 import { createClient, type RedisClientType } from 'redis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { lua, runScript } from '../../src/stores/internal/redis-scripts.js'
 import { createRedisStore, type RedisStoreOptions } from '../../src/stores/redis.js'
 import type { TokenStore } from '../../src/stores/types.js'
-import { describeTokenStore, rejectionOf, waitFor } from './conformance.js'
+import { VITEST } from '../support/runner.js'
+import { rejectionOf, waitFor } from './support.js'
 import { startTcpRelay, type TcpRelay } from './tcp-relay.js'
 
 const URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379'
@@ -71,16 +73,19 @@ afterAll(async () => {
   await admin.close()
 })
 
-describeTokenStore('redis', { shared: true, clockDriven: false, propagationMs: 100 }, () => {
-  const keyPrefix = nextPrefix()
-  return {
-    open: (now) => createRedisStore({ url: URL, keyPrefix, now }),
-    shared: true,
-    clockDriven: false,
-    countsPrune: false,
-    propagationMs: 100,
-    cleanup: () => deleteUnder(keyPrefix),
-  }
+runTokenStoreConformance(VITEST, {
+  name: 'redis',
+  shared: true,
+  clockDriven: false,
+  countsPrune: false,
+  propagationMs: 100,
+  setup() {
+    const keyPrefix = nextPrefix()
+    return {
+      open: (now) => createRedisStore({ url: URL, keyPrefix, now }),
+      cleanup: () => deleteUnder(keyPrefix),
+    }
+  },
 })
 
 describe('createRedisStore', () => {

@@ -4,36 +4,37 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { runTokenStoreConformance } from 'jwtguard/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
 import type { TokenStore } from '../../src/stores/types.js'
 import { createSqliteUserStore } from '../../src/users/sqlite.js'
-import { describeTokenStore, waitFor } from './conformance.js'
+import { VITEST } from '../support/runner.js'
+import { waitFor } from './support.js'
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'jwtguard-sqlite-store-'))
 }
 
-describeTokenStore('sqlite (file)', { shared: true, clockDriven: true, propagationMs: 500 }, () => {
-  const dir = tempDir()
-  const file = join(dir, 'jwtguard.db')
-  return {
-    open: async (now) => createSqliteStore({ database: file, now, syncInterval: 0.02 }),
-    shared: true,
-    clockDriven: true,
-    countsPrune: true,
-    // Another connection's commit reaches this process's view at the next sync (every 20 ms).
-    propagationMs: 500,
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  }
+runTokenStoreConformance(VITEST, {
+  name: 'sqlite (file)',
+  shared: true,
+  // Another connection's commit reaches this process's view at the next sync (every 20 ms).
+  propagationMs: 500,
+  setup() {
+    const dir = tempDir()
+    const file = join(dir, 'jwtguard.db')
+    return {
+      open: (now) => createSqliteStore({ database: file, now, syncInterval: 0.02 }),
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    }
+  },
 })
 
-describeTokenStore('sqlite (:memory:)', { shared: false, clockDriven: true }, () => ({
-  open: async (now) => createSqliteStore({ database: ':memory:', now }),
-  shared: false,
-  clockDriven: true,
-  countsPrune: true,
-}))
+runTokenStoreConformance(VITEST, {
+  name: 'sqlite (:memory:)',
+  setup: () => ({ open: (now) => createSqliteStore({ database: ':memory:', now }) }),
+})
 
 describe('createSqliteStore', () => {
   let dir: string

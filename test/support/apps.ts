@@ -1,12 +1,12 @@
 /**
- * One factory per framework and transport. The HTTP contract suite runs against every entry.
+ * The reference server, one factory per framework and transport: the server's HTTP contract suites
+ * run against every entry. Only the server's own tests use this file
+ * (test/package/server-imports.test.ts keeps it so).
  */
 
-import { createServer, request as httpRequest, type IncomingMessage, type RequestListener } from 'node:http'
+import type { RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import type { Hono } from 'hono'
 import { buildExpressApp, type Listening, listenExpress } from '../../server/apps/express.js'
 import { buildFastifyApp } from '../../server/apps/fastify.js'
 import { buildFetchApp, listenFetch } from '../../server/apps/fetch.js'
@@ -14,54 +14,12 @@ import { buildHonoApp, listenHono } from '../../server/apps/hono.js'
 import { buildNestApp, listenNest, type NestPlatform } from '../../server/apps/nest.js'
 import type { Framework } from '../../server/config.js'
 import type { ServerContext } from '../../server/context.js'
-import { createTestContext, socketRequest, type TestApp, toTestResponse } from './server.js'
+import { fetchClient, honoClient, injectClient, inMemoryClient } from './http.js'
+import { createTestContext, socketRequest, type TestApp } from './server.js'
+
+export { fetchClient, honoClient, injectClient, inMemoryClient } from './http.js'
 
 export type AppFactory = (env?: Record<string, string>) => Promise<TestApp>
-
-function headerRecord(headers: Record<string, unknown>): Record<string, string> {
-  const record: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined)
-      record[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value)
-  }
-  return record
-}
-
-/** Fastify's own in-process client, `inject`. */
-export function injectClient(app: Pick<FastifyInstance, 'inject'>): TestApp['request'] {
-  return async (method, path, init = {}) => {
-    const response = await app.inject({
-      method: method as 'GET',
-      url: path,
-      headers: init.headers ?? {},
-      ...(init.body === undefined ? {} : { payload: Buffer.from(init.body) }),
-    })
-    return toTestResponse(response.statusCode, headerRecord(response.headers), response.body)
-  }
-}
-
-/** Hono's own in-process client, `app.request()`. */
-export function honoClient(app: Pick<Hono, 'request'>): TestApp['request'] {
-  return fetchClient((request) => app.request(request))
-}
-
-/** A fetch handler called with a `Request` built in process: no socket, no Node HTTP parser. */
-export function fetchClient(fetch: (request: Request) => Response | Promise<Response>): TestApp['request'] {
-  return async (method, path, init = {}) => {
-    const response = await fetch(
-      new Request(`http://localhost${path}`, {
-        method,
-        headers: init.headers ?? {},
-        ...(init.body === undefined ? {} : { body: init.body }),
-      }),
-    )
-    return toTestResponse(
-      response.status,
-      Object.fromEntries(response.headers.entries()),
-      await response.text(),
-    )
-  }
-}
 
 const fastifyInProcess: AppFactory = async (env) => {
   const { context, cleanup } = await createTestContext(env)
@@ -113,58 +71,6 @@ function socketApp(framework: Framework, listen: (context: ServerContext) => Pro
       },
     }
   }
-}
-
-/** Two connected in-memory streams: what one side writes, the other reads. */
-function duplexPair(): [Duplex, Duplex] {
-  const sides: Duplex[] = []
-  for (const index of [0, 1]) {
-    sides.push(
-      new Duplex({
-        read() {},
-        write(chunk, _encoding, callback) {
-          sides[1 - index]?.push(chunk)
-          callback()
-        },
-        final(callback) {
-          sides[1 - index]?.push(null)
-          callback()
-        },
-      }),
-    )
-  }
-  return sides as [Duplex, Duplex]
-}
-
-/**
- * Express has no inject of its own (light-my-request rewrites Express's shared request prototype,
- * which breaks real sockets in the same process). So: Node's own HTTP server and client, joined
- * by an in-memory stream instead of a socket; no port, the real parser on both sides.
- */
-export function inMemoryClient(listener: RequestListener): TestApp['request'] {
-  const server = createServer(listener)
-  return (method, path, init = {}) =>
-    new Promise((resolve, reject) => {
-      const [clientSide, serverSide] = duplexPair()
-      server.emit('connection', serverSide)
-      const body = init.body === undefined ? undefined : Buffer.from(init.body)
-      const headers: Record<string, string> = { connection: 'close', ...init.headers }
-      if (body !== undefined) headers['content-length'] = String(body.byteLength)
-      const req = httpRequest(
-        { method, path, headers, createConnection: () => clientSide },
-        (response: IncomingMessage) => {
-          const chunks: Buffer[] = []
-          response.on('data', (chunk: Buffer) => chunks.push(chunk))
-          response.on('error', reject)
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
-            resolve(toTestResponse(response.statusCode ?? 0, headerRecord(response.headers), text))
-          })
-        },
-      )
-      req.on('error', reject)
-      req.end(body)
-    })
 }
 
 /** An app without a server of its own (Express, Hono), reached through an in-process `client`. */

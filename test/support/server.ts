@@ -1,6 +1,7 @@
 /**
- * Reference-server fixtures: a fresh data directory, a known secret and the seed's user, and one
- * HTTP client per framework, in-process or over a real socket.
+ * Reference-server fixtures: a fresh data directory, a known secret and the seed's user. Only the
+ * server's own tests use this file (test/package/server-imports.test.ts keeps it so); the HTTP
+ * plumbing lives in ./http.ts, re-exported here for them.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,20 +9,9 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { type Framework, loadConfig } from '../../server/config.js'
 import { createServerContext, type ServerContext } from '../../server/context.js'
+import { type RequestInit, TEST_SECRET, type TestResponse } from './http.js'
 
-export const TEST_SECRET = 'test-secret-with-at-least-32-bytes-of-entropy'
-
-export interface TestResponse {
-  status: number
-  headers: Record<string, string>
-  text: string
-  json(): unknown
-}
-
-export interface RequestInit {
-  headers?: Record<string, string>
-  body?: string | Uint8Array
-}
+export { type RequestInit, socketRequest, TEST_SECRET, type TestResponse, toTestResponse } from './http.js'
 
 /** A running reference app, reached through `request`. */
 export interface TestApp {
@@ -46,32 +36,4 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
-}
-
-export function toTestResponse(status: number, headers: Record<string, string>, text: string): TestResponse {
-  return {
-    status,
-    headers,
-    text,
-    json: () => JSON.parse(text),
-  }
-}
-
-/** Sends a request over a real socket with fetch. */
-export async function socketRequest(
-  baseUrl: string,
-  method: string,
-  path: string,
-  init: RequestInit = {},
-): Promise<TestResponse> {
-  const response = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: init.headers ?? {},
-    ...(init.body === undefined ? {} : { body: init.body }),
-  })
-  const headers: Record<string, string> = {}
-  response.headers.forEach((value, name) => {
-    headers[name] = value
-  })
-  return toTestResponse(response.status, headers, await response.text())
 }

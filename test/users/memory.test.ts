@@ -1,8 +1,9 @@
+import { runUserStoreConformance } from 'jwtguard/testing'
 import { createMemoryUserStore } from 'jwtguard/users'
 import { describe, expect, it } from 'vitest'
-import { describeUserStore } from './conformance.js'
+import { VITEST } from '../support/runner.js'
 
-describeUserStore('memory', async () => createMemoryUserStore())
+runUserStoreConformance(VITEST, { name: 'memory', open: () => createMemoryUserStore() })
 
 describe('memory user store', () => {
   it('hands out copies: changing a returned record changes nothing stored', async () => {

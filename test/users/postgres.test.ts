@@ -4,11 +4,12 @@
  * When PostgreSQL is unreachable the suite fails: nothing here is skipped.
  */
 import { randomBytes } from 'node:crypto'
+import { runUserStoreConformance } from 'jwtguard/testing'
 import type { UserStore } from 'jwtguard/users'
 import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { Pool } from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { describeUserStore } from './conformance.js'
+import { VITEST } from '../support/runner.js'
 
 const URL = process.env.POSTGRES_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const RUN = randomBytes(4).toString('hex')
@@ -32,13 +33,15 @@ afterAll(async () => {
   await admin.end()
 })
 
-describeUserStore('postgres (own pool)', async () =>
-  createPostgresUserStore({ connectionString: URL, table: nextTable() }),
-)
+runUserStoreConformance(VITEST, {
+  name: 'postgres (own pool)',
+  open: () => createPostgresUserStore({ connectionString: URL, table: nextTable() }),
+})
 
-describeUserStore('postgres (given pool)', async () =>
-  createPostgresUserStore({ pool: admin, table: nextTable() }),
-)
+runUserStoreConformance(VITEST, {
+  name: 'postgres (given pool)',
+  open: () => createPostgresUserStore({ pool: admin, table: nextTable() }),
+})
 
 describe('postgres user store', () => {
   it('moves the sequence past an explicit id, so generated ids never collide with it', async () => {

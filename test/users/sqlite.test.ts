@@ -1,11 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runUserStoreConformance } from 'jwtguard/testing'
 import { createSqliteUserStore } from 'jwtguard/users/sqlite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { describeUserStore } from './conformance.js'
+import { VITEST } from '../support/runner.js'
 
-describeUserStore('sqlite (:memory:)', async () => createSqliteUserStore({ database: ':memory:' }))
+runUserStoreConformance(VITEST, {
+  name: 'sqlite (:memory:)',
+  open: () => createSqliteUserStore({ database: ':memory:' }),
+})
 
 describe('sqlite user store on a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jwtguard-users-'))
