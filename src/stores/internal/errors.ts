@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type ErrorCode, JwtGuardError } from '../../index.js'
+import { type ErrorCode, JwtGuardError } from '../../core/errors.js'
 
 /** The code of "token store unavailable" (503 in `http.ts`). */
 export const STORE_UNAVAILABLE: ErrorCode = 'ERR_STORE_UNAVAILABLE'

@@ -6,11 +6,16 @@
  * `b` before, `e` expiry), `P refresh:<id>` (hash `f` family, `i` identity, `a` issued at,
  * `e` expiry, `s` spent), `P family:<familyId>` (string: expiry); channel `P events`.
  *
+ * `CONSUME_REFRESH` reads keys it derives from the record (the family, the identity's cut-off):
+ * on a Redis Cluster they must share the record's slot, which the prefix's hash tag ensures
+ * (`{jwtguard:}`, see `redis-link.ts`), and the scripts publish with SPUBLISH ({@link sharded}).
+ *
  * @module
  */
 import { createHash } from 'node:crypto'
-import { ErrorReply, type RedisClientType } from 'redis'
+import { ErrorReply } from 'redis'
 import type { ConsumeResult } from '../types.js'
+import type { RedisCommands } from './redis-link.js'
 
 /** A script with its SHA1, run by `EVALSHA`, loaded by `EVAL` when the server does not know it. */
 export interface LuaScript {
@@ -21,6 +26,15 @@ export interface LuaScript {
 /** Wraps a script source with its SHA1. */
 export function lua(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+/**
+ * The same script publishing on a shard channel (SPUBLISH), for a Redis Cluster: the channel
+ * shares the keys' slot, so the message is sent by the master that ran the script, atomically with
+ * its write, to the subscribers of that master only (classic PUBLISH goes to every node).
+ */
+export function sharded(script: LuaScript): LuaScript {
+  return lua(script.source.replaceAll("redis.call('PUBLISH'", "redis.call('SPUBLISH'"))
 }
 
 /** Sets KEYS[1] to the expiry ARGV[1] unless it holds a later one; publishes ARGV[3] on ARGV[2]. */
@@ -90,7 +104,7 @@ export function consumeResult(reply: unknown, id: string): ConsumeResult {
 
 /** Runs a script by SHA, sending its source once if the server's script cache lacks it. */
 export async function runScript(
-  client: RedisClientType,
+  client: RedisCommands,
   script: LuaScript,
   keys: string[],
   args: string[],
