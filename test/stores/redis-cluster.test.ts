@@ -142,7 +142,9 @@ describe('createRedisStore on a cluster', () => {
     expect(where.size).toBe(1) // one master holds them all
     const keys = [...where.values()].flat()
     expect(keys).toHaveLength(21) // 5 x (revoked, cutoff, refresh, family) + the epoch marker
-    expect(new Set(keys.map((key) => key.slice(0, keyPrefix.length + 2)))).toEqual(new Set([`{${keyPrefix}}`]))
+    expect(new Set(keys.map((key) => key.slice(0, keyPrefix.length + 2)))).toEqual(
+      new Set([`{${keyPrefix}}`]),
+    )
     const slots = new Set(await Promise.all(keys.map((key) => admin.clusterKeySlot(key))))
     expect(slots.size).toBe(1)
     await deleteUnder(keyPrefix)

@@ -340,15 +340,18 @@ export async function startPrivateCluster(masters = 3): Promise<PrivateCluster> 
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   }
   const ready = () =>
-    waitUntil(async () => {
-      for (const node of nodes) {
-        const info = await redisCli(node.port, ['cluster', 'info'])
-        if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${masters}`)) {
-          return false
+    waitUntil(
+      async () => {
+        for (const node of nodes) {
+          const info = await redisCli(node.port, ['cluster', 'info'])
+          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${masters}`)) {
+            return false
+          }
         }
-      }
-      return true
-    }, `cluster on ${ports.slice(0, masters).join(', ')}`)
+        return true
+      },
+      `cluster on ${ports.slice(0, masters).join(', ')}`,
+    )
   try {
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
     await run(
