@@ -245,14 +245,22 @@ export interface PrivateClusterNode extends OwnedProcess {
   restart(): Promise<void>
 }
 
-/** A Redis Cluster of its own: `masters` masters, each on two free ports (clients, cluster bus). */
+/**
+ * A Redis Cluster of its own: `masters` masters and `replicasPerMaster` replicas of each, every node
+ * on two free ports (clients, cluster bus).
+ */
 export interface PrivateCluster {
   readonly nodes: readonly PrivateClusterNode[]
   /** What `createCluster` takes: `[{ url: 'redis://127.0.0.1:<port>' }, …]`. */
   readonly rootNodes: { url: string }[]
   /** The node that serves `key`'s slot now (asked with `CLUSTER KEYSLOT` and `CLUSTER SHARDS`). */
   nodeOf(key: string): Promise<PrivateClusterNode>
-  /** Resolves once every node reports `cluster_state:ok` and knows the whole cluster. */
+  /** The nodes replicating `master` now (`CLUSTER REPLICAS`). */
+  replicasOf(master: PrivateClusterNode): Promise<PrivateClusterNode[]>
+  /**
+   * Resolves once every node reports `cluster_state:ok` and knows the whole cluster, and every
+   * replica is in sync with its master.
+   */
   ready(): Promise<void>
   /** Kills every node and removes their directories. */
   stop(): Promise<void>
@@ -282,15 +290,17 @@ async function freePorts(count: number): Promise<number[]> {
 /**
  * Starts `masters` redis-server processes with `--cluster-enabled yes` (no persistence, each in its own
  * temp directory), joins them with `redis-cli --cluster create`, and waits for `cluster_state:ok`.
- * No replicas: a killed master's slots stay down until it is restarted (empty).
+ * Without replicas a killed master's slots stay down until it is restarted (empty). Failover is
+ * the test's to trigger (`CLUSTER FAILOVER TAKEOVER` on a replica): nodes time out after 2 s.
  */
-export async function startPrivateCluster(masters = 3): Promise<PrivateCluster> {
-  const ports = await freePorts(masters * 2)
+export async function startPrivateCluster(masters = 3, replicasPerMaster = 0): Promise<PrivateCluster> {
+  const count = masters * (1 + replicasPerMaster)
+  const ports = await freePorts(count * 2)
   const dirs: string[] = []
   const nodes: PrivateClusterNode[] = []
-  for (let index = 0; index < masters; index += 1) {
+  for (let index = 0; index < count; index += 1) {
     const port = ports[index] as number
-    const busPort = ports[masters + index] as number
+    const busPort = ports[count + index] as number
     const dir = mkdtempSync(join(tmpdir(), 'jwtguard-cluster-'))
     dirs.push(dir)
     let current: OwnedProcess | undefined
@@ -344,19 +354,29 @@ export async function startPrivateCluster(masters = 3): Promise<PrivateCluster> 
       async () => {
         for (const node of nodes) {
           const info = await redisCli(node.port, ['cluster', 'info'])
-          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${masters}`)) {
+          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${count}`)) {
+            return false
+          }
+          // Replicas in sync with their master (a replica still loading its first copy acks nothing).
+          const replication = await redisCli(node.port, ['info', 'replication'])
+          if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
+            return false
+          if (
+            replication.includes('role:master') &&
+            !replication.includes(`connected_slaves:${replicasPerMaster}`)
+          ) {
             return false
           }
         }
         return true
       },
-      `cluster on ${ports.slice(0, masters).join(', ')}`,
+      `cluster on ${ports.slice(0, count).join(', ')}`,
     )
   try {
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
       30_000,
     )
     await ready()
@@ -381,6 +401,13 @@ export async function startPrivateCluster(masters = 3): Promise<PrivateCluster> 
         if (node !== undefined) return node
       }
       throw new Error(`no node serves slot ${slot} of ${key}`)
+    },
+    async replicasOf(master) {
+      const id = (await redisCli(master.port, ['cluster', 'myid'])).trim()
+      // One line a replica: "<id> 127.0.0.1:<port>@<bus> slave <master id> ...".
+      const lines = (await redisCli(master.port, ['cluster', 'replicas', id])).trim().split('\n')
+      const ports = lines.map((line) => Number(/127\.0\.0\.1:(\d+)@/.exec(line)?.[1]))
+      return nodes.filter((node) => ports.includes(node.port))
     },
     ready,
     stop,
