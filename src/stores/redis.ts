@@ -27,6 +27,7 @@ import { resolveRedisOptions } from './internal/redis-options.js'
 import {
   CONSUME_REFRESH,
   consumeResult,
+  consumeSequence,
   type LuaScript,
   RAISE_CUTOFF,
   runScript,
@@ -197,8 +198,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
   const [setMaxExpiry, raiseCutoff] = link.cluster
     ? [sharded(SET_MAX_EXPIRY), sharded(RAISE_CUTOFF)]
     : [SET_MAX_EXPIRY, RAISE_CUTOFF]
-  const script = (lua: LuaScript, key: string, args: string[]) =>
-    call((redis) => runScript(redis, lua, [key], args))
+  // Every write script also increments the write sequence and returns it (see the view).
+  const script = async (lua: LuaScript, key: string, args: string[]) => {
+    const reply = await call((redis) => runScript(redis, lua, [key, view.sequenceKey], args))
+    view.wrote(Array.isArray(reply) ? consumeSequence(reply) : Number(reply))
+    return reply
+  }
   const exists = async (key: string) => (await call((redis) => redis.exists(key))) === 1
 
   return {
@@ -233,7 +238,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     async saveRefresh(input) {
       const r = checkRecord(input)
       const args = [r.familyId, r.identity, String(r.issuedAt), String(r.expiresAt)]
-      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args)) !== 1) {
+      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args)) === 0) {
         throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
       }
     },

@@ -141,7 +141,7 @@ describe('createRedisStore on a cluster', () => {
     const where = await keysOnMasters(`{${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}}*`)
     expect(where.size).toBe(1) // one master holds them all
     const keys = [...where.values()].flat()
-    expect(keys).toHaveLength(21) // 5 x (revoked, cutoff, refresh, family) + the epoch marker
+    expect(keys).toHaveLength(22) // 5 x (revoked, cutoff, refresh, family), the epoch and the sequence
     expect(new Set(keys.map((key) => key.slice(0, keyPrefix.length + 2)))).toEqual(
       new Set([`{${keyPrefix}}`]),
     )

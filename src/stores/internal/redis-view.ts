@@ -17,6 +17,7 @@ import type { RevocationView } from '../types.js'
 import { storeUnavailable, withinDeadline } from './errors.js'
 import type { RevocationMirror } from './mirror.js'
 import type { RedisLink } from './redis-link.js'
+import { REPLACE_EPOCH, runScript } from './redis-scripts.js'
 
 /** What the view needs from the store. */
 export interface RedisViewOptions {
@@ -45,6 +46,13 @@ export interface RedisViewOptions {
  * that serves that slot losing its data (restarted empty, flushed, failed over to an empty
  * replica) loses the marker with it and is detected alike; another master losing its data loses
  * none of the store's keys.
+ *
+ * A failover to a replica that had not received the last writes keeps the marker (the replica
+ * had it long before): the write sequence (`<prefix>seq`) tells. Each instance remembers the highest
+ * sequence its own writes returned; reading a lower one (at every heartbeat and every rebuild) means
+ * acknowledged writes are gone, and the instance replaces the epoch, so every instance refuses the
+ * tokens issued before, as after an emptied Redis. Writes of an instance that died with them are
+ * detected only through the later writes of the others.
  */
 interface Epoch {
   id: string
@@ -95,6 +103,9 @@ export class RedisRevocationView implements RevocationView {
   #silent = false
   readonly #beatChannel: string
   readonly #epochKey: string
+  readonly #sequenceKey: string
+  /** The highest write sequence this instance's writes returned. */
+  #written = 0
   #epoch: Epoch | undefined
   #unwatch = (): void => {}
   readonly #onReady = (): void => void this.resync()
@@ -113,6 +124,17 @@ export class RedisRevocationView implements RevocationView {
     this.#options = options
     this.#beatChannel = `${options.prefix}heartbeat:${randomUUID()}`
     this.#epochKey = `${options.prefix}epoch`
+    this.#sequenceKey = `${options.prefix}seq`
+  }
+
+  /** The key of the write sequence, which every write script increments (its `KEYS[2]`). */
+  get sequenceKey(): string {
+    return this.#sequenceKey
+  }
+
+  /** Records the write sequence a write returned. */
+  wrote(sequence: number): void {
+    if (Number.isFinite(sequence) && sequence > this.#written) this.#written = sequence
   }
 
   get available(): boolean {
@@ -165,6 +187,12 @@ export class RedisRevocationView implements RevocationView {
     link.commands.get(this.#epochKey).then((value) => {
       if (this.#synced && parseEpoch(value)?.id !== this.#epoch?.id) void this.resync()
     }, onError)
+    // Writes lost in a failover: the rebuild starts a new epoch. Read after every write whose
+    // sequence is remembered was answered, on the same connection, so only a loss reads lower.
+    const written = this.#written
+    link.commands.get(this.#sequenceKey).then((value) => {
+      if (this.#synced && Number(value ?? 0) < written) void this.resync()
+    }, onError)
   }
 
   /** Reads the epoch, creating it when Redis has none (a fresh or emptied Redis). */
@@ -175,9 +203,29 @@ export class RedisRevocationView implements RevocationView {
     // login just after the epoch began is not locked out for the rest of that second (a token
     // without iat_ms falls back to its whole-second iat, so one of that second is refused).
     const fresh = JSON.stringify({ id: randomUUID(), since: cutOffInstant(now()) })
+    const written = this.#written
     await withinDeadline(client.set(this.#epochKey, fresh, { NX: true }), timeoutMs)
-    const epoch = parseEpoch(await withinDeadline(client.get(this.#epochKey), timeoutMs))
+    const stored = await withinDeadline(client.get(this.#epochKey), timeoutMs)
+    let epoch = parseEpoch(stored)
     if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
+    const sequence = Number((await withinDeadline(client.get(this.#sequenceKey), timeoutMs)) ?? 0)
+    if (sequence < written && epoch.id === this.#epoch?.id) {
+      // The epoch survived but writes this instance saw acknowledged did not: a new epoch.
+      const keys = [this.#epochKey]
+      const replaced = await withinDeadline(
+        runScript(client, REPLACE_EPOCH, keys, [stored as string, fresh]),
+        timeoutMs,
+      )
+      epoch = parseEpoch(replaced)
+      if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
+      onError(
+        new Error(
+          `Redis lost acknowledged writes (write sequence ${sequence}, expected at least ${written}): a failover to a replica that had not received them`,
+        ),
+      )
+    }
+    // After a loss (noticed here, by another instance, or with the whole data), count from here.
+    if (sequence < written) this.#written = sequence
     if (this.#epoch !== undefined && epoch.id !== this.#epoch.id) {
       onError(
         new Error(
