@@ -8,7 +8,9 @@
  * > Redis 7 or later), with `maxmemory-policy noeviction`: every key has a TTL, so a `volatile-*`
  * > policy could evict a revocation before it expires. Turn on persistence (AOF or RDB): when
  * > Redis loses its data, the epoch marker (`<prefix>epoch`) changes and every instance refuses
- * > every token issued before (`view.revokedBeforeAll()`), so users log in again.
+ * > every token issued before (`view.revokedBeforeAll()`), so users log in again. Every write
+ * > also increments a write sequence (`<prefix>seq`): an instance that reads it below what its own
+ * > writes got back (a failover to a replica that missed them) starts a new epoch alike.
  * >
  * > On a cluster every key of the store shares one hash slot, so its scripts run on one master:
  * > the prefix is wrapped in a hash tag (`{jwtguard:}refresh:<id>`, `{jwtguard:}epoch`; a prefix
