@@ -106,6 +106,7 @@ describe('README code blocks', () => {
       'keys',
       'roles',
       'throttle',
+      'cluster',
     ]
     const shell = ['two-commands', 'curl-session', 'cli', 'development']
     expect(blocks.map((block) => block.name).sort()).toEqual([...checked, ...shell].sort())
