@@ -183,15 +183,13 @@ export class RedisRevocationView implements RevocationView {
     if (performance.now() - this.#lastBeat > MISSED_BEATS * heartbeatMs) this.#silent = true
     if (!link.commands.isReady) return
     link.publish(this.#beatChannel, '').catch(onError)
-    // Emptied without a reconnect (FLUSHALL, a failover to an empty replica): rebuild.
-    link.commands.get(this.#epochKey).then((value) => {
-      if (this.#synced && parseEpoch(value)?.id !== this.#epoch?.id) void this.resync()
-    }, onError)
-    // Writes lost in a failover: the rebuild starts a new epoch. Read after every write whose
-    // sequence is remembered was answered, on the same connection, so only a loss reads lower.
+    // Emptied without a reconnect (FLUSHALL, a failover to an empty replica), or writes lost in a
+    // failover (the sequence is read after every write whose value is remembered was answered, on
+    // the same connection, so only a loss reads lower): the rebuild starts over.
     const written = this.#written
-    link.commands.get(this.#sequenceKey).then((value) => {
-      if (this.#synced && Number(value ?? 0) < written) void this.resync()
+    link.commands.mGet([this.#epochKey, this.#sequenceKey]).then(([epoch, sequence]) => {
+      if (!this.#synced) return
+      if (parseEpoch(epoch)?.id !== this.#epoch?.id || Number(sequence ?? 0) < written) void this.resync()
     }, onError)
   }
 
@@ -205,10 +203,13 @@ export class RedisRevocationView implements RevocationView {
     const fresh = JSON.stringify({ id: randomUUID(), since: cutOffInstant(now()) })
     const written = this.#written
     await withinDeadline(client.set(this.#epochKey, fresh, { NX: true }), timeoutMs)
-    const stored = await withinDeadline(client.get(this.#epochKey), timeoutMs)
+    const [stored, current] = await withinDeadline(
+      client.mGet([this.#epochKey, this.#sequenceKey]),
+      timeoutMs,
+    )
     let epoch = parseEpoch(stored)
     if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
-    const sequence = Number((await withinDeadline(client.get(this.#sequenceKey), timeoutMs)) ?? 0)
+    const sequence = Number(current ?? 0)
     if (sequence < written && epoch.id === this.#epoch?.id) {
       // The epoch survived but writes this instance saw acknowledged did not: a new epoch.
       const keys = [this.#epochKey]
