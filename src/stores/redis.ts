@@ -24,7 +24,7 @@ import { remainingDeadline } from '../core/deadline.js'
 import { isJwtGuardError } from '../core/errors.js'
 import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
-import { redisLink } from './internal/redis-link.js'
+import { type RedisLink, redisLink } from './internal/redis-link.js'
 import { resolveRedisOptions } from './internal/redis-options.js'
 import {
   CONSUME_REFRESH,
@@ -152,35 +152,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     await link.close(graceful && client.isReady) // graceful: lets commands in flight finish
   }
 
-  let timer: NodeJS.Timeout | undefined
-  // The reason a connection attempt failed (refused, DNS, auth), for the start-up error.
-  let lastError: unknown
-  const remember = (error: unknown) => {
-    lastError = error
-  }
-  link.onError(remember)
-  subscriber.onError(remember)
   try {
-    await Promise.race([
-      (async () => {
-        await link.connect()
-        await subscriber.connect()
-        await view.start()
-      })(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
-          reject(new Error(`Redis not ready within ${connectMs} ms${why}`, { cause: lastError }))
-        }, connectMs)
-      }),
-    ])
+    await startWithin(link, view, connectMs)
   } catch (error) {
     await shutdown(false)
     throw storeUnavailable(error)
-  } finally {
-    clearTimeout(timer)
-    link.onError(remember, true)
-    subscriber.onError(remember, true)
   }
   stopSweep = every(sweepEvery, () => mirror.sweep(now()))
 
@@ -269,4 +245,37 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
       if (!closed) await shutdown(true)
     },
   } satisfies TokenStore
+}
+
+/**
+ * Connects the command and subscriber connections and builds the view, within `connectMs`; the
+ * rejection names the last connection error (refused, DNS, auth) when there was one.
+ */
+async function startWithin(link: RedisLink, view: RedisRevocationView, connectMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  let lastError: unknown
+  const remember = (error: unknown) => {
+    lastError = error
+  }
+  link.onError(remember)
+  link.subscriber.onError(remember)
+  try {
+    await Promise.race([
+      (async () => {
+        await link.connect()
+        await link.subscriber.connect()
+        await view.start()
+      })(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+          reject(new Error(`Redis not ready within ${connectMs} ms${why}`, { cause: lastError }))
+        }, connectMs)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+    link.onError(remember, true)
+    link.subscriber.onError(remember, true)
+  }
 }
