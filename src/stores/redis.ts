@@ -4,28 +4,38 @@
  * per-request revocation check reads a local view kept current by pub/sub.
  *
  * > [!NOTE]
- * > Use one Redis primary (not Redis Cluster: the scripts derive key names from a record) with
- * > `maxmemory-policy noeviction`: every key has a TTL, so a `volatile-*` policy could evict a
- * > revocation before it expires. Turn on persistence (AOF or RDB): when Redis loses its data,
- * > the epoch marker (`<prefix>epoch`) changes and every instance refuses every token issued
- * > before (`view.revokedBeforeAll()`), so users log in again.
+ * > Use one Redis primary (a `createClient` client) or a Redis Cluster (a `createCluster` client,
+ * > Redis 7 or later), with `maxmemory-policy noeviction`: every key has a TTL, so a `volatile-*`
+ * > policy could evict a revocation before it expires. Turn on persistence (AOF or RDB): when
+ * > Redis loses its data, the epoch marker (`<prefix>epoch`) changes and every instance refuses
+ * > every token issued before (`view.revokedBeforeAll()`), so users log in again. Every write
+ * > also increments a write sequence (`<prefix>seq`): an instance that reads it below what its own
+ * > writes got back (a failover to a replica that missed them) starts a new epoch alike.
+ * >
+ * > On a cluster every key of the store shares one hash slot, so its scripts run on one master:
+ * > the prefix is wrapped in a hash tag (`{jwtguard:}refresh:<id>`, `{jwtguard:}epoch`; a prefix
+ * > holding a tag, such as `{jwtguard}:`, is kept as it is), and pub/sub is sharded
+ * > (`SSUBSCRIBE {jwtguard:}events`). A single client's keys keep their names (`jwtguard:refresh:<id>`).
  *
  * @module jwtguard/stores/redis
  */
-import { createClient, type RedisClientType } from 'redis'
+import { createClient, type RedisClientType, type RedisClusterType } from 'redis'
 import { remainingDeadline } from '../core/deadline.js'
 import { isJwtGuardError } from '../core/errors.js'
 import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
+import { type RedisLink, redisLink } from './internal/redis-link.js'
 import { resolveRedisOptions } from './internal/redis-options.js'
 import {
   CONSUME_REFRESH,
   consumeResult,
+  consumeSequence,
   type LuaScript,
   RAISE_CUTOFF,
   runScript,
   SAVE_REFRESH,
   SET_MAX_EXPIRY,
+  sharded,
 } from './internal/redis-scripts.js'
 import { familyMessage, RedisRevocationView, revokedMessage } from './internal/redis-view.js'
 import { checkExpiry, checkId, checkInterval, checkRecord, checkTime, every } from './internal/validate.js'
@@ -36,15 +46,19 @@ export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from '.
 /** Options of {@link createRedisStore}. Give `client` or `url`, not both. */
 export interface RedisStoreOptions {
   /**
-   * A `redis` client (connected or not; the store connects it if needed, never closes it). It
-   * must not have its own `keyPrefix`. The store duplicates it for its subscriber connection.
+   * A `redis` client (connected or not; the store connects it if needed, never closes it): from
+   * `createClient()` for one Redis primary, or from `createCluster()` for a Redis Cluster (Redis 7
+   * or later: the store uses sharded pub/sub). It must not have its own `keyPrefix`. The store
+   * duplicates it for its subscriber connection; a cluster's duplicate connects to one master only,
+   * the one serving the store's hash slot.
    */
-  client?: RedisClientType | undefined
+  client?: RedisClientType | RedisClusterType | undefined
   /** A `redis://` URL: the store creates, connects and (on `close`) closes its own client. */
   url?: string | undefined
   /**
    * Prefix of every key and of the pub/sub channel (`<prefix>events`). Instances sharing
-   * revocations must use the same prefix.
+   * revocations must use the same prefix. On a cluster it is wrapped in a hash tag
+   * (`{jwtguard:}`), unless it holds one already, so that every key lands in one slot.
    * @default 'jwtguard:'
    */
   keyPrefix?: string | undefined
@@ -109,15 +123,14 @@ export interface RedisStoreOptions {
 export async function createRedisStore(options: RedisStoreOptions): Promise<TokenStore> {
   const { prefix, channel, now, timeoutMs, connectMs, sweepEvery, heartbeatMs, failClosed, onError } =
     resolveRedisOptions(options)
-  const client: RedisClientType = options.client ?? createClient({ url: options.url as string })
   const owned = options.client === undefined
-  if (owned) client.on('error', onError)
-  const subscriber = client.duplicate()
-  subscriber.on('error', onError)
+  const link = redisLink(options.client ?? createClient({ url: options.url as string }), prefix)
+  const { commands: client, subscriber } = link
+  if (owned) link.onError(onError)
+  subscriber.onError(onError)
   const mirror = new RevocationMirror(now)
   const view = new RedisRevocationView({
-    client,
-    subscriber,
+    link,
     prefix,
     channel,
     mirror,
@@ -136,43 +149,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     view.close()
     if (subscriber.isOpen) subscriber.destroy()
     if (!owned || !client.isOpen) return
-    if (!graceful || !client.isReady) return client.destroy()
-    await client.close() // lets commands in flight finish
+    await link.close(graceful && client.isReady) // graceful: lets commands in flight finish
   }
 
-  let timer: NodeJS.Timeout | undefined
-  // The reason a connection attempt failed (refused, DNS, auth), for the start-up error.
-  let lastError: unknown
-  const remember = (error: unknown) => {
-    lastError = error
-  }
-  client.on('error', remember)
-  subscriber.on('error', remember)
   try {
-    await Promise.race([
-      (async () => {
-        if (!client.isOpen) await client.connect()
-        await subscriber.connect()
-        await view.start()
-      })(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
-          reject(new Error(`Redis not ready within ${connectMs} ms${why}`, { cause: lastError }))
-        }, connectMs)
-      }),
-    ])
+    await startWithin(link, view, connectMs)
   } catch (error) {
     await shutdown(false)
     throw storeUnavailable(error)
-  } finally {
-    clearTimeout(timer)
-    client.off('error', remember)
-    subscriber.off('error', remember)
   }
   stopSweep = every(sweepEvery, () => mirror.sweep(now()))
 
-  async function call<T>(run: (redis: RedisClientType) => Promise<T>): Promise<T> {
+  async function call<T>(run: (redis: typeof client) => Promise<T>): Promise<T> {
     if (closed || !client.isReady) throw storeUnavailable()
     // Inside a token route, what is left of the request's one deadline (withRequestDeadline).
     const ms = remainingDeadline(timeoutMs)
@@ -184,15 +172,23 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
       throw isJwtGuardError(error) ? error : storeUnavailable(error)
     }
   }
-  const script = (lua: LuaScript, key: string, args: string[]) =>
-    call((redis) => runScript(redis, lua, [key], args))
+  // On a cluster the scripts publish on the shard channel of the store's slot.
+  const [setMaxExpiry, raiseCutoff] = link.cluster
+    ? [sharded(SET_MAX_EXPIRY), sharded(RAISE_CUTOFF)]
+    : [SET_MAX_EXPIRY, RAISE_CUTOFF]
+  // Every write script also increments the write sequence and returns it (see the view).
+  const script = async (lua: LuaScript, key: string, args: string[]) => {
+    const reply = await call((redis) => runScript(redis, lua, [key, view.sequenceKey], args))
+    view.wrote(Array.isArray(reply) ? consumeSequence(reply) : Number(reply))
+    return reply
+  }
   const exists = async (key: string) => (await call((redis) => redis.exists(key))) === 1
 
   return {
     view,
     async revoke(jti, expiresAt) {
       const expiry = checkExpiry(expiresAt, 'expiresAt')
-      await script(SET_MAX_EXPIRY, `${prefix}revoked:${checkId(jti, 'jti')}`, [
+      await script(setMaxExpiry, `${prefix}revoked:${checkId(jti, 'jti')}`, [
         String(expiry),
         channel,
         revokedMessage(jti, expiry),
@@ -204,7 +200,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     },
     async revokeAllFor(identity, before, expiresAt) {
       const args = [String(checkTime(before, 'before')), String(checkExpiry(expiresAt, 'expiresAt'))]
-      await script(RAISE_CUTOFF, `${prefix}cutoff:${checkId(identity, 'identity')}`, [
+      await script(raiseCutoff, `${prefix}cutoff:${checkId(identity, 'identity')}`, [
         ...args,
         channel,
         identity,
@@ -220,7 +216,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     async saveRefresh(input) {
       const r = checkRecord(input)
       const args = [r.familyId, r.identity, String(r.issuedAt), String(r.expiresAt)]
-      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args)) !== 1) {
+      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args)) === 0) {
         throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
       }
     },
@@ -231,7 +227,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     },
     async revokeFamily(familyId, expiresAt) {
       const expiry = checkExpiry(expiresAt, 'expiresAt')
-      await script(SET_MAX_EXPIRY, `${prefix}family:${checkId(familyId, 'familyId')}`, [
+      await script(setMaxExpiry, `${prefix}family:${checkId(familyId, 'familyId')}`, [
         String(expiry),
         channel,
         familyMessage(familyId, expiry),
@@ -249,4 +245,37 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
       if (!closed) await shutdown(true)
     },
   } satisfies TokenStore
+}
+
+/**
+ * Connects the command and subscriber connections and builds the view, within `connectMs`; the
+ * rejection names the last connection error (refused, DNS, auth) when there was one.
+ */
+async function startWithin(link: RedisLink, view: RedisRevocationView, connectMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  let lastError: unknown
+  const remember = (error: unknown) => {
+    lastError = error
+  }
+  link.onError(remember)
+  link.subscriber.onError(remember)
+  try {
+    await Promise.race([
+      (async () => {
+        await link.connect()
+        await link.subscriber.connect()
+        await view.start()
+      })(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+          reject(new Error(`Redis not ready within ${connectMs} ms${why}`, { cause: lastError }))
+        }, connectMs)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+    link.onError(remember, true)
+    link.subscriber.onError(remember, true)
+  }
 }

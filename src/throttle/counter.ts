@@ -11,7 +11,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible'
-import type { RedisClientType } from 'redis'
+import type { RedisClientType, RedisClusterType } from 'redis'
 import { remainingDeadline } from '../core/deadline.js'
 import { JwtGuardError } from '../core/errors.js'
 
@@ -29,9 +29,16 @@ export interface Counter {
   set(key: string, points: number): Promise<void>
 }
 
+/**
+ * A connected client of the official `redis` package: one Redis (`createClient`) or a Redis
+ * Cluster (`createCluster`). Each count is one key, read and written by one single-key script, so
+ * on a cluster the counts spread over the masters by their keys' slots (no hash tag needed).
+ */
+export type RedisCounterClient = RedisClientType | RedisClusterType
+
 /** Where a counter keeps its counts in Redis, and what it does when Redis fails. */
 export interface RedisPlace {
-  client: RedisClientType
+  client: RedisCounterClient
   keyPrefix: string
   /** Milliseconds a command may take before the memory fallback counts instead. */
   timeout: number
@@ -56,7 +63,9 @@ export function checkRedisClient(client: unknown): void {
     typeof candidate.del !== 'function' ||
     typeof candidate.isOpen !== 'boolean'
   ) {
-    throw new TypeError('redis must be a client from createClient() of the redis package (v4 or later)')
+    throw new TypeError(
+      'redis must be a client from createClient() or createCluster() of the redis package (v4 or later)',
+    )
   }
   if (!candidate.isOpen) {
     throw new TypeError(
@@ -67,7 +76,7 @@ export function checkRedisClient(client: unknown): void {
 
 /** Checks `keyPrefix` and `commandTimeout`, and returns where each scope's counts live. */
 export function redisPlaces(options: {
-  redis?: RedisClientType | undefined
+  redis?: RedisCounterClient | undefined
   keyPrefix: unknown
   commandTimeout: unknown
   onError: unknown

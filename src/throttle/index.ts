@@ -7,7 +7,7 @@
  *
  * @module jwtguard/throttle
  */
-import type { RedisClientType } from 'redis'
+import type { RedisClientType, RedisClusterType } from 'redis'
 import { type Duration, toSeconds } from '../core/internal/duration.js'
 import type { LoginAttempt, LoginLimiter } from '../core/throttle.js'
 import { createCounter, positiveInteger, redisPlaces, tooMany } from './counter.js'
@@ -61,10 +61,11 @@ export interface LoginLimiterOptions {
   ipv6Subnet?: number | false | undefined
   /**
    * A connected client of the official `redis` package (v4 or later): counts live in Redis, shared
-   * by every instance using the same `keyPrefix`. The limiter never closes it.
+   * by every instance using the same `keyPrefix`. The limiter never closes it. A cluster client
+   * (`createCluster`) works too: each count is one key, so the counts spread over the masters.
    * @default counts in this process's memory
    */
-  redis?: RedisClientType | undefined
+  redis?: RedisClientType | RedisClusterType | undefined
   /**
    * Prefix of every Redis key.
    * @default 'jwtguard:login:'

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { RedisClientType } from 'redis'
-import type { Duration } from '../core/internal/duration.js'
-import { toSeconds } from '../core/internal/duration.js'
+import type { RedisClientType, RedisClusterType } from 'redis'
+import { type Duration, toSeconds } from '../core/internal/duration.js'
 import type { RefreshAttempt, RefreshLimiter } from '../core/throttle.js'
 import { createCounter, positiveInteger, redisPlaces, tooMany } from './counter.js'
 import { clientBucket, digest } from './keys.js'
@@ -37,10 +36,11 @@ export interface RefreshLimiterOptions {
    */
   ipv6Subnet?: number | false | undefined
   /**
-   * A connected client of the official `redis` package: counts shared by every instance.
+   * A connected client of the official `redis` package: counts shared by every instance. A
+   * cluster client (`createCluster`) works too (one key per count).
    * @default counts in this process's memory
    */
-  redis?: RedisClientType | undefined
+  redis?: RedisClientType | RedisClusterType | undefined
   /**
    * Prefix of every Redis key.
    * @default 'jwtguard:refresh:'

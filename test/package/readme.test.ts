@@ -107,6 +107,7 @@ describe('README code blocks', () => {
       'roles',
       'throttle',
       'testing',
+      'cluster',
     ]
     const shell = ['two-commands', 'curl-session', 'cli', 'development']
     expect(blocks.map((block) => block.name).sort()).toEqual([...checked, ...shell].sort())

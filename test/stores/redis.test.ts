@@ -140,7 +140,7 @@ describe('createRedisStore', () => {
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 
-  it('gives every key an absolute expiry, but the epoch marker', async () => {
+  it('gives every key an absolute expiry, but the epoch marker and the write sequence', async () => {
     const keyPrefix = nextPrefix()
     const store = await open({ keyPrefix })
     const now = t0()
@@ -149,9 +149,13 @@ describe('createRedisStore', () => {
     await store.saveRefresh({ id: 'r', familyId: 'f', identity: 'i', issuedAt: now, expiresAt: now + HOUR })
     await store.consumeRefresh('r', now)
     await store.revokeFamily('f', now + HOUR)
-    // The epoch marker never expires: a new one would refuse every token issued before it.
+    // The epoch marker never expires: a new one would refuse every token issued before it. Nor
+    // does the write sequence: a lower one means lost writes (five writes, the consume spent a token).
     expect(await admin.sendCommand(['EXPIRETIME', `${keyPrefix}epoch`])).toBe(-1)
-    const keys = (await keysUnder(keyPrefix)).filter((key) => key !== `${keyPrefix}epoch`)
+    expect(await admin.sendCommand(['EXPIRETIME', `${keyPrefix}seq`])).toBe(-1)
+    expect(await admin.get(`${keyPrefix}seq`)).toBe('5')
+    const unexpiring = [`${keyPrefix}epoch`, `${keyPrefix}seq`]
+    const keys = (await keysUnder(keyPrefix)).filter((key) => !unexpiring.includes(key))
     expect(keys.map((key) => key.slice(keyPrefix.length)).sort()).toEqual([
       'cutoff:i',
       'family:f',

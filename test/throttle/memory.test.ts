@@ -175,7 +175,7 @@ describe('createLoginLimiter options', () => {
       'a redis that is not a client',
       { redis: {} as never },
       TypeError,
-      /createClient\(\) of the redis package/,
+      /createClient\(\) or createCluster\(\) of the redis package/,
     ],
   ])('refuses %s', (_case, options, type, message) => {
     expect(() => createLoginLimiter(options)).toThrow(type)

@@ -4,10 +4,12 @@
  * @module
  */
 import type { RedisStoreOptions } from '../redis.js'
+import { clientKeyPrefix, isClusterClient, storePrefix } from './redis-link.js'
 import { clockOption, intervalOption } from './validate.js'
 
 /** The Redis store's options, checked, with defaults applied and durations in milliseconds. */
 export interface ResolvedRedisOptions {
+  /** The prefix of every key and channel: on a cluster, inside a hash tag (see `storePrefix`). */
   prefix: string
   channel: string
   now: () => number
@@ -27,10 +29,10 @@ function checkOptions(options: RedisStoreOptions): void {
   }
   if (options.url !== undefined && typeof options.url !== 'string')
     throw new TypeError('url must be a string')
-  if (options.client !== undefined && typeof options.client.duplicate !== 'function') {
-    throw new TypeError('client must be a client from createClient() of the redis package')
+  if (options.client !== undefined && typeof options.client?.duplicate !== 'function') {
+    throw new TypeError('client must be a client from createClient() or createCluster() of the redis package')
   }
-  if (options.client?.options?.keyPrefix !== undefined) {
+  if (options.client !== undefined && clientKeyPrefix(options.client) !== undefined) {
     throw new TypeError('the client must not have a keyPrefix: give keyPrefix to createRedisStore instead')
   }
   const prefix = options.keyPrefix
@@ -46,7 +48,7 @@ function checkOptions(options: RedisStoreOptions): void {
 /** Checks every option; throws a `TypeError` or `RangeError` that says how to fix it. */
 export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
   checkOptions(options)
-  const prefix = options.keyPrefix ?? 'jwtguard:'
+  const prefix = storePrefix(options.keyPrefix ?? 'jwtguard:', isClusterClient(options.client))
   const onError = options.onError ?? (() => {})
   if (typeof onError !== 'function') throw new TypeError('onError must be a function')
   return {

@@ -12,18 +12,17 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { RedisClientType } from 'redis'
 import { cutOffInstant } from '../../core/issue.js'
 import type { RevocationView } from '../types.js'
 import { storeUnavailable, withinDeadline } from './errors.js'
 import type { RevocationMirror } from './mirror.js'
+import type { RedisLink } from './redis-link.js'
+import { REPLACE_EPOCH, runScript } from './redis-scripts.js'
 
 /** What the view needs from the store. */
 export interface RedisViewOptions {
-  /** The command connection, used for the rebuild. */
-  client: RedisClientType
-  /** The dedicated subscriber connection, already connected. */
-  subscriber: RedisClientType
+  /** The command connection (rebuild, heartbeat) and the dedicated subscriber, already connected. */
+  link: RedisLink
   prefix: string
   channel: string
   mirror: RevocationMirror
@@ -42,6 +41,18 @@ export interface RedisViewOptions {
  * that finds none, which is what a fresh Redis and an emptied one look like alike. Its `since` is
  * the fleet-wide cut-off: tokens issued before the data began are refused, since revocations made
  * before may be lost. Every instance reads the same epoch, so old and new ones answer alike.
+ *
+ * On a Redis Cluster the marker shares the one hash slot of every key of the store: the master
+ * that serves that slot losing its data (restarted empty, flushed, failed over to an empty
+ * replica) loses the marker with it and is detected alike; another master losing its data loses
+ * none of the store's keys.
+ *
+ * A failover to a replica that had not received the last writes keeps the marker (the replica
+ * had it long before): the write sequence (`<prefix>seq`) tells. Each instance remembers the highest
+ * sequence its own writes returned; reading a lower one (at every heartbeat and every rebuild) means
+ * acknowledged writes are gone, and the instance replaces the epoch, so every instance refuses the
+ * tokens issued before, as after an emptied Redis. Writes of an instance that died with them are
+ * detected only through the later writes of the others.
  */
 interface Epoch {
   id: string
@@ -92,7 +103,11 @@ export class RedisRevocationView implements RevocationView {
   #silent = false
   readonly #beatChannel: string
   readonly #epochKey: string
+  readonly #sequenceKey: string
+  /** The highest write sequence this instance's writes returned. */
+  #written = 0
   #epoch: Epoch | undefined
+  #unwatch = (): void => {}
   readonly #onReady = (): void => void this.resync()
   readonly #onDown = (): void => {
     this.#synced = false
@@ -109,10 +124,21 @@ export class RedisRevocationView implements RevocationView {
     this.#options = options
     this.#beatChannel = `${options.prefix}heartbeat:${randomUUID()}`
     this.#epochKey = `${options.prefix}epoch`
+    this.#sequenceKey = `${options.prefix}seq`
+  }
+
+  /** The key of the write sequence, which every write script increments (its `KEYS[2]`). */
+  get sequenceKey(): string {
+    return this.#sequenceKey
+  }
+
+  /** Records the write sequence a write returned. */
+  wrote(sequence: number): void {
+    if (Number.isFinite(sequence) && sequence > this.#written) this.#written = sequence
   }
 
   get available(): boolean {
-    return this.#synced && !this.#silent && !this.#closed && this.#options.subscriber.isReady
+    return this.#synced && !this.#silent && !this.#closed && this.#options.link.subscriber.isReady
   }
 
   get size(): number {
@@ -140,11 +166,9 @@ export class RedisRevocationView implements RevocationView {
 
   /** Subscribes, then builds the view; rejects when the first build fails. */
   async start(): Promise<void> {
-    const { subscriber, channel } = this.#options
-    await subscriber.subscribe(channel, this.#onMessage)
-    subscriber.on('ready', this.#onReady)
-    subscriber.on('reconnecting', this.#onDown)
-    subscriber.on('end', this.#onDown)
+    const { subscriber } = this.#options.link
+    await subscriber.subscribe(this.#options.channel, this.#onMessage)
+    this.#unwatch = subscriber.watch(this.#onReady, this.#onDown)
     if (!(await this.resync())) throw storeUnavailable(new Error('the first revocation scan failed'))
     const { heartbeatMs } = this.#options
     if (heartbeatMs === 0) return
@@ -155,26 +179,54 @@ export class RedisRevocationView implements RevocationView {
   }
 
   #beat(): void {
-    const { client, heartbeatMs, onError } = this.#options
+    const { link, heartbeatMs, onError } = this.#options
     if (performance.now() - this.#lastBeat > MISSED_BEATS * heartbeatMs) this.#silent = true
-    if (!client.isReady) return
-    client.publish(this.#beatChannel, '').catch(onError)
-    // Emptied without a reconnect (FLUSHALL, a failover to an empty replica): rebuild.
-    client.get(this.#epochKey).then((value) => {
-      if (this.#synced && parseEpoch(value)?.id !== this.#epoch?.id) void this.resync()
+    if (!link.commands.isReady) return
+    link.publish(this.#beatChannel, '').catch(onError)
+    // Emptied without a reconnect (FLUSHALL, a failover to an empty replica), or writes lost in a
+    // failover (the sequence is read after every write whose value is remembered was answered, on
+    // the same connection, so only a loss reads lower): the rebuild starts over.
+    const written = this.#written
+    link.commands.mGet([this.#epochKey, this.#sequenceKey]).then(([epoch, sequence]) => {
+      if (!this.#synced) return
+      if (parseEpoch(epoch)?.id !== this.#epoch?.id || Number(sequence ?? 0) < written) void this.resync()
     }, onError)
   }
 
   /** Reads the epoch, creating it when Redis has none (a fresh or emptied Redis). */
   async #syncEpoch(): Promise<void> {
-    const { client, timeoutMs, now, onError } = this.#options
+    const { link, timeoutMs, now, onError } = this.#options
+    const client = link.commands
     // Every token issued before this instant is refused. To the millisecond, as tokens' iat_ms: a
     // login just after the epoch began is not locked out for the rest of that second (a token
     // without iat_ms falls back to its whole-second iat, so one of that second is refused).
     const fresh = JSON.stringify({ id: randomUUID(), since: cutOffInstant(now()) })
-    await withinDeadline(client.sendCommand(['SET', this.#epochKey, fresh, 'NX']), timeoutMs)
-    const epoch = parseEpoch(await withinDeadline(client.get(this.#epochKey), timeoutMs))
+    const written = this.#written
+    await withinDeadline(client.set(this.#epochKey, fresh, { NX: true }), timeoutMs)
+    const [stored, current] = await withinDeadline(
+      client.mGet([this.#epochKey, this.#sequenceKey]),
+      timeoutMs,
+    )
+    let epoch = parseEpoch(stored)
     if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
+    const sequence = Number(current ?? 0)
+    if (sequence < written && epoch.id === this.#epoch?.id) {
+      // The epoch survived but writes this instance saw acknowledged did not: a new epoch.
+      const keys = [this.#epochKey]
+      const replaced = await withinDeadline(
+        runScript(client, REPLACE_EPOCH, keys, [stored as string, fresh]),
+        timeoutMs,
+      )
+      epoch = parseEpoch(replaced)
+      if (epoch === undefined) throw new Error(`${this.#epochKey} holds no valid epoch`)
+      onError(
+        new Error(
+          `Redis lost acknowledged writes (write sequence ${sequence}, expected at least ${written}): a failover to a replica that had not received them`,
+        ),
+      )
+    }
+    // After a loss (noticed here, by another instance, or with the whole data), count from here.
+    if (sequence < written) this.#written = sequence
     if (this.#epoch !== undefined && epoch.id !== this.#epoch.id) {
       onError(
         new Error(
@@ -209,15 +261,14 @@ export class RedisRevocationView implements RevocationView {
     this.#closed = true
     clearTimeout(this.#retry)
     clearInterval(this.#heartbeat)
-    const { subscriber } = this.#options
-    subscriber.off('ready', this.#onReady)
-    subscriber.off('reconnecting', this.#onDown)
-    subscriber.off('end', this.#onDown)
+    this.#unwatch()
   }
 
   async #scan(): Promise<void> {
     await this.#syncEpoch()
-    const { client, prefix, mirror, timeoutMs } = this.#options
+    const { link, prefix, mirror, timeoutMs } = this.#options
+    // On a cluster, the master of the store's slot: SCAN lists one node's keys.
+    const client = await withinDeadline(link.scanner(), timeoutMs)
     const pattern = prefix.replace(GLOB, '\\$&')
     for (const kind of ['revoked', 'family', 'cutoff'] as const) {
       const start = `${prefix}${kind}:`.length
