@@ -17,8 +17,8 @@ import {
   serveAuthRoute,
 } from 'jwtguard/adapter'
 import { describe, expect, it } from 'vitest'
+import { TEST_SECRET } from '../support/http.js'
 import { nodeModulesOf } from '../support/imports.js'
-import { TEST_SECRET } from '../support/server.js'
 
 const NOW = 1_767_225_600 // 2026-01-01T00:00:00Z, the guard's frozen clock
 
