@@ -15,7 +15,7 @@ import { failure } from './failures.js'
 /** Where tokens are looked for, in this order. */
 export type TokenLocation = 'header' | 'cookies' | 'query'
 
-/** Cookie settings of {@link JwtGuardOptions.cookies}. Names follow Flask-JWT-Extended. */
+/** Cookie settings of {@link CommonOptions.cookies | the `cookies` option}. Names follow Flask-JWT-Extended. */
 export interface CookieOptions {
   /** @default 'access_token_cookie' */
   accessName?: string | undefined
