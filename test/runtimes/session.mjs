@@ -24,7 +24,11 @@ async function makeGuard(jwtguard, memory, alg) {
   const keyOption =
     alg === 'HS256'
       ? { secret: 'runtime-matrix-secret-of-at-least-32-bytes' }
-      : { key: jwtguard.generateAsymmetricKey(alg) }
+      : {
+          key: jwtguard.generateAsymmetricKey(alg),
+          // Refresh tokens are signed under a secret of their own, never a published key.
+          refreshSecret: 'runtime-matrix-refresh-secret-of-32-bytes',
+        }
   return jwtguard.createJwtGuard({
     ...keyOption,
     authenticate: (username, password) =>
