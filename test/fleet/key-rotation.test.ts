@@ -65,9 +65,14 @@ it('rotates across three instances while tokens flow: 0 refused, then the new ke
   })
   let round = 0
   let after = 0
-  // Tokens flow until the rotation is over and a few more rounds have run.
-  while (rotating || after < 6) {
-    if (!rotating) after += 1
+  let settledBy = Number.POSITIVE_INFINITY
+  // Tokens flow until the rotation is over, a few more rounds have run and the new key has signed
+  // (every instance polls within 2 s: allow 5 s after the rotation before calling it missed).
+  while (rotating || after < 6 || (!kids.has('2026-02') && Date.now() < settledBy)) {
+    if (!rotating) {
+      after += 1
+      if (settledBy === Number.POSITIVE_INFINITY) settledBy = Date.now() + 5000
+    }
     const issuer = servers[round % servers.length] as ServerProcess
     round += 1
     const login = await issuer.request('POST', '/auth', {
