@@ -135,6 +135,7 @@ describe.each(['express', 'fastify'] as const)('jwtguard/nest on %s', (platform)
           inject: [Settings],
           useFactory: async (settings: Settings) => ({
             key: settings.key,
+            refreshSecret: 'nest-async-refresh-secret-of-32-bytes!!',
             store: createMemoryStore(),
             authenticate: (username: string, password: string) =>
               username === 'masnun' && password === 'abc123' ? { id: 123 } : null,
