@@ -234,6 +234,43 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     expect((await getPrivate((await login()).access_token)).status).toBe(200)
   })
 
+  // Issue 15 item 2: disabling ends the sessions; the login of a disabled user answers exactly as a
+  // wrong password (no account enumeration); enabled again, it logs in.
+  it.each([
+    ['in the database (the refresh finds no user)', 'direct', 'User does not exist'],
+    ['through the library API (its sessions end)', 'api', 'Token has been revoked'],
+  ])('a user disabled %s cannot log in nor refresh', async (_name, how, description) => {
+    const username = `off-${randomUUID().slice(0, 8)}`
+    const hasher = createPasswordHasher()
+    await app.context.users.create({ username, passwordHash: await hasher.hash('pw-of-the-off') })
+    const loginAs = (password: string) =>
+      app.request('POST', '/auth', { headers: JSON_HEADERS, body: JSON.stringify({ username, password }) })
+    const first = await loginAs('pw-of-the-off')
+    expect(first.status).toBe(200)
+    const pair = first.json() as Pair
+    await new Promise((resolve) => setTimeout(resolve, 2)) // a cut-off after the login's millisecond
+    if (how === 'api') await app.context.users.setDisabled(username, true)
+    else {
+      const direct = createSqliteUserStore({ database: app.context.config.databaseFile })
+      await direct.setDisabled(username, true)
+      await direct.close()
+    }
+    const refused = await loginAs('pw-of-the-off')
+    const wrong = await loginAs('not-the-password')
+    expect(refused.status).toBe(401)
+    expect([refused.json(), refused.headers['www-authenticate']]).toEqual([
+      wrong.json(),
+      wrong.headers['www-authenticate'],
+    ])
+    expect(refused.json()).toMatchObject({ description: 'Invalid credentials' })
+    const refreshed = await refresh(pair.refresh_token)
+    expect(refreshed.status).toBe(401)
+    expect(refreshed.json()).toMatchObject({ description })
+    if (how === 'api') expect((await getPrivate(pair.access_token)).status).toBe(401)
+    await app.context.users.setDisabled(username, false)
+    expect((await loginAs('pw-of-the-off')).status).toBe(200)
+  })
+
   it.each([
     ['in the database (the refresh finds no user)', 'direct', 'User does not exist'],
     ['through the library API (its sessions end)', 'api', 'Token has been revoked'],
