@@ -6,6 +6,7 @@ import type { ServerContext } from '../context.js'
 import { capConnections, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
+import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
   const limits = context.config.httpLimits
@@ -34,5 +35,16 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
   app.get('/api/v1/admin', { preHandler: app.jwtRequired({ roles: ['admin'] }) }, async () => ({
     admin: true,
   }))
+  app.get(SESSIONS_PATH, { preHandler: protect }, (request) =>
+    listSessions(context.guard, request.jwtPayload ?? {}),
+  )
+  app.delete<{ Params: { id: string } }>(
+    `${SESSIONS_PATH}/:id`,
+    { preHandler: protect },
+    async (request, reply) => {
+      await endSession(context.guard, request.jwtPayload ?? {}, request.params.id)
+      return reply.code(204).send()
+    },
+  )
   return app
 }

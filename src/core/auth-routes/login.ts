@@ -10,6 +10,7 @@ import { newCsrfValue } from '../cookies.js'
 import { failure } from '../failures.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
+import { requestDetails } from '../guard/sessions.js'
 import type { AuthRoute } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
 import { userId } from '../issue.js'
@@ -67,7 +68,8 @@ async function login(request: AuthRequest, parts: LoginParts): Promise<HttpRespo
     familyId,
     claims: csrf === undefined ? claims : { ...claims, csrf },
   })
-  await issuer.save(issued, id, familyId)
+  const session = requestDetails(request, options.trustedProxies)
+  await issuer.save(issued, id, familyId, { ...session, createdAt: issued.refresh?.issuedAt })
   const handler = callbacks.authResponseHandler
   const body = handler === undefined ? issued.tokens : handler(issued.tokens, user)
   return responses.issued(issued.tokens, csrf, body)

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TokenStore } from '../../stores/types.js'
+import type { RefreshRecord, TokenStore } from '../../stores/types.js'
 import type { AuthRequest } from '../body.js'
 import { parseJsonObjectBody } from '../body.js'
 import type { JwtPayload } from '../claims.js'
@@ -14,6 +14,7 @@ import { failure } from '../failures.js'
 import type { IdentityLoader } from '../guard/identity.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
+import { requestDetails } from '../guard/sessions.js'
 import type { AuthRoute } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
 import { userId } from '../issue.js'
@@ -56,7 +57,7 @@ async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpR
     familyId,
     clientAddress: clientAddress(request.headers, request.remoteAddress, options.trustedProxies),
   })
-  await spend(parts, jti, familyId)
+  const spent = await spend(parts, jti, familyId)
   await parts.loadIdentity(payload)
   const user = await issuer.currentUser(payload)
   const id = userId(user)
@@ -68,7 +69,8 @@ async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpR
     familyId,
     claims: csrf === undefined ? claims : { ...claims, csrf },
   })
-  await issuer.save(issued, id, familyId)
+  const session = requestDetails(request, options.trustedProxies)
+  await issuer.save(issued, id, familyId, { ...session, createdAt: spent.createdAt })
   return parts.responses.issued(issued.tokens, csrf)
 }
 
@@ -81,14 +83,14 @@ function presentedToken(request: AuthRequest, parts: RefreshParts): JwtPayload {
   return parts.refreshTokens.fromBody(parseJsonObjectBody(request, parts.options.bodyLimit))
 }
 
-/** Spends the token; reuse revokes the family (the whole session) and refuses. */
-async function spend(parts: RefreshParts, jti: string, familyId: string): Promise<void> {
+/** Spends the token and returns its record; reuse revokes the family (the whole session) and refuses. */
+async function spend(parts: RefreshParts, jti: string, familyId: string): Promise<RefreshRecord> {
   const { store, options } = parts
   const result = await store.consumeRefresh(jti, options.now(), options.reuseInterval)
   switch (result.status) {
     case 'ok':
     case 'concurrent': // spent within reuseInterval: a sibling pair in the same family
-      return
+      return result.record
     case 'reused':
       // A spent token came back: it was stolen or replayed. End the whole session.
       await store.revokeFamily(familyId, options.now() + options.refreshExpiresIn + options.leeway)

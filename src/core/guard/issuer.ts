@@ -17,6 +17,7 @@ import {
 } from '../issue.js'
 import type { AuthenticatedUser, IssuingOptions } from '../options.js'
 import type { ResolvedIssuerOptions } from '../resolve-options.js'
+import { definedDetails, type SessionDetails } from './sessions.js'
 
 /** A pair as issued, with the refresh token's record when there is one. */
 export interface Issued {
@@ -32,8 +33,11 @@ export interface SessionIssuer {
     context: Omit<IssueContext, 'withRefresh' | 'stamp'>,
     withRefresh?: boolean,
   ): Issued
-  /** Saves the refresh token of `issued` in its family (nothing without a store). */
-  save(issued: Issued, identity: string | number, familyId: string): Promise<void>
+  /**
+   * Saves the refresh token of `issued` in its family (nothing without a store), with what the
+   * session list shows of it: since when, and from which device.
+   */
+  save(issued: Issued, identity: string | number, familyId: string, details?: SessionDetails): Promise<void>
   /** The custom claims of `user` (`additionalClaims`, reserved names refused). */
   claimsOf(user: AuthenticatedUser): Record<string, unknown>
   /**
@@ -59,7 +63,7 @@ export function createSessionIssuer(
         payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
       return issueTokens(resolved, { ...context, withRefresh, stamp: store !== undefined }, handler)
     },
-    async save(issued, identity, familyId) {
+    async save(issued, identity, familyId, details = {}) {
       if (store === undefined || issued.refresh === undefined) return
       await store.saveRefresh({
         id: issued.refresh.jti,
@@ -67,6 +71,7 @@ export function createSessionIssuer(
         identity: String(identity),
         issuedAt: issued.refresh.issuedAt,
         expiresAt: issued.refresh.exp + resolved.leeway,
+        ...definedDetails(details),
       })
     },
     claimsOf: (user) => customClaims(settings, resolved, user),
