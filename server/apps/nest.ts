@@ -18,6 +18,7 @@ import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
 import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
 import type { Listening } from './express.js'
+import { ignoreBodies } from './fastify.js'
 
 @Controller()
 class HealthController {
@@ -115,7 +116,14 @@ export async function buildNestApp(
   } else {
     adapter = new FastifyAdapter({ frameworkErrors: frameworkErrors(context.guard) })
   }
-  const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false })
+  // The guard reads its routes' bodies itself, and the server's own routes read none: Nest's body
+  // parsers would answer a malformed JSON body on DELETE /api/v1/sessions/{id} with its own 400.
+  if (adapter instanceof FastifyAdapter) ignoreBodies(adapter.getInstance())
+  const app = await NestFactory.create(AppModule, adapter, {
+    logger: false,
+    abortOnError: false,
+    bodyParser: false,
+  })
   serveStatic(app, context)
   await app.init()
   return app
