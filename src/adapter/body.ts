@@ -125,7 +125,10 @@ export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
  * @throws {JwtGuardError} `ERR_ENCODING_UNSUPPORTED` (415) for a compressed body,
  *   `ERR_BODY_TOO_LARGE` (413) past `limit`, `ERR_BODY_MALFORMED` (400) for a body cut short.
  */
-export function readNodeRequestBody(request: NodeRequestLike, limit: number): Promise<Uint8Array | undefined> {
+export function readNodeRequestBody(
+  request: NodeRequestLike,
+  limit: number,
+): Promise<Uint8Array | undefined> {
   const { headers } = request
   try {
     assertIdentityEncoding(single(headers['content-encoding']))
