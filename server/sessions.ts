@@ -34,8 +34,8 @@ function view(session: SessionRecord, currentFamily: unknown, leeway: number): S
 }
 
 /** The identity the token was issued to (the session list is keyed by it, as the store keeps it). */
-function identityOf(payload: JwtPayload): string | number {
-  const identity = payload.identity
+function identityOf(guard: JwtGuard<unknown>, payload: JwtPayload): string | number {
+  const identity = payload[guard.options.identityClaim]
   if (typeof identity !== 'string' && typeof identity !== 'number') throw failure('userNotFound')
   return identity
 }
@@ -45,7 +45,7 @@ export async function listSessions(
   guard: JwtGuard<unknown>,
   payload: JwtPayload,
 ): Promise<{ sessions: SessionView[] }> {
-  const sessions = await guard.sessions(identityOf(payload))
+  const sessions = await guard.sessions(identityOf(guard, payload))
   const { leeway } = guard.options
   return { sessions: sessions.map((session) => view(session, payload.fam, leeway)) }
 }
@@ -55,5 +55,5 @@ export async function listSessions(
  * session, or an id that is none, is a 404 alike: nothing tells whether it exists.
  */
 export async function endSession(guard: JwtGuard<unknown>, payload: JwtPayload, id: string): Promise<void> {
-  if (!(await guard.revokeSession(identityOf(payload), id))) throw failure('sessionNotFound')
+  if (!(await guard.revokeSession(identityOf(guard, payload), id))) throw failure('sessionNotFound')
 }
