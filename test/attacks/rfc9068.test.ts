@@ -46,7 +46,7 @@ function mint(by: Signer, payload: Record<string, unknown>, header: Record<strin
     ...header,
   })
 }
-const access = (iss: string, aud: string, extra: Record<string, unknown> = {}) => ({
+const access = (iss: string, aud: string | string[], extra: Record<string, unknown> = {}) => ({
   iss,
   aud,
   sub: 'user-7',

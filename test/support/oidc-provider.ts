@@ -61,14 +61,14 @@ function createProvider(issuer: string, options: ServerOptions, keys: JsonWebKey
         response_types: [],
       },
     ],
-    jwks: { keys: keys as never },
+    jwks: { keys },
     scopes: ['orders:read', 'orders:write'],
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => undefined as never,
+        defaultResource: () => undefined,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           const alg = resource.startsWith('urn:jwtguard:') ? resource.slice('urn:jwtguard:'.length) : 'ES256'
@@ -77,7 +77,7 @@ function createProvider(issuer: string, options: ServerOptions, keys: JsonWebKey
             scope: 'orders:read orders:write',
             accessTokenFormat: 'jwt',
             accessTokenTTL: ttl,
-            jwt: { sign: { alg: alg as never } },
+            jwt: { sign: { alg } },
           }
         },
       },
