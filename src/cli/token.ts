@@ -257,6 +257,9 @@ const verify: Command = {
       maxTokenSize: MAX_TOKEN_LENGTH,
       ...(issuer === undefined ? {} : { issuer }),
       ...(audience === undefined ? {} : { audience }),
+      // A remote JWKS: the reference server's resource-server mode, RFC 9068 access tokens
+      // (`nbf` optional, `typ` at+jwt or JWT) as well as a jwtguard issuer's.
+      ...(keys.signing === undefined ? { requiredClaims: ['exp', 'iat'], typ: ['at+jwt', 'JWT'] } : {}),
     })(token)
     const header = decodePart(token.split('.')[0] ?? '', 'header')
     return {
