@@ -286,6 +286,17 @@ async function remoteJwks(config: ServerConfig, logger: Logger): Promise<RemoteJ
   return jwks
 }
 
+/**
+ * A resource server's options: RFC 9068 access tokens of any authorization server, with
+ * `Authorization: Bearer` (RFC 6750); `JWT` still, for the tokens of a jwtguard issuer (they
+ * carry `identity`, not `sub`: hence only `exp` and `iat` required, and the identity read from either).
+ */
+const RESOURCE_SERVER = {
+  profile: 'rfc9068',
+  headerPrefix: ['Bearer', 'JWT'],
+  requiredClaims: ['exp', 'iat'],
+} as const
+
 /** A resource server's identity: the token's subject (RFC 9068), or a jwtguard issuer's user id. */
 function resourceIdentity(payload: JwtPayload): SeedIdentity | null {
   if (typeof payload.identity === 'number') return { user_id: payload.identity }
@@ -405,16 +416,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
   }
   guard =
     'jwks' in keys.options
-      ? createJwtGuard<SeedIdentity>({
-          ...common,
-          jwks: keys.options.jwks,
-          // RFC 9068 access tokens of any authorization server, with `Authorization: Bearer`
-          // (RFC 6750); `JWT` still, for the tokens of a jwtguard issuer (they carry `identity`,
-          // not `sub`: hence `exp` and `iat` only required, and the identity read from either).
-          profile: 'rfc9068',
-          headerPrefix: ['Bearer', 'JWT'],
-          requiredClaims: ['exp', 'iat'],
-        })
+      ? createJwtGuard<SeedIdentity>({ ...common, ...RESOURCE_SERVER, jwks: keys.options.jwks })
       : createJwtGuard<SeedIdentity>({
           ...common,
           ...keys.options.signing,
