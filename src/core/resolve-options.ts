@@ -263,6 +263,11 @@ function resolveResourceServer(
   common: ResolvedCommonOptions,
 ): ResolvedResourceServerOptions {
   const jwks = resolveKeySets(options.jwks)
+  if (jwks.length > 1 && (options.issuer !== undefined || options.audience !== undefined)) {
+    throw new TypeError(
+      `${options.issuer === undefined ? 'audience' : 'issuer'}: with several key sets, each pins its own issuer and audience (createRemoteJwks); leave it unset here`,
+    )
+  }
   for (const name of ISSUING_ONLY) {
     if ((options as unknown as Record<string, unknown>)[name] !== undefined) {
       throw new TypeError(`${name}: a guard over a remote JWKS issues no tokens; leave it unset`)

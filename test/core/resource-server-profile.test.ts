@@ -366,6 +366,17 @@ describe('several issuers (multi-tenant)', () => {
       /two key sets pin the issuer/,
     )
     expect(() => createJwtGuard({ jwks: [], profile: 'rfc9068' })).toThrow(/non-empty list/)
+    const sets = () => [
+      createRemoteJwks({ url: serverA.url, issuer: A, audience: AUDIENCE }),
+      createRemoteJwks({ url: serverB.url, issuer: B, audience: 'https://api-b.test' }),
+    ]
+    // A guard-wide audience would replace each set's own: refused, not silently widened.
+    expect(() => createJwtGuard({ jwks: sets(), profile: 'rfc9068', audience: AUDIENCE })).toThrow(
+      /audience: with several key sets, each pins its own issuer and audience/,
+    )
+    expect(() => createJwtGuard({ jwks: sets(), profile: 'rfc9068', issuer: [A, B] })).toThrow(
+      /issuer: with several/,
+    )
   })
 })
 
