@@ -61,7 +61,8 @@ export {
   unmatchedRoute,
 } from '../core/routes.js'
 export { clientAddress } from '../core/throttle.js'
-export { readBody, readRequestBody, serveAuthRoute } from './body.js'
+export type { NodeRequestLike } from './body.js'
+export { readBody, readNodeRequestBody, readRequestBody, serveAuthRoute } from './body.js'
 export type { NodeResponseLike } from './response.js'
 export { toWebResponse, writeNodeResponse } from './response.js'
 export type { ProtectedCallbacks } from './run.js'

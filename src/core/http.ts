@@ -220,6 +220,11 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
   if (known.code === 'ERR_TOO_MANY_REQUESTS' && known.retryAfter !== undefined) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter)))
   }
+  if (known.code === 'ERR_BODY_TOO_LARGE') {
+    // The rest of the body is never read, so the connection cannot carry another request: it is
+    // closed after this answer (RFC 9110 §15.5.14), and the client knows to open a new one.
+    headers.connection = 'close'
+  }
   if (known.code === 'ERR_STORE_UNAVAILABLE') {
     headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter ?? STORE_RETRY_AFTER)))
   }
