@@ -67,7 +67,7 @@ export interface CommonOptions<TIdentity> {
   realm?: string | undefined
   /**
    * Claims every token must carry [`JWT_REQUIRED_CLAIMS`].
-   * @default ['exp', 'iat', 'nbf']
+   * @default ['exp', 'iat', 'nbf']; `['exp', 'iat', 'sub']` with `profile: 'rfc9068'`
    */
   requiredClaims?: readonly string[] | undefined
   /**
