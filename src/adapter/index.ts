@@ -42,7 +42,7 @@ export type { ChallengeContext, ErrorBody, HttpResponse } from '../core/http.js'
 export { challengeHeader, errorResponse, jsonResponse, statusOf } from '../core/http.js'
 export type { Duration } from '../core/internal/duration.js'
 export { toSeconds } from '../core/internal/duration.js'
-export type { ProtectOptions, Requirement, RouteRequirements } from '../core/protect.js'
+export type { ProtectOptions, Requirement, RequirementClaims, RouteRequirements } from '../core/protect.js'
 export { compileRequirements } from '../core/protect.js'
 export type {
   ResolvedCommonOptions,

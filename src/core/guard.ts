@@ -58,7 +58,11 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   const { store } = options
   const verifiers = createVerifiers(resolved)
   const findToken = createTokenFinder(resolved, options.tokenExtractor)
-  const loadIdentity = createIdentityLoader(options.identity, options.schema)
+  const loadIdentity = createIdentityLoader(
+    options.identity,
+    options.schema,
+    resolved.mode === 'resource-server' && resolved.profile === 'rfc9068',
+  )
   const protect = createProtect<TIdentity>({
     findToken,
     verify: verifiers.remote === undefined ? { local: verifiers.access } : { remote: verifiers.remote },
@@ -66,6 +70,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     checkRevocation: createRevocationCheck(store, resolved.identityClaim),
     loadIdentity,
     realm: resolved.realm,
+    claims: { roleClaims: resolved.roleClaims, scopeClaims: resolved.scopeClaims },
   })
   const defaultRoute = protect()
   const issuing =
@@ -77,7 +82,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
           defaultRoute,
         })
       : undefined
-  const { realm, headerPrefix } = resolved
+  const { realm, headerSchemes } = resolved
+  const scheme = headerSchemes.length === 1 ? (headerSchemes[0] as string) : headerSchemes
   const longest = resolved.mode === 'issuer' ? resolved.refreshExpiresIn : resolved.maxTokenAge
   const sessionList = createSessionList(store, { now: resolved.now, keepRevoked: longest + resolved.leeway })
   return {
@@ -102,7 +108,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     revokeSession: sessionList.revokeSession,
     jwks: () => (resolved.mode === 'issuer' ? publishedKeys(resolved.verificationKeys) : undefined),
     errorResponse(error, routeRealm = realm) {
-      const response = errorResponse(error, { scheme: headerPrefix, realm: routeRealm })
+      const response = errorResponse(error, { scheme, realm: routeRealm })
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
     // Without currentIdentity(), no AsyncLocalStorage: its promise hooks would tax every request.

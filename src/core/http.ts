@@ -172,8 +172,11 @@ export function sessionResponse(
 
 /** What the error renderer needs to know about the route that failed. */
 export interface ChallengeContext {
-  /** The authorization scheme, e.g. `JWT`. */
-  scheme: string
+  /**
+   * The authorization scheme, e.g. `JWT`; a list (`['Bearer', 'JWT']`) gives one challenge per
+   * scheme, in order, in the one `WWW-Authenticate` header (RFC 9110 §11.6.1).
+   */
+  scheme: string | readonly string[]
   /** The realm of the protected route. */
   realm: string
 }
@@ -202,20 +205,15 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
     description: known.message,
   }
   const headers: Record<string, string> = {}
-  switch (meaning.challenge) {
-    case 'none':
-      break
-    case 'bare':
-      headers['www-authenticate'] = challengeHeader(context.scheme, context.realm)
-      break
-    default:
-      headers['www-authenticate'] = challengeHeader(
-        context.scheme,
-        context.realm,
-        meaning.challenge,
-        known.message,
-        known.scope,
+  if (meaning.challenge !== 'none') {
+    const schemes = typeof context.scheme === 'string' ? [context.scheme] : context.scheme
+    headers['www-authenticate'] = schemes
+      .map((scheme) =>
+        meaning.challenge === 'bare'
+          ? challengeHeader(scheme, context.realm)
+          : challengeHeader(scheme, context.realm, meaning.challenge, known.message, known.scope),
       )
+      .join(', ')
   }
   if (known.code === 'ERR_METHOD_NOT_ALLOWED' && known.allow !== undefined) {
     headers.allow = known.allow.join(', ')
