@@ -354,7 +354,7 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
   const { database, tokens } = backends
   const files = [...databaseFiles(config.databaseFile), ...(config.secretFile ? [config.secretFile] : [])]
   for (const warning of widePermissions(config.dataDir, files)) logger.warn(warning)
-  // A password change, a role removal or a removal through context.users ends the user's sessions.
+  // A password change, a role removal, disabling or a removal through context.users ends the user's sessions.
   let guard: JwtGuard<SeedIdentity> | undefined
   const users = endingSessions(backends.users, {
     endSessions: async (id) => {

@@ -93,5 +93,11 @@ export { signToken } from './core/sign.js'
 export type { LoginAttempt, LoginLimiter, RefreshAttempt, RefreshLimiter } from './core/throttle.js'
 export type { VerifierOptions, VerifyFunction } from './core/verify.js'
 export { createVerifier } from './core/verify.js'
-export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './stores/types.js'
+export type {
+  ConsumeResult,
+  RefreshRecord,
+  RevocationView,
+  SessionRecord,
+  TokenStore,
+} from './stores/types.js'
 export type { NewUser, UserRecord, UserStore } from './users/types.js'

@@ -1,15 +1,21 @@
 /**
  * A protected Fastify route under one revocation setting, for bench/revocation/run.ts:
- * `none` (no store: stateless tokens), `sqlite`, or `redis` (pub/sub local view).
- * Prints `READY <port>` when listening.
+ * `none` (no store: stateless tokens), `sqlite`, or `redis` (pub/sub local view); with the suffix
+ * `-family` the token comes from a login, so it carries its session (`fam`) and every request also
+ * checks that the session is not revoked (issue 15 item 3), else it is a `createAccessToken` token
+ * without one. With a store, 10 000 revoked sessions fill the view first, as in a deployment that
+ * has been logging users out for a while. Prints `READY <port> <token>` when listening.
  */
+import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
 import { createJwtGuard, type JwtGuardOptions } from 'jwtguard'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 
-const [mode = 'none', prefix = 'jwtguard-bench:'] = process.argv.slice(2)
+const [variant = 'none', prefix = 'jwtguard-bench:'] = process.argv.slice(2)
+const family = variant.endsWith('-family')
+const mode = variant.replace(/-family$/, '')
 const store =
   mode === 'redis'
     ? await createRedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix })
@@ -31,7 +37,23 @@ app.get('/api/v1/private', { preHandler: app.jwtRequired() }, async () => ({ mea
 await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : 0
-process.stdout.write(`READY ${port} ${guard.createAccessToken({ id: 123 })}\n`)
+if (store !== undefined) {
+  const until = Date.now() / 1000 + 3600
+  for (let index = 0; index < 10_000; index += 1) await store.revokeFamily(randomUUID(), until)
+}
+process.stdout.write(`READY ${port} ${family ? await loginToken() : guard.createAccessToken({ id: 123 })}\n`)
+
+/** An access token from `POST /auth`: it carries its session's family. */
+async function loginToken(): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/auth',
+    payload: { username: 'u', password: 'p' },
+  })
+  const token = (response.json() as { access_token?: string }).access_token
+  if (response.statusCode !== 200 || token === undefined) throw new Error(`login failed: ${response.body}`)
+  return token
+}
 process.on('SIGTERM', () => {
   app
     .close()

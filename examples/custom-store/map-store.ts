@@ -4,7 +4,13 @@
  * suite of `jwtguard/testing` (conformance.test.ts, next to it); a DynamoDB or a MongoDB store
  * proves itself the same way.
  */
-import type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from 'jwtguard/stores/memory'
+import type {
+  ConsumeResult,
+  RefreshRecord,
+  RevocationView,
+  SessionRecord,
+  TokenStore,
+} from 'jwtguard/stores/memory'
 
 /** Options of {@link createMapStore}. */
 export interface MapStoreOptions {
@@ -33,8 +39,15 @@ function time(value: unknown, name: string): number {
   return value
 }
 
+/** An optional session text, at most 256 characters. */
+function optionalText(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length > 256) throw new TypeError(`${name}: at most 256 characters`)
+  return value
+}
+
 function checkRecord(record: RefreshRecord): RefreshRecord {
-  return {
+  const checked: RefreshRecord = {
     id: text(record?.id, 'record.id'),
     familyId: text(record.familyId, 'record.familyId'),
     identity: text(record.identity, 'record.identity'),
@@ -42,6 +55,13 @@ function checkRecord(record: RefreshRecord): RefreshRecord {
     // Whole seconds, rounded up: the lifetime a store keeps is never shorter than the token's.
     expiresAt: Math.ceil(time(record.expiresAt, 'record.expiresAt')),
   }
+  // The session's details, kept only when given: a record comes back as it was saved.
+  if (record.createdAt !== undefined) checked.createdAt = time(record.createdAt, 'record.createdAt')
+  const userAgent = optionalText(record.userAgent, 'record.userAgent')
+  if (userAgent !== undefined) checked.userAgent = userAgent
+  const clientAddress = optionalText(record.clientAddress, 'record.clientAddress')
+  if (clientAddress !== undefined) checked.clientAddress = clientAddress
+  return checked
 }
 
 /** The larger of `next` and the entry already in `map` under `key`. */
@@ -89,6 +109,30 @@ export function createMapStore(options: MapStoreOptions = {}): TokenStore {
       : { status: 'reused', record }
   }
 
+  /** The identity's live families, each described by its newest token, newest use first. */
+  function sessions(identity: string, at: number): SessionRecord[] {
+    const cut = cutOffs.get(identity)
+    const cutOff = cut !== undefined && cut.expiresAt > at ? cut.before : Number.NEGATIVE_INFINITY
+    const newest = new Map<string, RefreshRecord>()
+    for (const { record } of refresh.values()) {
+      if (record.identity !== identity || record.expiresAt <= at) continue
+      const current = newest.get(record.familyId)
+      if (current === undefined || record.issuedAt >= current.issuedAt) newest.set(record.familyId, record)
+    }
+    return [...newest.values()]
+      .filter((record) => record.issuedAt >= cutOff && !((families.get(record.familyId) ?? 0) > at))
+      .map((record) => ({
+        id: record.familyId,
+        identity,
+        createdAt: record.createdAt ?? record.issuedAt,
+        lastUsedAt: record.issuedAt,
+        expiresAt: record.expiresAt,
+        userAgent: record.userAgent ?? null,
+        clientAddress: record.clientAddress ?? null,
+      }))
+      .sort((a, b) => b.lastUsedAt - a.lastUsedAt || (a.id < b.id ? -1 : 1))
+  }
+
   function prune(at: number): number {
     let removed = 0
     for (const map of [revoked, families]) {
@@ -129,6 +173,7 @@ export function createMapStore(options: MapStoreOptions = {}): TokenStore {
       keepLater(families, text(familyId, 'familyId'), time(expiresAt, 'expiresAt'))
     },
     isFamilyRevoked: async (familyId) => view.isFamilyRevoked(text(familyId, 'familyId')),
+    sessions: async (identity, at) => sessions(text(identity, 'identity'), time(at, 'now')),
     prune: async (at) => prune(time(at, 'now')),
     async close() {},
   } satisfies TokenStore

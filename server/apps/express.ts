@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js'
 import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
+import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
 
 export function buildExpressApp(context: ServerContext): Express {
   const app = express()
@@ -41,6 +42,14 @@ export function buildExpressApp(context: ServerContext): Express {
   })
   app.get('/api/v1/admin', auth.jwtRequired({ roles: ['admin'] }), (_req, res) => {
     res.json({ admin: true })
+  })
+  // Express 5 passes a rejected handler's error to the error handler.
+  app.get(SESSIONS_PATH, protect, async (req, res) => {
+    res.json(await listSessions(context.guard, req.jwtPayload ?? {}))
+  })
+  app.delete(`${SESSIONS_PATH}/:id`, protect, async (req, res) => {
+    await endSession(context.guard, req.jwtPayload ?? {}, String(req.params.id))
+    res.status(204).end()
   })
   app.use(auth.notFound)
   app.use(auth.errorHandler)

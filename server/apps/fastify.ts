@@ -6,6 +6,19 @@ import type { ServerContext } from '../context.js'
 import { capConnections, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
+import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
+
+/**
+ * The server's own routes read no body (the guard's routes read theirs in their own scope): one
+ * sent anyway, a JSON body on `DELETE /api/v1/sessions/{id}` say, is read and left unparsed, as on
+ * the frameworks that parse nothing they are not asked to, instead of a 400 for malformed JSON.
+ */
+export function ignoreBodies(
+  app: Pick<FastifyInstance, 'removeAllContentTypeParsers' | 'addContentTypeParser'>,
+): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined))
+}
 
 export async function buildFastifyApp(context: ServerContext): Promise<FastifyInstance> {
   const limits = context.config.httpLimits
@@ -20,6 +33,7 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
     clientErrorHandler: answerClientError,
   })
   capConnections(app.server, limits)
+  ignoreBodies(app)
   await app.register(jwtGuardPlugin, { guard: context.guard, renderAllErrors: true })
   const protect = app.jwtRequired()
   app.get('/health', async () => ({ status: 'ok' }))
@@ -34,5 +48,16 @@ export async function buildFastifyApp(context: ServerContext): Promise<FastifyIn
   app.get('/api/v1/admin', { preHandler: app.jwtRequired({ roles: ['admin'] }) }, async () => ({
     admin: true,
   }))
+  app.get(SESSIONS_PATH, { preHandler: protect }, (request) =>
+    listSessions(context.guard, request.jwtPayload ?? {}),
+  )
+  app.delete<{ Params: { id: string } }>(
+    `${SESSIONS_PATH}/:id`,
+    { preHandler: protect },
+    async (request, reply) => {
+      await endSession(context.guard, request.jwtPayload ?? {}, request.params.id)
+      return reply.code(204).send()
+    },
+  )
   return app
 }

@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js'
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
+import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
 import { type Listening, listenNode } from './express.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
@@ -15,6 +16,25 @@ const json = (value: unknown) => new Response(JSON.stringify(value), { headers: 
 
 /** The server's own routes: path, then method, then handler. `HEAD` runs the `GET` handler. */
 type Routes = Map<string, Map<string, FetchHandler>>
+
+/** The one route with a parameter: one session of the current user. */
+const SESSION_ROUTE = `${SESSIONS_PATH}/{id}`
+
+/** The route a path belongs to: itself, or {@link SESSION_ROUTE} for `/api/v1/sessions/<id>`. */
+function routeOf(pathname: string): string {
+  const rest = pathname.startsWith(`${SESSIONS_PATH}/`) ? pathname.slice(SESSIONS_PATH.length + 1) : ''
+  return rest !== '' && !rest.includes('/') ? SESSION_ROUTE : pathname
+}
+
+/** The `{id}` of a session route's URL, decoded as the other frameworks decode parameters. */
+function sessionId(request: Request): string {
+  const raw = new URL(request.url).pathname.slice(SESSIONS_PATH.length + 1)
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
 
 function appRoutes(context: ServerContext, auth: ReturnType<typeof jwtGuard>): Routes {
   const routes: Routes = new Map()
@@ -34,6 +54,22 @@ function appRoutes(context: ServerContext, auth: ReturnType<typeof jwtGuard>): R
   get(
     '/api/v1/admin',
     auth.protect(() => json({ admin: true }), { roles: ['admin'] }),
+  )
+  get(
+    SESSIONS_PATH,
+    auth.protect(async (_request, { payload }) => json(await listSessions(context.guard, payload))),
+  )
+  routes.set(
+    SESSION_ROUTE,
+    new Map([
+      [
+        'DELETE',
+        auth.protect(async (request, { payload }) => {
+          await endSession(context.guard, payload, sessionId(request))
+          return new Response(null, { status: 204 })
+        }),
+      ],
+    ]),
   )
   return routes
 }
@@ -58,7 +94,7 @@ export function buildFetchApp(context: ServerContext): NodeFetch {
   return async function referenceServer(request, bindings) {
     const answered = await auth.handle(request, bindings)
     if (answered !== null) return answered
-    const methods = routes.get(new URL(request.url).pathname)
+    const methods = routes.get(routeOf(new URL(request.url).pathname))
     const handler = methods?.get(request.method === 'HEAD' ? 'GET' : request.method)
     if (methods === undefined || handler === undefined) return auth.notFound(request, methods?.keys())
     const response = await handler(request)

@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.js'
 import { capConnections, DEFAULT_HTTP_LIMITS, type HttpLimits, nodeServerOptions } from '../http-limits.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
+import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
 import type { Listening } from './express.js'
 
 // `c.json()` says `application/json`; the other frameworks (and the library's errors) add the charset.
@@ -41,6 +42,17 @@ export function buildHonoApp(context: ServerContext): Hono {
   app.get(
     '/api/v1/admin',
     auth.protect((c) => json(c, { admin: true }), { roles: ['admin'] }),
+  )
+  app.get(
+    SESSIONS_PATH,
+    auth.protect(async (c) => json(c, await listSessions(context.guard, c.get('jwtPayload') ?? {}))),
+  )
+  app.delete(
+    `${SESSIONS_PATH}/:id`,
+    auth.protect(async (c) => {
+      await endSession(context.guard, c.get('jwtPayload') ?? {}, c.req.param('id') ?? '')
+      return c.body(null, 204)
+    }),
   )
   app.onError(auth.onError)
   app.notFound(auth.notFound(app))

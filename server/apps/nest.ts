@@ -4,19 +4,21 @@
  */
 import 'reflect-metadata'
 import type { ServerResponse } from 'node:http'
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common'
+import { Controller, Delete, Get, HttpCode, type INestApplication, Module, Param } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import express from 'express'
 import type { FastifyReply } from 'fastify'
-import type { RegisteredIdentity } from 'jwtguard'
+import type { JwtPayload, RegisteredIdentity } from 'jwtguard'
 import { frameworkErrors } from 'jwtguard/fastify'
-import { Identity, JwtGuardModule, JwtRequired, Public } from 'jwtguard/nest'
+import { Claims, Identity, JwtGuardModule, JwtRequired, Public } from 'jwtguard/nest'
 import type { ServerContext } from '../context.js'
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi.js'
 import { PAGE_ASSETS } from '../public/assets.js'
+import { endSession, listSessions, SESSIONS_PATH } from '../sessions.js'
 import type { Listening } from './express.js'
+import { ignoreBodies } from './fastify.js'
 
 @Controller()
 class HealthController {
@@ -44,6 +46,24 @@ class ApiController {
   admin() {
     return { admin: true }
   }
+}
+
+/** The current user's sessions (server/sessions.ts), on the guard of `context`. */
+function sessionsController(context: ServerContext) {
+  @Controller(SESSIONS_PATH.slice(1))
+  class SessionsController {
+    @Get()
+    list(@Claims() payload: JwtPayload) {
+      return listSessions(context.guard, payload)
+    }
+
+    @Delete(':id')
+    @HttpCode(204)
+    async end(@Claims() payload: JwtPayload, @Param('id') id: string): Promise<void> {
+      await endSession(context.guard, payload, id)
+    }
+  }
+  return SessionsController
 }
 
 /** The platforms the reference server runs NestJS on. */
@@ -81,7 +101,7 @@ export async function buildNestApp(
         logError: (error) => context.logger.error({ err: error }, 'request failed'),
       }),
     ],
-    controllers: [HealthController, ApiController],
+    controllers: [HealthController, ApiController, sessionsController(context)],
   })
   class AppModule {}
 
@@ -96,7 +116,14 @@ export async function buildNestApp(
   } else {
     adapter = new FastifyAdapter({ frameworkErrors: frameworkErrors(context.guard) })
   }
-  const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false })
+  // The guard reads its routes' bodies itself, and the server's own routes read none: Nest's body
+  // parsers would answer a malformed JSON body on DELETE /api/v1/sessions/{id} with its own 400.
+  if (adapter instanceof FastifyAdapter) ignoreBodies(adapter.getInstance())
+  const app = await NestFactory.create(AppModule, adapter, {
+    logger: false,
+    abortOnError: false,
+    bodyParser: false,
+  })
   serveStatic(app, context)
   await app.init()
   return app

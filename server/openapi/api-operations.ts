@@ -1,4 +1,6 @@
 /** The reference server's own routes: the seed's protected resources and its open routes. */
+
+import { SESSIONS_PATH } from '../sessions.js'
 import { type DocContext, JSON_TYPE, ref } from './context.js'
 import { routeSecurity } from './security.js'
 import type { Operation, Schema } from './types.js'
@@ -39,6 +41,79 @@ function protectedGet(
   }
 }
 
+/** The current user's sessions (server/sessions.ts): only with a token store, which keeps them. */
+function sessionPaths(ctx: DocContext): Record<string, { get: Operation } | { delete: Operation }> {
+  if (!ctx.hasStore) return {}
+  const refusals = {
+    '401': ref('responses', 'Unauthorized'),
+    '503': ref('responses', 'ServiceUnavailable'),
+    ...common,
+  }
+  const list: Operation = {
+    operationId: 'getSessions',
+    summary: "The current user's sessions",
+    description:
+      "Needs a valid access token. Lists the user's live sessions (one per login, kept through its refreshes), newest use first, with the device each was last used from; `current` marks the session of the token sent. Every instance lists the same: the token store keeps them.",
+    tags: ['api'],
+    security: routeSecurity(ctx, false),
+    responses: {
+      '200': {
+        description: 'The sessions.',
+        content: {
+          [JSON_TYPE]: {
+            schema: ref('schemas', 'Sessions'),
+            examples: {
+              ok: {
+                summary: 'Two devices',
+                value: {
+                  sessions: [
+                    {
+                      id: '0b4c5a2e-8f3d-4c1a-9e57-2d6f1b3a7c90',
+                      created_at: 1764921600,
+                      last_used_at: 1764925200,
+                      expires_at: 1766134800,
+                      user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+                      client_address: '203.0.113.7',
+                      current: true,
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      },
+      ...refusals,
+    },
+  }
+  const end: Operation = {
+    operationId: 'deleteSession',
+    summary: 'End one session of the current user',
+    description:
+      'Needs a valid access token. Ends the session `id` of the token\'s user ("log out that device"): its refresh and access tokens are refused on every instance. A session of another user, or an id that is none, is a 404 alike.',
+    tags: ['api'],
+    security: routeSecurity(ctx, true),
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'The session id, from `GET /api/v1/sessions`.',
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      '204': { description: 'The session has ended.' },
+      '404': {
+        description: 'No live session of the current user has this id.',
+        content: ctx.errorContent({ notFound: 'sessionNotFound' }),
+      },
+      ...refusals,
+    },
+  }
+  return { [SESSIONS_PATH]: { get: list }, [`${SESSIONS_PATH}/{id}`]: { delete: end } }
+}
+
 function publicGet(operationId: string, summary: string, description: string, schema: Schema): Operation {
   return {
     operationId,
@@ -51,7 +126,7 @@ function publicGet(operationId: string, summary: string, description: string, sc
 }
 
 /** The seed's API and the server's open routes. */
-export function apiPaths(ctx: DocContext): Record<string, { get: Operation }> {
+export function apiPaths(ctx: DocContext): Record<string, { get: Operation } | { delete: Operation }> {
   const page = `A small page (HTML, same-origin script) to log in, call the API, refresh and log out${ctx.cookies === undefined ? '' : ' in cookie mode'}.`
   return {
     '/api/v1/private': {
@@ -82,6 +157,7 @@ export function apiPaths(ctx: DocContext): Record<string, { get: Operation }> {
         ['admin'],
       ),
     },
+    ...sessionPaths(ctx),
     '/health': {
       get: publicGet(
         'health',

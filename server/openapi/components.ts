@@ -106,6 +106,37 @@ function schemas(ctx: DocContext): Components['schemas'] {
       additionalProperties: false,
       properties: { admin: { type: 'boolean', const: true } },
     },
+    Session: {
+      type: 'object',
+      description:
+        'One session: a login and the refreshes that followed it on one device. Times are seconds since the epoch.',
+      required: ['id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'client_address', 'current'],
+      additionalProperties: false,
+      properties: {
+        id: { type: 'string', description: 'The session id (the `fam` claim of its tokens).' },
+        created_at: { type: 'integer', description: 'When the session began: its login.' },
+        last_used_at: { type: 'integer', description: 'Its last login or refresh.' },
+        expires_at: {
+          type: 'integer',
+          description: 'When it ends unless refreshed: its refresh token expires.',
+        },
+        user_agent: {
+          type: ['string', 'null'],
+          description: 'The `User-Agent` of its last login or refresh.',
+        },
+        client_address: {
+          type: ['string', 'null'],
+          description: 'The client address of its last login or refresh.',
+        },
+        current: { type: 'boolean', description: "Whether it is the session of this request's token." },
+      },
+    },
+    Sessions: {
+      type: 'object',
+      required: ['sessions'],
+      additionalProperties: false,
+      properties: { sessions: { type: 'array', items: ref('schemas', 'Session') } },
+    },
     Health: {
       type: 'object',
       required: ['status'],

@@ -21,6 +21,7 @@ export interface Operation {
   description: string
   tags: string[]
   security?: Record<string, string[]>[]
+  parameters?: { name: string; in: 'path'; required: true; description: string; schema: Schema }[]
   requestBody?: {
     required: boolean
     description: string
@@ -35,7 +36,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string; license: { name: string; identifier: string } }
   jsonSchemaDialect: string
   tags: { name: string; description: string }[]
-  paths: Record<string, Partial<Record<'get' | 'post', Operation>>>
+  paths: Record<string, Partial<Record<'get' | 'post' | 'delete', Operation>>>
   components: {
     schemas: Record<string, Schema>
     responses: Record<string, ResponseObject>

@@ -19,6 +19,7 @@ const ui = {
   request: byId('answer-request'),
   body: byId('answer-body'),
   history: byId('history'),
+  sessions: byId('sessions'),
   buttons: [...document.querySelectorAll('button')],
 }
 
@@ -94,8 +95,11 @@ function render(method, path, result) {
   while (ui.history.children.length > HISTORY_LENGTH) ui.history.lastElementChild?.remove()
 }
 
-/** One request with the session cookies; `csrf` adds the double-submit header. Renders the answer. */
-async function call(method, path, { body, csrf = false } = {}) {
+/**
+ * One request with the session cookies; `csrf` adds the double-submit header. Renders the answer,
+ * unless `quiet` (the device list, refreshed after each action, keeps the action's answer shown).
+ */
+async function call(method, path, { body, csrf = false, quiet = false } = {}) {
   const headers = {}
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (csrf) {
@@ -115,7 +119,7 @@ async function call(method, path, { body, csrf = false } = {}) {
   } catch (error) {
     result = { status: 0, statusText: '', text: String(error), json: undefined }
   }
-  render(method, path, result)
+  if (!quiet) render(method, path, result)
   return result
 }
 
@@ -133,11 +137,67 @@ function showSession(identity) {
   }
 }
 
+/** A time in seconds since the epoch, in the reader's locale. */
+const when = (seconds) => new Date(seconds * 1000).toLocaleString()
+
+/** Shows the user's sessions, each with a "Log out" button; `null` empties the list (logged out). */
+function showSessions(sessions) {
+  ui.sessions.replaceChildren()
+  for (const session of sessions ?? []) {
+    const item = document.createElement('li')
+    item.className = 'session-item'
+    item.dataset.sessionId = session.id
+    if (session.current) item.dataset.current = 'true'
+    const device = document.createElement('strong')
+    device.textContent = session.user_agent ?? 'unknown device'
+    const details = document.createElement('span')
+    details.className = 'muted'
+    details.textContent = ` from ${session.client_address ?? 'an unknown address'}, since ${when(session.created_at)}, last used ${when(session.last_used_at)}`
+    const logout = document.createElement('button')
+    logout.type = 'button'
+    logout.textContent = 'Log out'
+    // The visible text first: "Log out" alone names the page's own logout button.
+    logout.setAttribute('aria-label', `Log out device: ${device.textContent}`)
+    logout.addEventListener('click', () => act(() => endSession(session)))
+    item.append(device, details)
+    if (session.current) {
+      const mark = document.createElement('span')
+      mark.className = 'current'
+      mark.textContent = ' (this device)'
+      item.append(mark)
+    }
+    item.append(' ', logout)
+    ui.sessions.append(item)
+  }
+  ui.sessions.dataset.count = String(sessions?.length ?? 0)
+}
+
+/** Lists the user's sessions from /api/v1/sessions; `quiet` leaves the answer panel alone. */
+async function listSessions(quiet = true) {
+  const answer = await call('GET', '/api/v1/sessions', { quiet })
+  showSessions(answer.status === 200 ? answer.json.sessions : null)
+}
+
+/** Ends one session; ending this device's own logs this page out. */
+async function endSession(session) {
+  const answer = await call('DELETE', `/api/v1/sessions/${encodeURIComponent(session.id)}`, { csrf: true })
+  if (answer.status !== 204) return
+  if (session.current) {
+    showSession(null)
+    showSessions(null)
+  } else await listSessions()
+}
+
 /** Asks /api/v1/me who is logged in; a 401 means nobody (other answers leave the state alone). */
 async function checkSession() {
   const me = await call('GET', '/api/v1/me')
-  if (me.status === 200) showSession(me.json)
-  else if (me.status === 401) showSession(null)
+  if (me.status === 200) {
+    showSession(me.json)
+    await listSessions()
+  } else if (me.status === 401) {
+    showSession(null)
+    showSessions(null)
+  }
   return me
 }
 
@@ -176,12 +236,17 @@ byId('private').addEventListener('click', () =>
   }),
 )
 
+byId('list-sessions').addEventListener('click', () => act(() => listSessions(false)))
+
 byId('refresh').addEventListener('click', () => act(() => call('POST', '/auth/refresh', { csrf: true })))
 
 byId('logout').addEventListener('click', () =>
   act(async () => {
     const answer = await call('POST', '/auth/revoke', { csrf: true })
-    if (answer.status === 204) showSession(null)
+    if (answer.status === 204) {
+      showSession(null)
+      showSessions(null)
+    }
   }),
 )
 

@@ -1,5 +1,5 @@
 /**
- * `jwtguard users add|remove|list|passwd|roles`: the users the reference server authenticates, in
+ * `jwtguard users add|remove|list|passwd|roles|disable|enable`: the users the reference server authenticates, in
  * the same store (`DATA_DIR/jwtguard.db`, or PostgreSQL when `DATABASE_URL` is set).
  *
  * @module
@@ -32,10 +32,11 @@ interface PublicUser {
   id: number
   username: string
   roles: string[]
+  disabled: boolean
 }
 
 function publicUser(user: UserRecord): PublicUser {
-  return { id: user.id, username: user.username, roles: user.roles }
+  return { id: user.id, username: user.username, roles: user.roles, disabled: user.disabled === true }
 }
 
 function rolesText(roles: readonly string[]): string {
@@ -53,8 +54,8 @@ function parseRoles(values: readonly string[], option: string): string[] {
 }
 
 /**
- * Runs `work` on the user store. Its password changes, role removals and removals end the user's
- * sessions in the server's token store (issue 15: a change reaches every live token).
+ * Runs `work` on the user store. Its password changes, role removals, disabling and removals end
+ * the user's sessions in the server's token store (issue 15: a change reaches every live token).
  */
 async function withStore<T>(
   environment: Environment,
@@ -166,7 +167,7 @@ const list: Command = {
         `${'ID'.padStart(idWidth)}  ${'USERNAME'.padEnd(nameWidth)}  ROLES`,
         ...users.map(
           (user) =>
-            `${String(user.id).padStart(idWidth)}  ${user.username.padEnd(nameWidth)}  ${rolesText(user.roles)}`,
+            `${String(user.id).padStart(idWidth)}  ${user.username.padEnd(nameWidth)}  ${rolesText(user.roles)}${user.disabled ? '  (disabled)' : ''}`,
         ),
       ]
       return { data: users, text: `${lines.join('\n')}\n` }
@@ -231,4 +232,36 @@ const roles: Command = {
   },
 }
 
-export const userCommands: readonly Command[] = [add, remove, list, passwd, roles]
+/** `users disable` and `users enable`: one flag, set or cleared. */
+function disabling(disabled: boolean): Command {
+  const verb = disabled ? 'disable' : 'enable'
+  return {
+    name: `users ${verb}`,
+    args: '<username>',
+    summary: disabled
+      ? 'Disable a user: its login is refused (as a wrong password) and its sessions end at once.'
+      : 'Enable a disabled user again: it can log in (its ended sessions stay ended).',
+    details: disabled
+      ? `${STORE_DETAILS}\nEnds the user's sessions: its refresh and access tokens are refused on every instance.`
+      : STORE_DETAILS,
+    positionals: [1, 1],
+    options: {},
+    async run(input) {
+      const name = username(input)
+      return withStore(readEnvironment(input.io.env), 'existing', async (store) => {
+        if (!(await store.setDisabled(name, disabled))) throw missingUser(name)
+        return { data: { username: name, disabled }, text: `${verb}d user "${name}"\n` }
+      })
+    },
+  }
+}
+
+export const userCommands: readonly Command[] = [
+  add,
+  remove,
+  list,
+  passwd,
+  roles,
+  disabling(true),
+  disabling(false),
+]

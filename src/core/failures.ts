@@ -100,6 +100,12 @@ export const FAILURES = {
     'Refresh token belongs to another identity',
     'Tokens of two identities',
   ),
+  // Sessions (the session list of the current user)
+  sessionNotFound: row(
+    'ERR_SESSION_NOT_FOUND',
+    'No such session of the current user',
+    'No live session of the current user with that id',
+  ),
   // Request bodies (the token routes)
   mediaType: row(
     'ERR_MEDIA_TYPE_UNSUPPORTED',

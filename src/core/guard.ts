@@ -19,6 +19,7 @@ import { createSessionIssuer } from './guard/issuer.js'
 import { createProtect } from './guard/pipeline.js'
 import { createRevocationCheck } from './guard/revocation.js'
 import { createSessionResponses } from './guard/session-response.js'
+import { createSessionList } from './guard/sessions.js'
 import { createTokenFinder, type TokenFinder } from './guard/token-finder.js'
 import type { AuthResult, AuthRoute, JwtGuard, ProtectedRoute } from './guard/types.js'
 import { createVerifiers, type Verifiers } from './guard/verifiers.js'
@@ -83,6 +84,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       : undefined
   const { realm, headerSchemes } = resolved
   const scheme = headerSchemes.length === 1 ? (headerSchemes[0] as string) : headerSchemes
+  const longest = resolved.mode === 'issuer' ? resolved.refreshExpiresIn : resolved.maxTokenAge
+  const sessionList = createSessionList(store, { now: resolved.now, keepRevoked: longest + resolved.leeway })
   return {
     options: resolved,
     routes: issuing?.routes ?? [],
@@ -99,9 +102,10 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     async revokeAllFor(identity, before = resolved.now()) {
       if (store === undefined) throw new TypeError('revokeAllFor needs a token store: set the store option')
       const cutOff = cutOffInstant(before)
-      const longest = resolved.mode === 'issuer' ? resolved.refreshExpiresIn : resolved.maxTokenAge
       await store.revokeAllFor(String(identity), cutOff, cutOff + longest + resolved.leeway)
     },
+    sessions: sessionList.sessions,
+    revokeSession: sessionList.revokeSession,
     jwks: () => (resolved.mode === 'issuer' ? publishedKeys(resolved.verificationKeys) : undefined),
     errorResponse(error, routeRealm = realm) {
       const response = errorResponse(error, { scheme, realm: routeRealm })

@@ -64,6 +64,7 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_MEDIA_TYPE_UNSUPPORTED: { status: 415, error: 'Unsupported Media Type', challenge: 'none' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, error: 'Method Not Allowed', challenge: 'none' },
   ERR_ROUTE_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
+  ERR_SESSION_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
   ERR_STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', challenge: 'none' },
   ERR_INTERNAL: { status: 500, error: 'Internal Server Error', challenge: 'none' },
 }

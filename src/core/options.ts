@@ -198,11 +198,16 @@ export interface IssuingOptions {
   refreshExpiresIn?: Duration | undefined
   /**
    * Concurrent rotation: a refresh token presented again within this many seconds of being spent
-   * (two tabs refreshing at once) gets a sibling pair in the same family instead of ending the
-   * session as reuse. The trade-off: a thief who replays a stolen token within the interval gets a
-   * sibling too (the family is still revoked at the next replay after it, or at logout). `0`: every
-   * replay is reuse.
-   * @default 0
+   * (two tabs refreshing at once, a retry after a lost response) gets a sibling pair in the same
+   * family instead of ending the session as reuse.
+   *
+   * The trade-off: a thief who replays a stolen refresh token within the interval gets a sibling
+   * too, so the theft is detected only at a replay after it, or ends with the session (logout,
+   * "log out that device", a password change). Outside the interval, a replay ends the whole
+   * session as before. A few seconds covers concurrent tabs and retries while keeping that window
+   * short; `0` makes every replay reuse (the strictest, at the cost of logging out users whose
+   * tabs refresh at once).
+   * @default 5
    */
   reuseInterval?: Duration | undefined
   /**

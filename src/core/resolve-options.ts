@@ -333,7 +333,7 @@ function resolveIssuer(
     expiresIn,
     notBefore: toSeconds(options.notBefore ?? 0, 'notBefore'),
     refreshExpiresIn,
-    reuseInterval: toSeconds(options.reuseInterval ?? 0, 'reuseInterval'),
+    reuseInterval: toSeconds(options.reuseInterval ?? 5, 'reuseInterval'),
     accessTokenType: accessTokenType(options.accessTokenType),
     authPath: routePath(options.authPath, 'authPath', '/auth'),
     refreshPath: routePath(options.refreshPath, 'refreshPath', '/auth/refresh'),

@@ -5,6 +5,7 @@
  * @module jwtguard/stores/memory
  */
 import { RevocationMirror } from './internal/mirror.js'
+import { groupSessions } from './internal/sessions.js'
 import {
   checkExpiry,
   checkId,
@@ -17,7 +18,13 @@ import {
 } from './internal/validate.js'
 import type { ConsumeResult, RefreshRecord, TokenStore } from './types.js'
 
-export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
+export type {
+  ConsumeResult,
+  RefreshRecord,
+  RevocationView,
+  SessionRecord,
+  TokenStore,
+} from './types.js'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -123,6 +130,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
     },
     async isFamilyRevoked(familyId) {
       return familyRevoked(checkId(familyId, 'familyId'), now())
+    },
+    async sessions(identity, at) {
+      checkId(identity, 'identity')
+      checkTime(at, 'now')
+      const records = [...refresh.values()]
+        .map((stored) => stored.record)
+        .filter((record) => record.identity === identity && record.expiresAt > at)
+      return groupSessions(records, {
+        cutoff: mirror.revokedBefore(identity, at),
+        isFamilyRevoked: (familyId) => familyRevoked(familyId, at),
+      })
     },
     async prune(at) {
       return prune(checkTime(at, 'now'))

@@ -30,18 +30,26 @@ import {
   CONSUME_REFRESH,
   consumeResult,
   consumeSequence,
+  LIST_SESSIONS,
   type LuaScript,
   RAISE_CUTOFF,
   runScript,
   SAVE_REFRESH,
   SET_MAX_EXPIRY,
+  sessionsResult,
   sharded,
 } from './internal/redis-scripts.js'
 import { familyMessage, RedisRevocationView, revokedMessage } from './internal/redis-view.js'
 import { checkExpiry, checkId, checkInterval, checkRecord, checkTime, every } from './internal/validate.js'
 import type { TokenStore } from './types.js'
 
-export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
+export type {
+  ConsumeResult,
+  RefreshRecord,
+  RevocationView,
+  SessionRecord,
+  TokenStore,
+} from './types.js'
 
 /** Options of {@link createRedisStore}. Give `client` or `url`, not both. */
 export interface RedisStoreOptions {
@@ -177,8 +185,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     ? [sharded(SET_MAX_EXPIRY), sharded(RAISE_CUTOFF)]
     : [SET_MAX_EXPIRY, RAISE_CUTOFF]
   // Every write script also increments the write sequence and returns it (see the view).
-  const script = async (lua: LuaScript, key: string, args: string[]) => {
-    const reply = await call((redis) => runScript(redis, lua, [key, view.sequenceKey], args))
+  const script = async (lua: LuaScript, key: string, args: string[], more: string[] = []) => {
+    const reply = await call((redis) => runScript(redis, lua, [key, view.sequenceKey, ...more], args))
     view.wrote(Array.isArray(reply) ? consumeSequence(reply) : Number(reply))
     return reply
   }
@@ -216,7 +224,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     async saveRefresh(input) {
       const r = checkRecord(input)
       const args = [r.familyId, r.identity, String(r.issuedAt), String(r.expiresAt)]
-      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args)) === 0) {
+      args.push(
+        r.createdAt === undefined ? '' : String(r.createdAt),
+        r.userAgent ?? '',
+        r.clientAddress ?? '',
+      )
+      const index = [`${prefix}sessions:${r.identity}`]
+      if ((await script(SAVE_REFRESH, `${prefix}refresh:${r.id}`, args, index)) === 0) {
         throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
       }
     },
@@ -236,6 +250,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     },
     async isFamilyRevoked(familyId) {
       return exists(`${prefix}family:${checkId(familyId, 'familyId')}`)
+    },
+    async sessions(identity, at) {
+      const key = `${prefix}sessions:${checkId(identity, 'identity')}`
+      const args = [String(checkTime(at, 'now')), prefix, identity]
+      return sessionsResult(await call((redis) => runScript(redis, LIST_SESSIONS, [key], args)), identity)
     },
     async prune(at) {
       mirror.sweep(checkTime(at, 'now'))

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3'
 import { openSqliteDatabase } from '../users/sqlite.js'
 import { RevocationMirror } from './internal/mirror.js'
+import { groupSessions } from './internal/sessions.js'
 import {
   checkExpiry,
   checkId,
@@ -19,7 +20,13 @@ import {
 } from './internal/validate.js'
 import type { ConsumeResult, RefreshRecord, TokenStore } from './types.js'
 
-export type { ConsumeResult, RefreshRecord, RevocationView, TokenStore } from './types.js'
+export type {
+  ConsumeResult,
+  RefreshRecord,
+  RevocationView,
+  SessionRecord,
+  TokenStore,
+} from './types.js'
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -61,6 +68,42 @@ interface RefreshRow {
   issued_at: number
   expires_at: number
   spent: number
+  created_at: number | null
+  user_agent: string | null
+  client_address: string | null
+}
+
+/** The record a row holds: the session fields only when they were saved. */
+function toRecord(row: RefreshRow): RefreshRecord {
+  const record: RefreshRecord = {
+    id: row.id,
+    familyId: row.family_id,
+    identity: row.identity,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+  }
+  if (row.created_at !== null) record.createdAt = row.created_at
+  if (row.user_agent !== null) record.userAgent = row.user_agent
+  if (row.client_address !== null) record.clientAddress = row.client_address
+  return record
+}
+
+/** Adds the session columns (and their index) to a refresh table made before sessions were listed. */
+function migrateRefreshTable(db: Database.Database, table: string): void {
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+      .all()
+      .map((column) => column.name),
+  )
+  for (const [column, type] of [
+    ['created_at', 'REAL'],
+    ['user_agent', 'TEXT'],
+    ['client_address', 'TEXT'],
+  ]) {
+    if (!columns.has(column as string)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`)
+  }
+  db.exec(`CREATE INDEX IF NOT EXISTS ${table}_identity ON ${table} (identity, expires_at)`)
 }
 
 /** Creates the tables (if needed) and prepares every statement the store runs. */
@@ -81,6 +124,7 @@ function prepareStatements(db: Database.Database, prefix: string) {
     CREATE INDEX IF NOT EXISTS ${refreshTable}_expires ON ${refreshTable} (expires_at);
     CREATE TABLE IF NOT EXISTS ${familiesTable} (
       family_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;`)
+  migrateRefreshTable(db, refreshTable)
 
   const live = (table: string, key: string) =>
     db.prepare<[string, number], { v: number }>(
@@ -106,11 +150,19 @@ function prepareStatements(db: Database.Database, prefix: string) {
      RETURNING cutoff, expires_at`,
   )
   // Replaces an expired record with the same id (not yet pruned), never a live one.
-  const saveRefresh = db.prepare<[string, string, string, number, number, number]>(
-    `INSERT INTO ${refreshTable} (id, family_id, identity, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)
+  const saveRefresh = db.prepare<
+    [string, string, string, number, number, number | null, string | null, string | null, number]
+  >(
+    `INSERT INTO ${refreshTable} (id, family_id, identity, issued_at, expires_at, created_at, user_agent,
+       client_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, identity = excluded.identity,
-       issued_at = excluded.issued_at, expires_at = excluded.expires_at, spent = 0
+       issued_at = excluded.issued_at, expires_at = excluded.expires_at, spent = 0,
+       created_at = excluded.created_at, user_agent = excluded.user_agent,
+       client_address = excluded.client_address
      WHERE expires_at <= ?`,
+  )
+  const liveOfIdentity = db.prepare<[string, number], RefreshRow>(
+    `SELECT * FROM ${refreshTable} WHERE identity = ? AND expires_at > ?`,
   )
   const refreshById = db.prepare<[string], RefreshRow>(`SELECT * FROM ${refreshTable} WHERE id = ?`)
   // `spent` holds the time it was spent (0: not yet; 1, from earlier versions: long ago).
@@ -142,6 +194,7 @@ function prepareStatements(db: Database.Database, prefix: string) {
     liveRevoked,
     liveFamilies,
     liveCutoffs,
+    liveOfIdentity,
   }
 }
 
@@ -153,13 +206,7 @@ function consumeTransaction(db: Database.Database, statements: Statements) {
   return db.transaction((id: string, at: number, grace: number): ConsumeResult => {
     const row = refreshById.get(id)
     if (row === undefined || row.expires_at <= at) return { status: 'unknown' }
-    const record: RefreshRecord = {
-      id: row.id,
-      familyId: row.family_id,
-      identity: row.identity,
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
-    }
+    const record = toRecord(row)
     if (isFamilyRevoked.get(record.familyId, at) !== undefined) return { status: 'family-revoked', record }
     const cutoff = cutoffOf.get(record.identity, at)
     if (cutoff !== undefined && record.issuedAt < cutoff.cutoff) return { status: 'identity-revoked', record }
@@ -201,7 +248,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
   const statements = prepareStatements(db, prefix)
   const { isRevoked, isFamilyRevoked, cutoffOf, revoke, revokeFamily, revokeAll, saveRefresh, prunes } =
     statements
-  const { liveRevoked, liveFamilies, liveCutoffs } = statements
+  const { liveRevoked, liveFamilies, liveCutoffs, liveOfIdentity } = statements
   const consume = consumeTransaction(db, statements)
 
   const mirror = new RevocationMirror(now)
@@ -257,7 +304,11 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     },
     async saveRefresh(input) {
       const r = checkRecord(input)
-      if (saveRefresh.run(r.id, r.familyId, r.identity, r.issuedAt, r.expiresAt, now()).changes === 0) {
+      const session = [r.createdAt ?? null, r.userAgent ?? null, r.clientAddress ?? null] as const
+      if (
+        saveRefresh.run(r.id, r.familyId, r.identity, r.issuedAt, r.expiresAt, ...session, now()).changes ===
+        0
+      ) {
         throw new TypeError(`a refresh token with id "${r.id}" is already saved: ids must be unique`)
       }
     },
@@ -271,6 +322,14 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     },
     async isFamilyRevoked(familyId) {
       return isFamilyRevoked.get(checkId(familyId, 'familyId'), now()) !== undefined
+    },
+    async sessions(identity, at) {
+      checkId(identity, 'identity')
+      checkTime(at, 'now')
+      return groupSessions(liveOfIdentity.all(identity, at).map(toRecord), {
+        cutoff: cutoffOf.get(identity, at)?.cutoff ?? null,
+        isFamilyRevoked: (familyId) => isFamilyRevoked.get(familyId, at) !== undefined,
+      })
     },
     async prune(at) {
       checkTime(at, 'now')

@@ -22,6 +22,37 @@ export interface RefreshRecord {
   issuedAt: number
   /** The refresh token's `exp`; the record (and its spent marker) is kept until then. */
   expiresAt: number
+  /**
+   * When the session (the family) began: the login's time, carried from token to token, so the
+   * session list can say since when a device is logged in. Stores return it as saved; absent on
+   * records saved before sessions were listed.
+   */
+  createdAt?: number | undefined
+  /** The `User-Agent` of the request that got this token (at most 256 characters). */
+  userAgent?: string | undefined
+  /** The client address of the request that got this token (see the guard's `trustProxy`). */
+  clientAddress?: string | undefined
+}
+
+/**
+ * A live session as {@link TokenStore.sessions} lists it: one refresh family, described by its
+ * newest refresh token.
+ */
+export interface SessionRecord {
+  /** The family id: what access and refresh tokens carry as `fam`. */
+  id: string
+  /** The identity the session belongs to. */
+  identity: string
+  /** When the session began (its login); the first token's `issuedAt` when unknown. */
+  createdAt: number
+  /** When it last got tokens: its newest refresh token's `issuedAt` (the login, or the last refresh). */
+  lastUsedAt: number
+  /** When its newest refresh token expires: the session ends then unless refreshed. */
+  expiresAt: number
+  /** The `User-Agent` of its last login or refresh, `null` when none was recorded. */
+  userAgent: string | null
+  /** The client address of its last login or refresh, `null` when none was recorded. */
+  clientAddress: string | null
 }
 
 /**
@@ -149,6 +180,14 @@ export interface TokenStore {
   revokeFamily(familyId: string, expiresAt: number): Promise<void>
   /** Whether the family is revoked, read from the backend. */
   isFamilyRevoked(familyId: string): Promise<boolean>
+  /**
+   * The live sessions of `identity` at `now`, newest use first: its refresh families with a
+   * refresh token not yet expired, neither revoked nor issued before the identity's cut-off. Read
+   * from the backend, so every instance lists the same. Optional so that stores written before
+   * keep compiling; the guard's `sessions()` and `revokeSession()` need it, and the conformance
+   * suite of `jwtguard/testing` holds a store to it.
+   */
+  sessions?(identity: string, now: number): Promise<SessionRecord[]>
   /**
    * Removes every entry expired at `now` and returns how many rows/keys were removed from the
    * backend (always 0 for Redis, which expires keys itself). Stores also prune on their own.

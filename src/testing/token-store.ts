@@ -106,8 +106,8 @@ function capabilitiesOf(subject: TokenStoreSubject): Capabilities {
 /**
  * Registers the token-store conformance suite with the caller's test runner: revocation by `jti`
  * and by identity, refresh-token rotation with reuse detection (one winner among concurrent
- * consumers), family revocation, the synchronous view, pruning, argument checks, and with
- * `shared` persistence and cross-instance atomicity. Assertions are `node:assert/strict`.
+ * consumers), family revocation, the session list (`sessions`), the synchronous view, pruning,
+ * argument checks, and with `shared` persistence and cross-instance atomicity. Assertions are `node:assert/strict`.
  *
  * @param test - Your runner's `describe`, `it` and hooks ({@link TestApi}).
  * @param subject - The store: a name, its capabilities, and `setup` giving each test fresh storage.
@@ -179,6 +179,7 @@ export function runTokenStoreConformance(test: TestApi, subject: TokenStoreSubje
     cutOffTests(test, bench)
     consumeTests(test, bench, capabilities)
     familyTests(test, bench)
+    sessionTests(test, bench, capabilities)
     pruneTests(test, bench, capabilities)
     if (capabilities.shared) sharingTests(test, bench, capabilities)
     argumentTests(test, bench)
@@ -437,6 +438,112 @@ function familyTests(test: TestApi, bench: Bench): void {
       await store.revokeAllFor('erin', t0, t0 + HOUR)
       same(await store.consumeRefresh(before.id, t0), { status: 'identity-revoked', record: before })
       equal((await store.consumeRefresh(after.id, t0)).status, 'ok')
+    })
+  })
+}
+
+/** The store's `sessions`, or a failure saying it is missing. */
+function sessionsOf(store: TokenStore): NonNullable<TokenStore['sessions']> {
+  const list = store.sessions
+  if (typeof list !== 'function') {
+    throw new Error(`${KIT}: the store has no sessions(identity, now): the guard's session list needs it`)
+  }
+  return list.bind(store)
+}
+
+function sessionTests(test: TestApi, bench: Bench, capabilities: Capabilities): void {
+  test.describe('sessions', () => {
+    test.it('lists each live family once, described by its newest token, newest use first', async () => {
+      const { store, t0 } = bench
+      const sessions = sessionsOf(store)
+      const laptop = bench.refresh({
+        identity: 'ann',
+        issuedAt: t0 - 50,
+        createdAt: t0 - 50,
+        userAgent: 'Firefox',
+        clientAddress: '192.0.2.1',
+      })
+      const rotated = bench.refresh({
+        familyId: laptop.familyId,
+        identity: 'ann',
+        issuedAt: t0 - 10.25,
+        expiresAt: t0 + 2 * HOUR,
+        createdAt: t0 - 50,
+        userAgent: 'Firefox 2',
+        clientAddress: '192.0.2.2',
+      })
+      const phone = bench.refresh({ identity: 'ann', issuedAt: t0 - 20 })
+      const other = bench.refresh({ identity: 'bob' })
+      for (const record of [laptop, phone, other]) await store.saveRefresh(record)
+      equal((await store.consumeRefresh(laptop.id, t0 - 10.25)).status, 'ok')
+      await store.saveRefresh(rotated)
+      same(
+        await sessions('ann', t0),
+        [
+          {
+            id: laptop.familyId,
+            identity: 'ann',
+            createdAt: t0 - 50,
+            lastUsedAt: t0 - 10.25,
+            expiresAt: t0 + 2 * HOUR,
+            userAgent: 'Firefox 2',
+            clientAddress: '192.0.2.2',
+          },
+          {
+            id: phone.familyId,
+            identity: 'ann',
+            createdAt: t0 - 20,
+            lastUsedAt: t0 - 20,
+            expiresAt: t0 + HOUR,
+            userAgent: null,
+            clientAddress: null,
+          },
+        ],
+        "ann's sessions",
+      )
+      same(await sessions('nobody', t0), [], 'an identity without sessions')
+    })
+
+    test.it('returns the session fields with the record it spends', async () => {
+      const { store, t0 } = bench
+      const record = bench.refresh({ createdAt: t0 - 3600.5, userAgent: 'curl/8', clientAddress: '::1' })
+      await store.saveRefresh(record)
+      same(await store.consumeRefresh(record.id, t0), { status: 'ok', record }, 'consumed')
+    })
+
+    test.it('leaves out revoked families and families issued before the cut-off', async () => {
+      const { store, t0 } = bench
+      const sessions = sessionsOf(store)
+      const revoked = bench.refresh({ identity: 'cy', issuedAt: t0 - 30 })
+      const old = bench.refresh({ identity: 'cy', issuedAt: t0 - 20 })
+      const fresh = bench.refresh({ identity: 'cy', issuedAt: t0 - 5 })
+      for (const record of [revoked, old, fresh]) await store.saveRefresh(record)
+      await store.revokeFamily(revoked.familyId, t0 + HOUR)
+      await store.revokeAllFor('cy', t0 - 10, t0 + HOUR)
+      same(
+        (await sessions('cy', t0)).map((session) => session.id),
+        [fresh.familyId],
+        'the one live session',
+      )
+    })
+
+    if (capabilities.clockDriven) {
+      test.it('forgets a family once its newest token expires', async () => {
+        const { store, t0 } = bench
+        const sessions = sessionsOf(store)
+        await store.saveRefresh(bench.refresh({ identity: 'dee', expiresAt: t0 + 60 }))
+        equal((await sessions('dee', t0)).length, 1)
+        bench.setNow(t0 + 61)
+        same(await sessions('dee', t0 + 61), [], 'after the expiry')
+      })
+    }
+
+    test.it('refuses a userAgent or clientAddress over 256 characters with a TypeError', async () => {
+      const error = await rejectionOf(
+        bench.store.saveRefresh(bench.refresh({ userAgent: 'x'.repeat(257) })),
+        'an oversized userAgent',
+      )
+      ok(error instanceof TypeError, `expected a TypeError, got ${String(error)}`)
     })
   })
 }

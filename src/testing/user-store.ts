@@ -21,7 +21,7 @@ export interface UserStoreSubject {
 /**
  * Registers the user-store conformance suite with the caller's test runner: create with and
  * without an id, ids never reused after a removal, exact username matching, duplicates refused
- * with a `TypeError`, password and role updates, removal, listing by id. Assertions are
+ * with a `TypeError`, password and role updates, disabling and re-enabling, removal, listing by id. Assertions are
  * `node:assert/strict`.
  *
  * @param test - Your runner's `describe`, `it` and hooks ({@link TestApi}).
@@ -72,7 +72,7 @@ function creationTests(test: TestApi, store: () => UserStore): void {
     })
     same(
       created,
-      { id: 123, username: 'masnun', passwordHash: '$argon2id$x', roles: ['a'] },
+      { id: 123, username: 'masnun', passwordHash: '$argon2id$x', roles: ['a'], disabled: false },
       'the created record',
     )
     same(await store().findByUsername('masnun'), created, 'findByUsername')
@@ -135,6 +135,24 @@ function updateTests(test: TestApi, store: () => UserStore): void {
     equal(await store().remove('masnun'), true)
     equal(await store().remove('masnun'), false, 'removing twice')
     equal(await store().findByUsername('masnun'), null)
+  })
+
+  test.it('disables and re-enables a user, and creates one disabled', async () => {
+    await store().create({ id: 7, username: 'masnun', passwordHash: 'h', roles: ['admin'] })
+    equal(await store().setDisabled('masnun', true), true)
+    same(
+      await store().findById(7),
+      { id: 7, username: 'masnun', passwordHash: 'h', roles: ['admin'], disabled: true },
+      'the disabled user, found by id',
+    )
+    equal((await store().findByUsername('masnun'))?.disabled, true, 'findByUsername sees the flag')
+    equal((await store().list())[0]?.disabled, true, 'list sees the flag')
+    equal(await store().setDisabled('masnun', false), true)
+    equal((await store().findById(7))?.disabled, false, 'enabled again')
+    equal(await store().setDisabled('nobody', true), false, 'setDisabled of an unknown user')
+    const created = await store().create({ username: 'off', passwordHash: 'h', disabled: true })
+    equal(created.disabled, true, 'created disabled')
+    equal((await store().findByUsername('off'))?.disabled, true, 'stored disabled')
   })
 
   test.it('lists users by id', async () => {

@@ -16,7 +16,9 @@ export interface AuthenticatedRecord {
 /**
  * Builds `authenticate` over a store. Exactly one argon2id verification runs per call, against a
  * dummy hash when the user does not exist, so an unknown user and a wrong password take the same
- * time.
+ * time. A disabled user is refused like a wrong password (`null`, after the same verification), so
+ * the login answer tells no one which accounts exist or are disabled (Flask-JWT's one "Invalid
+ * credentials"; OWASP's authentication cheat sheet).
  *
  * @example
  * ```ts
@@ -35,14 +37,14 @@ export function passwordAuthenticator(
       await hasher.verifyDummy(password)
       return null
     }
-    if (!(await hasher.verify(user.passwordHash, password))) return null
+    if (!(await hasher.verify(user.passwordHash, password)) || user.disabled) return null
     return { id: user.id, username: user.username, roles: user.roles }
   }
 }
 
 /**
  * Builds the guard's `lookupUser` over a store: the user as a login would return it (its current
- * roles), or `null` when it no longer exists, so a refresh issues what a login would.
+ * roles), or `null` when it no longer exists or is disabled, so a refresh issues what a login would.
  *
  * @example
  * ```ts
@@ -54,6 +56,6 @@ export function passwordAuthenticator(
 export function userLookup(store: UserStore): (id: string | number) => Promise<AuthenticatedRecord | null> {
   return async function lookupUser(id) {
     const user = await store.findById(typeof id === 'number' ? id : Number(id))
-    return user === null ? null : { id: user.id, username: user.username, roles: user.roles }
+    return user === null || user.disabled ? null : { id: user.id, username: user.username, roles: user.roles }
   }
 }

@@ -55,6 +55,7 @@ export function createMemoryUserStore(): UserStore {
         username: user.username,
         passwordHash: user.passwordHash,
         roles: [...(user.roles ?? [])],
+        disabled: user.disabled === true,
       }
       byId.set(id, record)
       idOf.set(user.username, id)
@@ -66,6 +67,9 @@ export function createMemoryUserStore(): UserStore {
     },
     async setRoles(username, roles) {
       return update(username, { roles: [...roles] })
+    },
+    async setDisabled(username, disabled) {
+      return update(username, { disabled: disabled === true })
     },
     async remove(username) {
       const id = idOf.get(username)

@@ -40,6 +40,7 @@ interface UserRow {
   username: string
   password_hash: string
   roles: string[]
+  disabled: boolean
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
@@ -97,6 +98,7 @@ function toRecord(row: UserRow | undefined): UserRecord | null {
     username: row.username,
     passwordHash: row.password_hash,
     roles: [...row.roles],
+    disabled: row.disabled === true,
   }
 }
 
@@ -187,8 +189,15 @@ async function migrate(pool: Pool, queryMs: number, tableName: string): Promise<
         username TEXT NOT NULL UNIQUE,
         password_hash TEXT NOT NULL,
         roles TEXT[] NOT NULL DEFAULT '{}',
-        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        disabled BOOLEAN NOT NULL DEFAULT false
       )`,
+      )
+      // A table made by an earlier version gets the columns added since.
+      await run(
+        client,
+        queryMs,
+        `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS disabled BOOLEAN NOT NULL DEFAULT false`,
       )
     })
   } catch (error) {
@@ -250,7 +259,7 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
     if (owned) await pool.end().catch(() => undefined)
     throw error
   })
-  const columns = 'id, username, password_hash, roles'
+  const columns = 'id, username, password_hash, roles, disabled'
 
   function conflict(user: NewUser, error: unknown): never {
     if (error instanceof DatabaseError && error.code === UNIQUE_VIOLATION) {
@@ -277,8 +286,8 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
       try {
         if (user.id === undefined) {
           const result = await query<UserRow>(
-            `INSERT INTO ${table} (username, password_hash, roles) VALUES ($1, $2, $3) RETURNING ${columns}`,
-            [user.username, user.passwordHash, roles],
+            `INSERT INTO ${table} (username, password_hash, roles, disabled) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+            [user.username, user.passwordHash, roles, user.disabled === true],
           )
           return toRecord(result.rows[0]) as UserRecord
         }
@@ -290,8 +299,8 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
           const result = await run<UserRow>(
             client,
             queryMs,
-            `INSERT INTO ${table} (id, username, password_hash, roles) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
-            [id, user.username, user.passwordHash, roles],
+            `INSERT INTO ${table} (id, username, password_hash, roles, disabled) VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+            [id, user.username, user.passwordHash, roles, user.disabled === true],
           )
           await run(
             client,
@@ -314,6 +323,13 @@ export async function createPostgresUserStore(options: PostgresUserStoreOptions)
     },
     async setRoles(username, roles) {
       const result = await query(`UPDATE ${table} SET roles = $1 WHERE username = $2`, [[...roles], username])
+      return (result.rowCount ?? 0) > 0
+    },
+    async setDisabled(username, disabled) {
+      const result = await query(`UPDATE ${table} SET disabled = $1 WHERE username = $2`, [
+        disabled === true,
+        username,
+      ])
       return (result.rowCount ?? 0) > 0
     },
     async remove(username) {

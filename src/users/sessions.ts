@@ -1,6 +1,6 @@
 /**
  * Changes to a user that end its sessions: a user store wrapper that, after a password change, a
- * role removal or a removal, ends every session of that user (every refresh family refused and a
+ * role removal, disabling or a removal, ends every session of that user (every refresh family refused and a
  * "log out everywhere" cut-off for its access tokens, through the token store, so on every
  * instance that shares it).
  *
@@ -25,7 +25,9 @@ export interface EndingSessionsOptions {
 
 /**
  * Wraps a user store so that `setPasswordHash`, `setRoles` (when a role is removed, or granted
- * with `onRoleGrant`) and `remove` end the user's sessions once the change is made.
+ * with `onRoleGrant`), `setDisabled(username, true)` and `remove` end the user's sessions once the
+ * change is made. Every change goes through the one `endSessions` hook, so whatever else must
+ * forget the user (a cache of identities, say) hooks in there once.
  *
  * @example
  * ```ts
@@ -66,6 +68,12 @@ export function endingSessions(users: UserStore, options: EndingSessionsOptions)
         (before) =>
           before.some((role) => !roles.includes(role)) ||
           (onRoleGrant && roles.some((role) => !before.includes(role))),
+      ),
+    setDisabled: (username, disabled) =>
+      changing(
+        username,
+        () => users.setDisabled(username, disabled),
+        () => disabled === true,
       ),
     remove: (username) => changing(username, () => users.remove(username)),
   }

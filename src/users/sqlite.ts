@@ -23,6 +23,7 @@ interface UserRow {
   username: string
   password_hash: string
   roles: string
+  disabled: number
 }
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
@@ -33,6 +34,23 @@ function toRecord(row: UserRow | undefined): UserRecord | null {
     username: row.username,
     passwordHash: row.password_hash,
     roles: Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : [],
+    disabled: row.disabled !== 0,
+  }
+}
+
+/** Creates the users table, and adds the columns later versions need to a table made by an earlier one. */
+function migrate(db: Database.Database, table: string): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    roles TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+  )`)
+  const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all()
+  if (!columns.some((column) => column.name === 'disabled')) {
+    db.exec(`ALTER TABLE ${table} ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`)
   }
 }
 
@@ -69,20 +87,15 @@ export function createSqliteUserStore(options: SqliteUserStoreOptions): UserStor
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError('table must be a plain SQL identifier')
   const owned = typeof options.database === 'string'
   const db = typeof options.database === 'string' ? openSqliteDatabase(options.database) : options.database
-  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    username TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    roles TEXT NOT NULL DEFAULT '[]',
-    created_at INTEGER NOT NULL
-  )`)
+  migrate(db, table)
   const byUsername = db.prepare<[string], UserRow>(`SELECT * FROM ${table} WHERE username = ?`)
   const byId = db.prepare<[number], UserRow>(`SELECT * FROM ${table} WHERE id = ?`)
-  const insert = db.prepare<[number | null, string, string, string, number], UserRow>(
-    `INSERT INTO ${table} (id, username, password_hash, roles, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *`,
+  const insert = db.prepare<[number | null, string, string, string, number, number], UserRow>(
+    `INSERT INTO ${table} (id, username, password_hash, roles, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
   )
   const updateHash = db.prepare<[string, string]>(`UPDATE ${table} SET password_hash = ? WHERE username = ?`)
   const updateRoles = db.prepare<[string, string]>(`UPDATE ${table} SET roles = ? WHERE username = ?`)
+  const updateDisabled = db.prepare<[number, string]>(`UPDATE ${table} SET disabled = ? WHERE username = ?`)
   const deleteUser = db.prepare<[string]>(`DELETE FROM ${table} WHERE username = ?`)
   const all = db.prepare<[], UserRow>(`SELECT * FROM ${table} ORDER BY id`)
 
@@ -101,6 +114,7 @@ export function createSqliteUserStore(options: SqliteUserStoreOptions): UserStor
           user.passwordHash,
           JSON.stringify(user.roles ?? []),
           Math.floor(Date.now() / 1000),
+          user.disabled === true ? 1 : 0,
         )
         return toRecord(row) as UserRecord
       } catch (error) {
@@ -120,6 +134,9 @@ export function createSqliteUserStore(options: SqliteUserStoreOptions): UserStor
     },
     async setRoles(username, roles) {
       return updateRoles.run(JSON.stringify(roles), username).changes > 0
+    },
+    async setDisabled(username, disabled) {
+      return updateDisabled.run(disabled === true ? 1 : 0, username).changes > 0
     },
     async remove(username) {
       return deleteUser.run(username).changes > 0

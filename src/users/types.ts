@@ -10,6 +10,11 @@ export interface UserRecord {
   username: string
   passwordHash: string
   roles: string[]
+  /**
+   * A disabled user cannot log in (the login answers as for a wrong password) nor refresh (the
+   * user lookup finds no one); disabling ends its sessions when done through `endingSessions`.
+   */
+  disabled: boolean
 }
 
 /** What {@link UserStore.create} takes. `id` is assigned by the store when omitted. */
@@ -18,6 +23,8 @@ export interface NewUser {
   username: string
   passwordHash: string
   roles?: readonly string[] | undefined
+  /** @default false */
+  disabled?: boolean | undefined
 }
 
 /** Persistence of users. Every method is async so network-backed stores fit the same seam. */
@@ -32,6 +39,8 @@ export interface UserStore {
   setPasswordHash(username: string, passwordHash: string): Promise<boolean>
   /** Replaces the roles; `false` when there is no such user. */
   setRoles(username: string, roles: readonly string[]): Promise<boolean>
+  /** Disables or re-enables a user; `false` when there is no such user. */
+  setDisabled(username: string, disabled: boolean): Promise<boolean>
   /** Removes a user; `false` when there was none. */
   remove(username: string): Promise<boolean>
   /** Every user, by id. */

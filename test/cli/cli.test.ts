@@ -83,7 +83,9 @@ describe('jwtguard users', () => {
 
     const listed = await jwtguard(['users', 'list', '--json'], { env })
     expect(listed.code).toBe(0)
-    expect(JSON.parse(listed.stdout)).toEqual([{ id: 42, username: 'alice', roles: ['admin', 'ops'] }])
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { id: 42, username: 'alice', roles: ['admin', 'ops'], disabled: false },
+    ])
     expect(listed.stdout).not.toContain('argon2')
 
     await withServer(async (context) => {
@@ -123,6 +125,7 @@ describe('jwtguard users', () => {
     ['users passwd', ['users', 'passwd', 'carl', '--password-stdin'], 'second-password\n'],
     ['users roles --remove', ['users', 'roles', 'carl', '--remove', 'admin'], undefined],
     ['users remove', ['users', 'remove', 'carl'], undefined],
+    ['users disable', ['users', 'disable', 'carl'], undefined],
   ])('%s ends the sessions: the tokens issued before are refused', async (_name, args, input) => {
     await jwtguard(['users', 'add', 'carl', '--roles', 'admin', '--password-stdin'], {
       env,
@@ -148,6 +151,28 @@ describe('jwtguard users', () => {
         }),
       ).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' })
     })
+  })
+
+  it('disables a user: its login answers as a wrong password; enabling lets it log in again', async () => {
+    await jwtguard(['users', 'add', 'dina', '--password-stdin'], { env, input: 'dina-password' })
+    const disabled = await jwtguard(['users', 'disable', 'dina'], { env })
+    expect(disabled).toMatchObject({ code: 0, stdout: 'disabled user "dina"\n' })
+    const listed = await jwtguard(['users', 'list'], { env })
+    expect(listed.stdout).toMatch(/dina\s+\(none\)\s+\(disabled\)\n/)
+    await withServer(async (context) => {
+      const refused = await login(context, 'dina', 'dina-password')
+      const wrong = await login(context, 'dina', 'not-her-password')
+      expect(refused.status).toBe(401)
+      expect(refused.body).toEqual(wrong.body)
+    })
+    const enabled = await jwtguard(['users', 'enable', 'dina', '--json'], { env })
+    expect(JSON.parse(enabled.stdout)).toEqual({ username: 'dina', disabled: false })
+    await withServer(async (context) => {
+      expect((await login(context, 'dina', 'dina-password')).status).toBe(200)
+    })
+    const unknown = await jwtguard(['users', 'disable', 'nobody'], { env })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/no user "nobody"/)
   })
 
   it.each<[string, string[], string | undefined, number, RegExp]>([

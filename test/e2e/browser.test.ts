@@ -6,7 +6,8 @@
  * context (its own cookie jar) per framework: open logged out, log in through the form, Private
  * shows 42, a reload keeps the session, POSTs without the CSRF header are refused with 401 (from
  * this origin, and from a page of another origin on the same host, which is same-site so SameSite
- * does not stop its cookies: only the CSRF check does), refresh, log out, Private answers 401.
+ * does not stop its cookies: only the CSRF check does), refresh, the device list (this device
+ * marked, another device logged out from it), log out, Private answers 401.
  * A screenshot of the page after login goes to test-artifacts/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs'
@@ -324,6 +325,41 @@ describe.each(FRAMEWORKS)('the page in headless Chromium on %s', (framework) => 
     expect(answer.json()).toEqual({ meaning_of_life: 42 })
   })
 
+  it('lists the devices, this one marked, and logs another device out (issue 15 item 7)', async () => {
+    const json = { 'content-type': 'application/json', 'user-agent': 'Other device (curl)' }
+    const other = await fetch(`${app.address}/auth`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ username: 'masnun', password: 'abc123' }),
+    })
+    expect(other.status).toBe(200)
+    const { access_token: otherToken } = (await other.json()) as { access_token: string }
+    const listed = await clickButton(page, 'Refresh list')
+    expect(listed.request).toBe('GET /api/v1/sessions')
+    expect(listed.status).toBe(200)
+    const items = page.locator('#sessions li')
+    expect(await items.count()).toBe(2)
+    const current = page.locator('#sessions li[data-current="true"]')
+    await expect(current.textContent()).resolves.toMatch(/HeadlessChrome.*\(this device\)/)
+    const otherItem = page.locator('#sessions li', { hasText: 'Other device (curl)' })
+    await expect(otherItem.textContent()).resolves.toMatch(/from 127\.0\.0\.1/)
+    const otherId = await otherItem.getAttribute('data-session-id')
+
+    const ended = await clickButton(page, 'Log out device: Other device (curl)')
+    expect(ended.request).toBe(`DELETE /api/v1/sessions/${otherId}`)
+    expect(ended.status).toBe(204)
+    await expect(page.locator('#sessions').getAttribute('data-count')).resolves.toBe('1')
+    expect(await page.locator('#sessions li[data-current="true"]').count()).toBe(1)
+    const refused = await fetch(`${app.address}/api/v1/private`, {
+      headers: { authorization: `JWT ${otherToken}` },
+    })
+    expect(refused.status).toBe(401)
+    // This device is still logged in.
+    const me = await clickButton(page, 'Me')
+    expect(me.status).toBe(200)
+    await page.screenshot({ path: `${ARTIFACTS}browser-${framework}-devices.png`, fullPage: true })
+  })
+
   it('logs out: every cookie cleared, and Private answers 401', async () => {
     const revoked = await clickButton(page, 'Log out')
     expect(revoked.request).toBe('POST /auth/revoke')
@@ -331,6 +367,7 @@ describe.each(FRAMEWORKS)('the page in headless Chromium on %s', (framework) => 
     expect(revoked.text).toBe('(no content)')
     await expect(page.locator('#session').textContent()).resolves.toBe('Not logged in')
     expect(Object.keys(await cookies())).toEqual([])
+    await expect(page.locator('#sessions').getAttribute('data-count')).resolves.toBe('0')
 
     const answer = await clickButton(page, 'Private')
     expect(answer.request).toBe('GET /api/v1/private')

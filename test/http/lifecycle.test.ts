@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { createPasswordHasher } from 'jwtguard/users'
 import { createSqliteUserStore } from 'jwtguard/users/sqlite'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { APPS } from '../support/apps.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 import type { TestApp } from '../support/server.js'
@@ -100,9 +100,18 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     expect(decodeSegment(second.refresh_token, 1).fam).toBe(decodeSegment(first.refresh_token, 1).fam)
   })
 
-  it('detects reuse: a spent refresh token revokes its whole family', async () => {
+  /** Moves the server's clock (Date only: timers run on) past the default reuse interval, 5 s. */
+  function pastReuseInterval(): void {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 5_500 })
+  }
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('detects reuse: a spent refresh token sent after the reuse interval revokes its whole family', async () => {
     const first = await login()
     const second = (await refresh(first.refresh_token)).json() as Pair
+    pastReuseInterval()
     const replay = await refresh(first.refresh_token)
     expect(replay.status).toBe(401)
     expect(replay.json()).toMatchObject({
@@ -114,11 +123,28 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
     expect(descendant.json()).toMatchObject({ description: 'Token has been revoked' })
   })
 
-  it('lets exactly one of concurrent refreshes with the same token win', async () => {
+  it('gives concurrent refreshes with the same token sibling pairs in one family, which lives on', async () => {
     const pair = await login()
+    const family = decodeSegment(pair.refresh_token, 1).fam
     const results = await Promise.all(Array.from({ length: 8 }, () => refresh(pair.refresh_token)))
-    expect(results.filter((response) => response.status === 200)).toHaveLength(1)
-    expect(results.filter((response) => response.status === 401)).toHaveLength(7)
+    expect(results.map((response) => response.status)).toEqual(Array(8).fill(200))
+    const siblings = results.map((response) => response.json() as Pair)
+    expect(new Set(siblings.map((sibling) => decodeSegment(sibling.refresh_token, 1).fam))).toEqual(
+      new Set([family]),
+    )
+    // Past the interval the spent token is theft again; the siblings were each spent once, not reused.
+    pastReuseInterval()
+    for (const sibling of siblings) expect((await getPrivate(sibling.access_token)).status).toBe(200)
+    expect((await refresh(siblings[0]?.refresh_token ?? '')).status).toBe(200)
+  })
+
+  it('refuses every replay of a spent token once the reuse interval has passed, and ends the family', async () => {
+    const pair = await login()
+    const rotated = (await refresh(pair.refresh_token)).json() as Pair
+    pastReuseInterval()
+    const results = await Promise.all(Array.from({ length: 4 }, () => refresh(pair.refresh_token)))
+    expect(results.map((response) => response.status)).toEqual(Array(4).fill(401))
+    expect((await refresh(rotated.refresh_token)).status).toBe(401)
   })
 
   it('revokes the access token and its refresh family', async () => {
@@ -232,6 +258,43 @@ describe.each(MATRIX)('token lifecycle: $label', ({ create, env }) => {
       expect(response.json()).toMatchObject({ description: expect.stringMatching(/revoked/) })
     }
     expect((await getPrivate((await login()).access_token)).status).toBe(200)
+  })
+
+  // Issue 15 item 2: disabling ends the sessions; the login of a disabled user answers exactly as a
+  // wrong password (no account enumeration); enabled again, it logs in.
+  it.each([
+    ['in the database (the refresh finds no user)', 'direct', 'User does not exist'],
+    ['through the library API (its sessions end)', 'api', 'Token has been revoked'],
+  ])('a user disabled %s cannot log in nor refresh', async (_name, how, description) => {
+    const username = `off-${randomUUID().slice(0, 8)}`
+    const hasher = createPasswordHasher()
+    await app.context.users.create({ username, passwordHash: await hasher.hash('pw-of-the-off') })
+    const loginAs = (password: string) =>
+      app.request('POST', '/auth', { headers: JSON_HEADERS, body: JSON.stringify({ username, password }) })
+    const first = await loginAs('pw-of-the-off')
+    expect(first.status).toBe(200)
+    const pair = first.json() as Pair
+    await new Promise((resolve) => setTimeout(resolve, 2)) // a cut-off after the login's millisecond
+    if (how === 'api') await app.context.users.setDisabled(username, true)
+    else {
+      const direct = createSqliteUserStore({ database: app.context.config.databaseFile })
+      await direct.setDisabled(username, true)
+      await direct.close()
+    }
+    const refused = await loginAs('pw-of-the-off')
+    const wrong = await loginAs('not-the-password')
+    expect(refused.status).toBe(401)
+    expect([refused.json(), refused.headers['www-authenticate']]).toEqual([
+      wrong.json(),
+      wrong.headers['www-authenticate'],
+    ])
+    expect(refused.json()).toMatchObject({ description: 'Invalid credentials' })
+    const refreshed = await refresh(pair.refresh_token)
+    expect(refreshed.status).toBe(401)
+    expect(refreshed.json()).toMatchObject({ description })
+    if (how === 'api') expect((await getPrivate(pair.access_token)).status).toBe(401)
+    await app.context.users.setDisabled(username, false)
+    expect((await loginAs('pw-of-the-off')).status).toBe(200)
   })
 
   it.each([

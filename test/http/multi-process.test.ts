@@ -74,7 +74,7 @@ describe('two processes on one Redis', () => {
     expect(performance.now() - revokedAt).toBeLessThan(100)
   })
 
-  it('does not let a refresh token spent on one process be replayed on the other', async () => {
+  it('does not let a refresh token spent on one process be replayed on the other past the reuse interval', async () => {
     const pair = await login(first)
     const refresh = (server: ServerProcess, token: string) =>
       server.request('POST', '/auth/refresh', {
@@ -83,12 +83,18 @@ describe('two processes on one Redis', () => {
       })
     const rotated = await refresh(first, pair.refresh_token)
     expect(rotated.status).toBe(200)
+    // Within the reuse interval (5 s) a second use is a second tab: a sibling in the same family.
+    const sibling = await refresh(second, pair.refresh_token)
+    expect(sibling.status).toBe(200)
+    // The processes run on their own clocks: step past the interval in real time.
+    await new Promise((resolve) => setTimeout(resolve, 5_500))
     const replay = await refresh(second, pair.refresh_token)
     expect(replay.status).toBe(401)
     expect(replay.json()).toMatchObject({ description: expect.stringMatching(/reuse/) })
-    // Reuse revoked the family: the rotated token is dead on both processes.
+    // Reuse revoked the family: the rotated token and the sibling are dead on both processes.
     expect((await refresh(first, (rotated.json() as Pair).refresh_token)).status).toBe(401)
-  })
+    expect((await refresh(second, (sibling.json() as Pair).refresh_token)).status).toBe(401)
+  }, 20_000)
 
   it('shares login throttling: 429 after 10 failures spread over both processes', async () => {
     const statuses: number[] = []

@@ -162,6 +162,7 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
       for (const token of [login.access_token, rotated.access_token]) {
         expect((await protectedGet(b.server, token)).status).toBe(200)
       }
+      offset = 5.5 // past the reuse interval (5 s by default): a replay now is theft, not a second tab
       const replay = await refreshWith(a.server, login.refresh_token)
       expect(replay.json()).toMatchObject({
         description: 'Refresh token reuse detected: the session has been revoked',
@@ -196,49 +197,61 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
   })
 
   describe('changes to a user end its sessions on every instance (item 2)', () => {
-    it('a password change: the old access and refresh tokens get 401 on another instance', async () => {
-      const hasher = createPasswordHasher()
-      const raw = createSqliteUserStore({ database: ':memory:' })
-      await raw.create({ id: 123, username: 'masnun', passwordHash: await hasher.hash('abc123') })
-      let guardA: { revokeAllFor(id: number): Promise<void> } | undefined
-      const users = endingSessions(raw, { endSessions: async (id) => guardA?.revokeAllFor(id) })
-      const withUsers = {
-        authenticate: passwordAuthenticator(users, hasher),
-        lookupUser: userLookup(users),
-      }
-      const a = await start(withUsers)
-      guardA = a.guard
-      const b = await start(withUsers)
-      const pair = (
-        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
-      ).json() as Pair
-      expect((await protectedGet(b.server, pair.access_token)).status).toBe(200)
-      const newHash = await hasher.hash('a-new-password')
-      offset = 0.25 // the frozen clock moves on: a cut-off refuses what was issued strictly before it
-      await users.setPasswordHash('masnun', newHash)
-      const changedAt = performance.now()
-      await eventually(
-        async () => (await protectedGet(b.server, pair.access_token)).status === 401,
-        1_000,
-        'the old access token refused on the other instance',
-      )
-      elapsed.push(performance.now() - changedAt)
-      const refused = await refreshWith(b.server, pair.refresh_token)
-      expect(refused.status).toBe(401)
-      expect(refused.json()).toMatchObject({ description: 'Token has been revoked' })
-      const relogin = await b.server.request('POST', '/auth', {
-        headers: JSON_HEADERS,
-        body: JSON.stringify({ username: 'masnun', password: 'a-new-password' }),
-      })
-      expect(relogin.status).toBe(200)
-      await raw.close()
-    })
+    it.each([
+      ['a password change', 'passwd'],
+      ['disabling the user', 'disable'],
+    ] as const)(
+      '%s: the old access and refresh tokens get 401 on another instance',
+      async (_name, change) => {
+        const hasher = createPasswordHasher()
+        const raw = createSqliteUserStore({ database: ':memory:' })
+        await raw.create({ id: 123, username: 'masnun', passwordHash: await hasher.hash('abc123') })
+        let guardA: { revokeAllFor(id: number): Promise<void> } | undefined
+        const users = endingSessions(raw, { endSessions: async (id) => guardA?.revokeAllFor(id) })
+        const withUsers = {
+          authenticate: passwordAuthenticator(users, hasher),
+          lookupUser: userLookup(users),
+        }
+        const a = await start(withUsers)
+        guardA = a.guard
+        const b = await start(withUsers)
+        const pair = (
+          await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+        ).json() as Pair
+        expect((await protectedGet(b.server, pair.access_token)).status).toBe(200)
+        const newHash = await hasher.hash('a-new-password')
+        offset = 0.25 // the frozen clock moves on: a cut-off refuses what was issued strictly before it
+        if (change === 'passwd') await users.setPasswordHash('masnun', newHash)
+        else await users.setDisabled('masnun', true)
+        const changedAt = performance.now()
+        await eventually(
+          async () => (await protectedGet(b.server, pair.access_token)).status === 401,
+          1_000,
+          'the old access token refused on the other instance',
+        )
+        elapsed.push(performance.now() - changedAt)
+        const refused = await refreshWith(b.server, pair.refresh_token)
+        expect(refused.status).toBe(401)
+        expect(refused.json()).toMatchObject({ description: 'Token has been revoked' })
+        const relogin = await b.server.request('POST', '/auth', {
+          headers: JSON_HEADERS,
+          body: JSON.stringify({
+            username: 'masnun',
+            password: change === 'passwd' ? 'a-new-password' : 'abc123',
+          }),
+        })
+        // A disabled user's login is answered as a wrong password.
+        expect(relogin.status).toBe(change === 'passwd' ? 200 : 401)
+        if (change === 'disable') expect(relogin.json()).toMatchObject({ description: 'Invalid credentials' })
+        await raw.close()
+      },
+    )
   })
 
-  describe('concurrent rotation within the reuse interval (item 6)', () => {
+  describe('concurrent rotation within the reuse interval, 5 s by default (item 6)', () => {
     it('two refreshes with the same token at once both succeed and the family lives', async () => {
-      const a = await start({ reuseInterval: 5 })
-      const b = await start({ reuseInterval: 5 })
+      const a = await start()
+      const b = await start()
       const login = (
         await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
       ).json() as Pair
@@ -257,7 +270,7 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
     })
 
     it('after the interval a replay is reuse: the session ends', async () => {
-      const a = await start({ reuseInterval: 5 })
+      const a = await start()
       const login = (
         await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
       ).json() as Pair
@@ -269,6 +282,19 @@ describe.each(MATRIX)('sessions: $label', ({ framework, backend }) => {
       })
       expect((await protectedGet(a.server, rotated.access_token)).status).toBe(401)
       expect((await refreshWith(a.server, rotated.refresh_token)).status).toBe(401)
+    })
+
+    it('reuseInterval: 0 makes every replay reuse, even at once', async () => {
+      const a = await start({ reuseInterval: 0 })
+      const login = (
+        await a.server.request('POST', '/auth', { headers: JSON_HEADERS, body: LOGIN })
+      ).json() as Pair
+      const rotated = (await refreshWith(a.server, login.refresh_token)).json() as Pair
+      const replay = await refreshWith(a.server, login.refresh_token)
+      expect(replay.json()).toMatchObject({
+        description: 'Refresh token reuse detected: the session has been revoked',
+      })
+      expect((await protectedGet(a.server, rotated.access_token)).status).toBe(401)
     })
   })
 

@@ -278,6 +278,9 @@ const SUCCESS: Record<string, [probe: string, status: number][]> = {
     ['an admin access token', 200],
     ['a user access token', 403],
   ],
+  getSessions: [['a user access token', 200]],
+  // The document's `{id}` is no session of the user: the answer every other id gets.
+  deleteSession: [['a user access token', 404]],
   health: [['nothing', 200]],
   getPage: [['nothing', 200]],
   getOpenApi: [['nothing', 200]],

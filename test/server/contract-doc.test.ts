@@ -69,8 +69,10 @@ describe('docs/CONTRACT.md', () => {
       authenticate: () => null,
       identity: () => null,
     })
-    for (const path of Object.keys(buildOpenApiDocument(guard).paths)) {
-      expect(contract, path).toContain(`\`GET ${path}\``.replace('GET /auth', 'POST /auth'))
+    for (const [path, item] of Object.entries(buildOpenApiDocument(guard).paths)) {
+      for (const method of Object.keys(item)) {
+        expect(contract, path).toContain(`\`${method.toUpperCase()} ${path}\``)
+      }
     }
   })
 })

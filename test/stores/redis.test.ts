@@ -161,6 +161,7 @@ describe('createRedisStore', () => {
       'family:f',
       'refresh:r',
       'revoked:j',
+      'sessions:i',
     ])
     for (const key of keys) {
       expect(await admin.sendCommand(['EXPIRETIME', key])).toBe(now + HOUR)

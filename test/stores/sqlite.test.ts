@@ -83,6 +83,36 @@ describe('createSqliteStore', () => {
     expect(await createSqliteStore({ database: db, tablePrefix: 'auth_' }).isRevoked('jti')).toBe(true)
   })
 
+  it('migrates a refresh table made before sessions were listed: its tokens still rotate and list', async () => {
+    const file = join(dir, 'before-sessions.db')
+    const old = new Database(file)
+    old.exec(`CREATE TABLE jwtguard_refresh_tokens (
+      id TEXT PRIMARY KEY, family_id TEXT NOT NULL, identity TEXT NOT NULL, issued_at REAL NOT NULL,
+      expires_at INTEGER NOT NULL, spent INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`)
+    const t0 = Math.floor(Date.now() / 1000)
+    old
+      .prepare('INSERT INTO jwtguard_refresh_tokens VALUES (?, ?, ?, ?, ?, 0)')
+      .run('r1', 'f1', '123', t0, t0 + 60)
+    old.close()
+    const store = createSqliteStore({ database: file, now: () => t0 })
+    cleanups.push(() => store.close())
+    expect(await store.sessions?.('123', t0)).toEqual([
+      {
+        id: 'f1',
+        identity: '123',
+        createdAt: t0,
+        lastUsedAt: t0,
+        expiresAt: t0 + 60,
+        userAgent: null,
+        clientAddress: null,
+      },
+    ])
+    expect(await store.consumeRefresh('r1', t0)).toEqual({
+      status: 'ok',
+      record: { id: 'r1', familyId: 'f1', identity: '123', issuedAt: t0, expiresAt: t0 + 60 },
+    })
+  })
+
   it('closes a database it opened', async () => {
     const store = createSqliteStore({ database: join(dir, 'owned.db') })
     await store.close()

@@ -1,4 +1,4 @@
-import { createPasswordHasher, MAX_PASSWORD_LENGTH, passwordAuthenticator } from 'jwtguard/users'
+import { createPasswordHasher, MAX_PASSWORD_LENGTH, passwordAuthenticator, userLookup } from 'jwtguard/users'
 import { createSqliteUserStore } from 'jwtguard/users/sqlite'
 import { describe, expect, it } from 'vitest'
 
@@ -41,6 +41,31 @@ describe('passwordAuthenticator', () => {
     expect(await authenticate('masnun', 'abc123')).toEqual({ id: 123, username: 'masnun', roles: ['x'] })
     expect(await authenticate('masnun', 'wrong')).toBeNull()
     expect(await authenticate('nobody', 'abc123')).toBeNull()
+    await store.close()
+  })
+
+  it('refuses a disabled user as a wrong password, after the same one verification', async () => {
+    const calls: string[] = []
+    const counting = {
+      hash: hasher.hash,
+      verify: async (hash: string, password: string) => {
+        calls.push('verify')
+        return hasher.verify(hash, password)
+      },
+      verifyDummy: async (password: string) => {
+        calls.push('dummy')
+        await hasher.verifyDummy(password)
+      },
+    }
+    const store = createSqliteUserStore({ database: ':memory:' })
+    await store.create({ id: 5, username: 'masnun', passwordHash: await hasher.hash('abc123') })
+    await store.setDisabled('masnun', true)
+    expect(await passwordAuthenticator(store, counting)('masnun', 'abc123')).toBeNull()
+    expect(calls).toEqual(['verify'])
+    expect(await userLookup(store)(5)).toBeNull()
+    await store.setDisabled('masnun', false)
+    expect(await passwordAuthenticator(store, counting)('masnun', 'abc123')).toMatchObject({ id: 5 })
+    expect(await userLookup(store)('5')).toMatchObject({ id: 5, username: 'masnun' })
     await store.close()
   })
 

@@ -62,6 +62,18 @@ describe.each(STORES)('endingSessions over the %s user store', (_name, open) => 
     await users.close()
   })
 
+  it('ends the sessions when a user is disabled, not when it is enabled again', async () => {
+    const { users, ended } = await setup()
+    expect(await users.setDisabled('ann', true)).toBe(true)
+    expect(ended).toEqual([41])
+    expect((await users.findById(41))?.disabled).toBe(true)
+    expect(await users.setDisabled('ann', false)).toBe(true)
+    expect(await users.setDisabled('nobody', true)).toBe(false)
+    expect(ended).toEqual([41])
+    expect((await users.findByUsername('ann'))?.disabled).toBe(false)
+    await users.close()
+  })
+
   it('leaves the sessions on a role grant unless onRoleGrant, and on an unknown user', async () => {
     const { users, ended } = await setup()
     expect(await users.setRoles('ann', ['admin', 'editor', 'viewer'])).toBe(true)

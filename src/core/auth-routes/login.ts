@@ -9,6 +9,7 @@ import { type AuthRequest, parseJsonObjectBody } from '../body.js'
 import { failure } from '../failures.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
+import { requestDetails } from '../guard/sessions.js'
 import type { AuthRoute } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
 import type { AuthenticatedUser, IssuingOptions } from '../options.js'
@@ -52,7 +53,11 @@ async function login(request: AuthRequest, parts: LoginParts): Promise<HttpRespo
     throw failure('invalidCredentials')
   }
   if (attempt !== undefined) await limiter?.recordSuccess(attempt)
-  const { tokens, csrf } = await issuer.issueSession(user, { fresh: true, familyId: randomUUID() })
+  const { tokens, csrf } = await issuer.issueSession(user, {
+    fresh: true,
+    familyId: randomUUID(),
+    details: requestDetails(request, options.trustedProxies),
+  })
   const handler = callbacks.authResponseHandler
   const body = handler === undefined ? tokens : handler(tokens, user)
   return responses.issued(tokens, csrf, body)

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TokenStore } from '../../stores/types.js'
+import type { RefreshRecord, TokenStore } from '../../stores/types.js'
 import type { AuthRequest } from '../body.js'
 import { parseJsonObjectBody } from '../body.js'
 import type { JwtPayload } from '../claims.js'
@@ -13,6 +13,7 @@ import { failure } from '../failures.js'
 import type { IdentityLoader } from '../guard/identity.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
+import { requestDetails } from '../guard/sessions.js'
 import type { AuthRoute } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
 import type { ResolvedIssuerOptions } from '../resolve-options.js'
@@ -54,10 +55,11 @@ async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpR
     familyId,
     clientAddress: clientAddress(request.headers, request.remoteAddress, options.trustedProxies),
   })
-  await spend(parts, jti, familyId)
+  const spent = await spend(parts, jti, familyId)
   await parts.loadIdentity(payload)
   const user = await issuer.currentUser(payload)
-  const { tokens, csrf } = await issuer.issueSession(user, { fresh: false, familyId })
+  const details = { ...requestDetails(request, options.trustedProxies), createdAt: spent.createdAt }
+  const { tokens, csrf } = await issuer.issueSession(user, { fresh: false, familyId, details })
   return parts.responses.issued(tokens, csrf)
 }
 
@@ -70,14 +72,14 @@ function presentedToken(request: AuthRequest, parts: RefreshParts): JwtPayload {
   return parts.refreshTokens.fromBody(parseJsonObjectBody(request, parts.options.bodyLimit))
 }
 
-/** Spends the token; reuse revokes the family (the whole session) and refuses. */
-async function spend(parts: RefreshParts, jti: string, familyId: string): Promise<void> {
+/** Spends the token and returns its record; reuse revokes the family (the whole session) and refuses. */
+async function spend(parts: RefreshParts, jti: string, familyId: string): Promise<RefreshRecord> {
   const { store, options } = parts
   const result = await store.consumeRefresh(jti, options.now(), options.reuseInterval)
   switch (result.status) {
     case 'ok':
     case 'concurrent': // spent within reuseInterval: a sibling pair in the same family
-      return
+      return result.record
     case 'reused':
       // A spent token came back: it was stolen or replayed. End the whole session.
       await store.revokeFamily(familyId, options.now() + options.refreshExpiresIn + options.leeway)

@@ -18,6 +18,7 @@ import {
 } from '../issue.js'
 import type { AuthenticatedUser, IssuingOptions } from '../options.js'
 import type { ResolvedIssuerOptions } from '../resolve-options.js'
+import { definedDetails, type SessionDetails } from './sessions.js'
 
 /** A pair as issued, with the refresh token's record when there is one. */
 export interface Issued {
@@ -37,9 +38,13 @@ export interface SessionIssuer {
   /**
    * Issues and saves a session's pair for `user` as it is now: a login's (`fresh`, a new family)
    * or a refresh's (the family it rotates). In cookie mode the access token carries a new CSRF
-   * value.
+   * value. The refresh record keeps what the session list shows: the device (`details`) and since
+   * when (a login's own time, or the `createdAt` a refresh carries over from the token it spent).
    */
-  issueSession(user: AuthenticatedUser, session: { fresh: boolean; familyId: string }): Promise<IssuedSession>
+  issueSession(
+    user: AuthenticatedUser,
+    session: { fresh: boolean; familyId: string; details?: SessionDetails | undefined },
+  ): Promise<IssuedSession>
   /** The store's presence decides refresh tokens; `withRefresh: false` issues an access token only. */
   issue(
     user: AuthenticatedUser,
@@ -71,7 +76,7 @@ export function createSessionIssuer(
         payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
       return issueTokens(resolved, { ...context, withRefresh, stamp: store !== undefined }, handler)
     },
-    async issueSession(user, { fresh, familyId }) {
+    async issueSession(user, { fresh, familyId, details = {} }) {
       const identity = userId(user)
       const csrf = resolved.cookies === undefined ? undefined : newCsrfValue()
       const claims = issuer.claimsOf(user)
@@ -89,6 +94,7 @@ export function createSessionIssuer(
           identity: String(identity),
           issuedAt: refresh.issuedAt,
           expiresAt: refresh.exp + resolved.leeway,
+          ...definedDetails({ ...details, createdAt: fresh ? refresh.issuedAt : details.createdAt }),
         })
       }
       return { tokens: issued.tokens, csrf }

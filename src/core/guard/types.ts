@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TokenStore } from '../../stores/types.js'
+import type { SessionRecord, TokenStore } from '../../stores/types.js'
 import type { AuthRequest } from '../body.js'
 import type { JwtPayload } from '../claims.js'
 import type { JwtGuardError } from '../errors.js'
@@ -92,6 +92,19 @@ export interface JwtGuard<TIdentity> {
   authenticateRequest(headers: HeaderSource): Promise<AuthResult<TIdentity>>
   /** "Log out everywhere": refuses every token of `identity` issued before `before` (default now). */
   revokeAllFor(identity: string | number, before?: number): Promise<void>
+  /**
+   * The live sessions of `identity` (its refresh families: since when, last used, from which user
+   * agent and client address, until when), newest use first, as the store holds them, so every
+   * instance lists the same. The current session of a request is the one whose `id` is its
+   * access token's `fam` claim. Rejects with a `TypeError` without a store that lists sessions.
+   */
+  sessions(identity: string | number): Promise<SessionRecord[]>
+  /**
+   * Ends one session of `identity` ("log out that device"): its refresh tokens and access tokens
+   * are refused on every instance. `false`, and nothing revoked, when `identity` has no live
+   * session `id`: a user can end its own sessions only.
+   */
+  revokeSession(identity: string | number, id: string): Promise<boolean>
   /**
    * The `GET /.well-known/jwks.json` response: the public parts of the verification keys, with
    * Cache-Control. `undefined` when there is nothing to publish (HMAC secrets, remote JWKS).

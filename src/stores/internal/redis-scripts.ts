@@ -4,7 +4,10 @@
  *
  * Keys under the prefix `P`: `P revoked:<jti>` (string: expiry), `P cutoff:<identity>` (hash
  * `b` before, `e` expiry), `P refresh:<id>` (hash `f` family, `i` identity, `a` issued at,
- * `e` expiry, `s` spent), `P family:<familyId>` (string: expiry); channel `P events`.
+ * `e` expiry, `s` spent, and when known `c` session start, `u` user agent, `n` client address),
+ * `P family:<familyId>` (string: expiry), `P sessions:<identity>` (hash: family id to the JSON
+ * `[started, last used, expiry, user agent, client address]` of its newest token, expiring with
+ * the latest of them); channel `P events`.
  *
  * Every write also increments the write sequence `P seq` (KEYS[2], no expiry) and returns its new
  * value, replicated with the write in one step: an instance that later reads a lower sequence knows
@@ -18,7 +21,7 @@
  */
 import { createHash } from 'node:crypto'
 import { ErrorReply } from 'redis'
-import type { ConsumeResult } from '../types.js'
+import type { ConsumeResult, RefreshRecord, SessionRecord } from '../types.js'
 import type { RedisCommands } from './redis-link.js'
 
 /** A script with its SHA1, run by `EVALSHA`, loaded by `EVAL` when the server does not know it. */
@@ -73,21 +76,71 @@ redis.call('EXPIREAT', KEYS[1], expires)
 redis.call('PUBLISH', ARGV[3], cjson.encode({'c', ARGV[4], before, expires}))
 return bump()`)
 
-/** Saves the refresh hash KEYS[1] unless it exists; returns 0 when it did, else the write sequence. */
+/**
+ * Saves the refresh hash KEYS[1] unless it exists; returns 0 when it did, else the write sequence.
+ * ARGV: family, identity, issued at, expiry, then session start, user agent and client address
+ * (`''` when unknown). The session index KEYS[3] gets the family's newest token, and loses the
+ * families whose tokens have all expired; it expires with its latest family.
+ */
 export const SAVE_REFRESH = lua(`${BUMP}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'f', ARGV[1], 'i', ARGV[2], 'a', ARGV[3], 'e', ARGV[4], 's', '0')
+if ARGV[5] and ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'c', ARGV[5]) end
+if ARGV[6] and ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'u', ARGV[6]) end
+if ARGV[7] and ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'n', ARGV[7]) end
 redis.call('EXPIREAT', KEYS[1], ARGV[4])
+if KEYS[3] then
+  -- Times stay strings (as JavaScript wrote them): cjson would round numbers to 14 digits.
+  local started = ARGV[5]
+  if started == nil or started == '' then started = ARGV[3] end
+  local previous = redis.call('HGET', KEYS[3], ARGV[1])
+  if previous then
+    local old = cjson.decode(previous)
+    if tonumber(old[2]) > tonumber(ARGV[3]) then return bump() end
+    if tonumber(old[1]) < tonumber(started) then started = old[1] end
+  end
+  redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({started, ARGV[3], ARGV[4], ARGV[6] or '', ARGV[7] or ''}))
+  local latest = tonumber(ARGV[4])
+  local all = redis.call('HGETALL', KEYS[3])
+  for index = 1, #all, 2 do
+    local expiry = tonumber(cjson.decode(all[index + 1])[3])
+    if expiry <= tonumber(ARGV[3]) then redis.call('HDEL', KEYS[3], all[index])
+    elseif expiry > latest then latest = expiry end
+  end
+  redis.call('EXPIREAT', KEYS[3], latest)
+end
 return bump()`)
 
 /**
+ * The live sessions in the index KEYS[1] at ARGV[1] (key prefix ARGV[2], identity ARGV[3]):
+ * families not revoked, whose newest token is not expired nor issued before the identity's
+ * cut-off. Returns `{family, json, family, json, ...}`.
+ */
+export const LIST_SESSIONS = lua(`
+local now = tonumber(ARGV[1])
+local before = redis.call('HGET', ARGV[2] .. 'cutoff:' .. ARGV[3], 'b')
+local cutoff = before and tonumber(before) or -math.huge
+local live = {}
+local all = redis.call('HGETALL', KEYS[1])
+for index = 1, #all, 2 do
+  local session = cjson.decode(all[index + 1])
+  if tonumber(session[3]) > now and tonumber(session[2]) >= cutoff
+    and redis.call('EXISTS', ARGV[2] .. 'family:' .. all[index]) == 0 then
+    live[#live + 1] = all[index]
+    live[#live + 1] = all[index + 1]
+  end
+end
+return live`)
+
+/**
  * Reads and spends the refresh hash KEYS[1] at time ARGV[1] (key prefix ARGV[2], reuse interval
- * ARGV[3]); returns `{status, family, identity, issuedAt, expiresAt, sequence}` (the write
- * sequence when it spent the token, else 0) or `{'unknown'}`. The field `s` holds the time the token
+ * ARGV[3]); returns `{status, family, identity, issuedAt, expiresAt, sequence, started,
+ * userAgent, clientAddress}` (the write sequence when it spent the token, else 0; the last three
+ * nil when not saved) or `{'unknown'}`. The field `s` holds the time the token
  * was spent (`'0'`: not yet; `'1'`, from earlier versions: long ago).
  */
 export const CONSUME_REFRESH = lua(`${BUMP}
-local r = redis.call('HMGET', KEYS[1], 'f', 'i', 'a', 'e', 's')
+local r = redis.call('HMGET', KEYS[1], 'f', 'i', 'a', 'e', 's', 'c', 'u', 'n')
 if not r[1] or tonumber(r[4]) <= tonumber(ARGV[1]) then return {'unknown'} end
 local status = 'ok'
 local written = 0
@@ -111,7 +164,7 @@ else
     written = bump()
   end
 end
-return {status, r[1], r[2], r[3], r[4], written}`)
+return {status, r[1], r[2], r[3], r[4], written, r[6], r[7], r[8]}`)
 
 /**
  * Replaces the epoch KEYS[1] by ARGV[2] if it still holds ARGV[1] (of several instances noticing
@@ -132,8 +185,37 @@ export function consumeSequence(reply: unknown): number {
 export function consumeResult(reply: unknown, id: string): ConsumeResult {
   if (!Array.isArray(reply) || !STATUSES.has(reply[0])) return { status: 'unknown' }
   const [status, familyId, identity, issuedAt, expiresAt] = reply.map(String)
-  const record = { id, familyId, identity, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) }
+  const record: RefreshRecord = {
+    id,
+    familyId: familyId as string,
+    identity: identity as string,
+    issuedAt: Number(issuedAt),
+    expiresAt: Number(expiresAt),
+  }
+  const [createdAt, userAgent, clientAddress] = reply.slice(6, 9)
+  if (typeof createdAt === 'string') record.createdAt = Number(createdAt)
+  if (typeof userAgent === 'string') record.userAgent = userAgent
+  if (typeof clientAddress === 'string') record.clientAddress = clientAddress
   return { status, record } as ConsumeResult
+}
+
+/** Turns a `LIST_SESSIONS` reply into session records, newest use first. */
+export function sessionsResult(reply: unknown, identity: string): SessionRecord[] {
+  const sessions: SessionRecord[] = []
+  if (!Array.isArray(reply)) return sessions
+  for (let index = 0; index + 1 < reply.length; index += 2) {
+    const [createdAt, lastUsedAt, expiresAt, userAgent, clientAddress] = JSON.parse(String(reply[index + 1]))
+    sessions.push({
+      id: String(reply[index]),
+      identity,
+      createdAt: Number(createdAt),
+      lastUsedAt: Number(lastUsedAt),
+      expiresAt: Number(expiresAt),
+      userAgent: typeof userAgent === 'string' && userAgent !== '' ? userAgent : null,
+      clientAddress: typeof clientAddress === 'string' && clientAddress !== '' ? clientAddress : null,
+    })
+  }
+  return sessions.sort((a, b) => b.lastUsedAt - a.lastUsedAt || (a.id < b.id ? -1 : 1))
 }
 
 /** Runs a script by SHA, sending its source once if the server's script cache lacks it. */

@@ -58,14 +58,35 @@ export function every(seconds: number, task: () => void): () => void {
   return () => clearInterval(timer as ReturnType<typeof setInterval>)
 }
 
-/** Copies and checks a record, so later changes to the caller's object cannot alter the store. */
+/** The longest `userAgent` and `clientAddress` a record keeps. */
+export const MAX_SESSION_TEXT = 256
+
+/** An optional session text: a string of at most {@link MAX_SESSION_TEXT} characters. */
+function sessionText(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length > MAX_SESSION_TEXT) {
+    throw new TypeError(`${name} must be a string of at most ${MAX_SESSION_TEXT} characters`)
+  }
+  return value
+}
+
+/**
+ * Copies and checks a record, so later changes to the caller's object cannot alter the store.
+ * The optional session fields are copied only when present: a store returns a record as saved.
+ */
 export function checkRecord(record: RefreshRecord): RefreshRecord {
   if (typeof record !== 'object' || record === null) throw new TypeError('record must be an object')
-  return {
+  const checked: RefreshRecord = {
     id: checkId(record.id, 'record.id'),
     familyId: checkId(record.familyId, 'record.familyId'),
     identity: checkId(record.identity, 'record.identity'),
     issuedAt: checkTime(record.issuedAt, 'record.issuedAt'),
     expiresAt: checkExpiry(record.expiresAt, 'record.expiresAt'),
   }
+  if (record.createdAt !== undefined) checked.createdAt = checkTime(record.createdAt, 'record.createdAt')
+  const userAgent = sessionText(record.userAgent, 'record.userAgent')
+  if (userAgent !== undefined) checked.userAgent = userAgent
+  const clientAddress = sessionText(record.clientAddress, 'record.clientAddress')
+  if (clientAddress !== undefined) checked.clientAddress = clientAddress
+  return checked
 }
