@@ -23,7 +23,15 @@ export interface ErrorBody {
   description: string
 }
 
-type Challenge = 'none' | 'bare' | 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+type Challenge =
+  | 'none'
+  | 'bare'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'dpop:invalid_token'
+  | 'dpop:invalid_dpop_proof'
+  | 'dpop:use_dpop_nonce'
 
 interface HttpMeaning {
   status: number
@@ -66,6 +74,10 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_ROUTE_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
   ERR_STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', challenge: 'none' },
   ERR_INTERNAL: { status: 500, error: 'Internal Server Error', challenge: 'none' },
+  // RFC 9449 §7.1: the DPoP scheme's challenge, with its own error codes.
+  ERR_DPOP_PROOF_INVALID: { status: 401, error: 'Invalid DPoP proof', challenge: 'dpop:invalid_dpop_proof' },
+  ERR_DPOP_BINDING_INVALID: { status: 401, error: 'Invalid token', challenge: 'dpop:invalid_token' },
+  ERR_DPOP_NONCE_REQUIRED: { status: 401, error: 'Use DPoP nonce', challenge: 'dpop:use_dpop_nonce' },
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
@@ -169,12 +181,24 @@ export function sessionResponse(
   return response
 }
 
+/** `WWW-Authenticate: DPoP ...` (RFC 9449 §7.1), and `DPoP-Nonce` when the error carries one. */
+function dpopChallenge(error: string, known: JwtGuardError, context: ChallengeContext) {
+  let challenge = challengeHeader('DPoP', context.realm, error, known.message)
+  const algs = context.dpopAlgs
+  if (algs !== undefined && algs.length > 0) challenge += `, algs=${quoteString(algs.join(' '))}`
+  const headers: Record<string, string> = { 'www-authenticate': challenge }
+  if (known.dpopNonce !== undefined) headers['dpop-nonce'] = known.dpopNonce
+  return headers
+}
+
 /** What the error renderer needs to know about the route that failed. */
 export interface ChallengeContext {
   /** The authorization scheme, e.g. `JWT`. */
   scheme: string
   /** The realm of the protected route. */
   realm: string
+  /** The proof algorithms a DPoP challenge names (`algs`), when the guard takes DPoP. */
+  dpopAlgs?: readonly string[] | undefined
 }
 
 /**
@@ -206,6 +230,11 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
       break
     case 'bare':
       headers['www-authenticate'] = challengeHeader(context.scheme, context.realm)
+      break
+    case 'dpop:invalid_token':
+    case 'dpop:invalid_dpop_proof':
+    case 'dpop:use_dpop_nonce':
+      Object.assign(headers, dpopChallenge(meaning.challenge.slice(5), known, context))
       break
     default:
       headers['www-authenticate'] = challengeHeader(

@@ -48,6 +48,12 @@ export interface ProtectOptions<TRequest = unknown> {
    * @default none
    */
   scopes?: Requirement | undefined
+  /**
+   * DPoP on this route (RFC 9449): `'required'` accepts only DPoP-bound tokens with their proof,
+   * `'allowed'` also unbound ones. Needs the guard's `dpop` option.
+   * @default the guard's `dpop` mode
+   */
+  dpop?: 'required' | 'allowed' | undefined
   /** A last check on the verified claims and the framework's request; `false` answers 403. */
   allow?: ((claims: JwtPayload, request: TRequest) => boolean | Promise<boolean>) | undefined
 }

@@ -10,6 +10,7 @@ import type { AuthRequest } from '../body.js'
 import { parseJsonObjectBody } from '../body.js'
 import type { JwtPayload } from '../claims.js'
 import { newCsrfValue } from '../cookies.js'
+import { boundClaims, type DpopBinder } from '../dpop/index.js'
 import { failure } from '../failures.js'
 import type { IdentityLoader } from '../guard/identity.js'
 import type { SessionIssuer } from '../guard/issuer.js'
@@ -34,6 +35,8 @@ export interface RefreshParts {
   limiter: RefreshLimiter | undefined
   issuer: SessionIssuer
   responses: SessionResponses
+  /** The DPoP step: a bound session's refresh needs a proof of its key. */
+  dpop?: DpopBinder | undefined
 }
 
 /** The refresh route at `path`. */
@@ -43,11 +46,11 @@ export function refreshRoute(path: string, parts: RefreshParts): AuthRoute {
     method: 'POST',
     path,
     failures: ['refreshReused', 'refreshUnknown', 'expectedRefresh', 'refreshBody', 'userNotFound'],
-    handle: (request) => refresh(request, parts),
+    handle: (request) => refresh(request, parts, path),
   }
 }
 
-async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpResponse> {
+async function refresh(request: AuthRequest, parts: RefreshParts, path: string): Promise<HttpResponse> {
   const { options, issuer } = parts
   const payload = presentedToken(request, parts)
   const { jti, fam: familyId } = payload
@@ -56,12 +59,14 @@ async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpR
     familyId,
     clientAddress: clientAddress(request.headers, request.remoteAddress, options.trustedProxies),
   })
+  // Before the token is spent: a thief without the key cannot end the session by replaying it.
+  const jkt = await parts.dpop?.refresh(request, path, payload)
   await spend(parts, jti, familyId)
   await parts.loadIdentity(payload)
   const user = await issuer.currentUser(payload)
   const id = userId(user)
   const csrf = options.cookies === undefined ? undefined : newCsrfValue()
-  const claims = issuer.claimsOf(user)
+  const claims = boundClaims(issuer.claimsOf(user), jkt)
   const issued = issuer.issue(user, {
     identity: id,
     fresh: false,
