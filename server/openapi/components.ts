@@ -170,6 +170,14 @@ function responses(ctx: DocContext): Components['responses'] {
         revoked: 'revoked',
         unknownUser: 'userNotFound',
         ...(ctx.cookies === undefined ? {} : { csrf: 'csrfMismatch' as const }),
+        ...(ctx.dpop === undefined
+          ? {}
+          : {
+              dpopBoundAsJwt: 'dpopBoundAsBearer' as const,
+              dpopProofMissing: 'dpopProofMissing' as const,
+              dpopReplayed: 'dpopProofReplayed' as const,
+              dpopKeyMismatch: 'dpopKeyMismatch' as const,
+            }),
       }),
     },
     Forbidden: {

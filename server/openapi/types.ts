@@ -21,6 +21,7 @@ export interface Operation {
   description: string
   tags: string[]
   security?: Record<string, string[]>[]
+  parameters?: { in: 'header'; name: string; required: boolean; description: string; schema: Schema }[]
   requestBody?: {
     required: boolean
     description: string

@@ -98,6 +98,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     options: resolved,
     routes: issuing?.routes ?? [],
     store,
+    dpop: dpopSettings,
     createAccessToken(user) {
       if (issuing === undefined)
         throw new TypeError('this guard verifies tokens from a remote JWKS: it cannot issue tokens')
