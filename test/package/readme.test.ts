@@ -104,6 +104,7 @@ describe('README code blocks', () => {
       'tsconfig',
       'keys',
       'resource-server',
+      'dpop',
       'roles',
       'throttle',
       'testing',
