@@ -65,7 +65,11 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   const { store } = options
   const verifiers = createVerifiers(resolved)
   const findToken = createTokenFinder(resolved, options.tokenExtractor)
-  const loadIdentity = createIdentityLoader(options.identity, options.schema)
+  const loadIdentity = createIdentityLoader(
+    options.identity,
+    options.schema,
+    resolved.mode === 'resource-server' && resolved.profile === 'rfc9068',
+  )
   const dpopSettings = resolveDpop(options.dpop)
   const dpopVerifier =
     dpopSettings === undefined
@@ -79,6 +83,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     checkRevocation: createRevocationCheck(store, resolved.identityClaim),
     loadIdentity,
     realm: resolved.realm,
+    claims: { roleClaims: resolved.roleClaims, scopeClaims: resolved.scopeClaims },
     dpop,
   })
   const defaultRoute = protect()
@@ -93,7 +98,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
           dpopFind: dpop.find,
         })
       : undefined
-  const { realm, headerPrefix } = resolved
+  const { realm, headerSchemes } = resolved
+  const scheme = headerSchemes.length === 1 ? (headerSchemes[0] as string) : headerSchemes
   return {
     options: resolved,
     routes: issuing?.routes ?? [],
@@ -116,7 +122,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     },
     jwks: () => (resolved.mode === 'issuer' ? publishedKeys(resolved.verificationKeys) : undefined),
     errorResponse(error, routeRealm = realm) {
-      const response = errorResponse(error, { scheme: headerPrefix, realm: routeRealm, dpopAlgs: dpop.algs })
+      const response = errorResponse(error, { scheme, realm: routeRealm, dpopAlgs: dpop.algs })
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
     // Without currentIdentity(), no AsyncLocalStorage: its promise hooks would tax every request.

@@ -12,7 +12,7 @@ import { assertCsrf, type ResolvedCookies } from '../cookies.js'
 import type { DpopGate, DpopMode } from '../dpop/index.js'
 import type { HeaderSource } from '../extract.js'
 import { failure } from '../failures.js'
-import { compileRequirements, type ProtectOptions } from '../protect.js'
+import { compileRequirements, type ProtectOptions, type RequirementClaims } from '../protect.js'
 import type { AsyncVerifyFunction } from '../remote-jwks.js'
 import type { VerifyFunction } from '../verify.js'
 import type { IdentityLoader } from './identity.js'
@@ -30,6 +30,8 @@ export interface PipelineParts<TIdentity> {
   loadIdentity: IdentityLoader<TIdentity>
   /** The guard's realm, for routes that set none. */
   realm: string
+  /** The claims the `roles` and `scopes` requirements read. */
+  claims?: RequirementClaims | undefined
   /** The DPoP scheme and binding check (RFC 9449). */
   dpop: DpopGate
 }
@@ -65,7 +67,7 @@ export function createProtect<TIdentity>(parts: PipelineParts<TIdentity>): Prote
     options: ProtectOptions<TRequest> = {},
     mode: 'required' | 'optional' = 'required',
   ): ProtectedRoute<TIdentity, TRequest> {
-    const requirements = compileRequirements(options)
+    const requirements = compileRequirements(options, parts.claims)
     const dpopMode = dpop.routeMode(options.dpop)
 
     /** Identity, then the route's requirements; synchronous callbacks stay synchronous. */
