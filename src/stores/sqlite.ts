@@ -29,8 +29,8 @@ export interface SqliteStoreOptions {
    */
   database: string | Database.Database
   /**
-   * Prefix of the four table names (`<prefix>revoked_tokens`, `<prefix>revoked_identities`,
-   * `<prefix>refresh_tokens`, `<prefix>revoked_families`).
+   * Prefix of the five table names (`<prefix>revoked_tokens`, `<prefix>revoked_identities`,
+   * `<prefix>refresh_tokens`, `<prefix>revoked_families`, `<prefix>claims`).
    * @default 'jwtguard_'
    */
   tablePrefix?: string | undefined
