@@ -405,6 +405,11 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       ...cookieNames(config.cookiePrefixes),
       tokensInBody: config.tokensInBody,
     },
+    // DPoP (RFC 9449): DPOP=required|allowed, proofs naming DPOP_ORIGIN (else the Host header).
+    dpop:
+      config.dpop === undefined
+        ? undefined
+        : { mode: config.dpop, ...(config.dpopOrigin === undefined ? {} : { origin: config.dpopOrigin }) },
     identity: async (payload) => {
       // A resource server trusts the issuer's identity: the users live with the issuer.
       if ('jwks' in keys.options) return resourceIdentity(payload)

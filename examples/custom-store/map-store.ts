@@ -1,5 +1,5 @@
 /**
- * A token store written outside jwtguard, as a third party writes one: four Maps in process
+ * A token store written outside jwtguard, as a third party writes one: five Maps in process
  * memory, and nothing of jwtguard but its public types. It passes the token-store conformance
  * suite of `jwtguard/testing` (conformance.test.ts, next to it); a DynamoDB or a MongoDB store
  * proves itself the same way.
@@ -77,6 +77,7 @@ export function createMapStore(options: MapStoreOptions = {}): TokenStore {
   const families = new Map<string, number>() // familyId -> expiresAt
   const cutOffs = new Map<string, { before: number; expiresAt: number }>() // identity -> cut-off
   const refresh = new Map<string, Saved>()
+  const claims = new Map<string, number>() // claimOnce (the DPoP replay cache): key -> expiresAt
   const live = (expiresAt: number | undefined): boolean => expiresAt !== undefined && expiresAt > now()
 
   const view: RevocationView = {
@@ -135,7 +136,7 @@ export function createMapStore(options: MapStoreOptions = {}): TokenStore {
 
   function prune(at: number): number {
     let removed = 0
-    for (const map of [revoked, families]) {
+    for (const map of [revoked, families, claims]) {
       for (const [key, expiresAt] of map) if (expiresAt <= at && map.delete(key)) removed += 1
     }
     for (const [key, cut] of cutOffs) if (cut.expiresAt <= at && cutOffs.delete(key)) removed += 1
@@ -176,5 +177,12 @@ export function createMapStore(options: MapStoreOptions = {}): TokenStore {
     sessions: async (identity, at) => sessions(text(identity, 'identity'), time(at, 'now')),
     prune: async (at) => prune(time(at, 'now')),
     async close() {},
+    // Optional: without it, a guard keeps DPoP proof ids in each process.
+    async claimOnce(key, expiresAt) {
+      const expiry = Math.ceil(time(expiresAt, 'expiresAt'))
+      if (live(claims.get(text(key, 'key')))) return false
+      claims.set(key, expiry)
+      return true
+    },
   } satisfies TokenStore
 }

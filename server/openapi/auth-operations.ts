@@ -20,7 +20,7 @@ type Writer = (route: AuthRoute, ctx: DocContext) => Operation
 export function authPaths(ctx: DocContext): Record<string, { get?: Operation; post?: Operation }> {
   const paths: Record<string, { get?: Operation; post?: Operation }> = {}
   for (const route of ctx.guard.routes) {
-    const operation = WRITERS[route.name](route, ctx)
+    const operation = withDpop(WRITERS[route.name](route, ctx), route, ctx)
     paths[route.path] = route.method === 'GET' ? { get: operation } : { post: operation }
   }
   return paths
@@ -184,3 +184,36 @@ const jwks: Writer = () => ({
 })
 
 const WRITERS: Record<AuthRoute['name'], Writer> = { login, refresh, revoke, jwks }
+
+/** The DPoP proof of `/auth` and `/auth/refresh` (RFC 9449 §5), when the guard takes DPoP. */
+function withDpop(operation: Operation, route: AuthRoute, ctx: DocContext): Operation {
+  const { dpop } = ctx
+  if (dpop === undefined || (route.name !== 'login' && route.name !== 'refresh')) return operation
+  const failures: FailureName[] = [
+    ...route.failures,
+    'dpopProofMissing',
+    'dpopKeyMismatch',
+    'dpopProofReplayed',
+  ]
+  const refused = operation.responses['401'] as ResponseObject
+  return {
+    ...operation,
+    parameters: [
+      {
+        in: 'header',
+        name: 'DPoP',
+        required: dpop.mode === 'required',
+        description: `A DPoP proof (RFC 9449) for \`POST\` and this URL: the tokens issued are bound to its key (\`cnf.jkt\`), and a bound session refreshes only with a proof of the same key.`,
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      ...operation.responses,
+      '401': refusals(
+        ctx,
+        { ...route, failures },
+        `${refused.description} A missing, invalid or replayed DPoP proof, or one of another key than the session's.`,
+      ),
+    },
+  }
+}

@@ -223,6 +223,14 @@ function responses(ctx: DocContext): Components['responses'] {
               rotatedOut: 'keyUnknown' as const,
             }
           : {}),
+        ...(ctx.dpop === undefined
+          ? {}
+          : {
+              dpopBoundAsJwt: 'dpopBoundAsBearer' as const,
+              dpopProofMissing: 'dpopProofMissing' as const,
+              dpopReplayed: 'dpopProofReplayed' as const,
+              dpopKeyMismatch: 'dpopKeyMismatch' as const,
+            }),
       }),
     },
     Forbidden: {

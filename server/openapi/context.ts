@@ -38,6 +38,8 @@ export interface DocContext {
   /** Set when tokens may come in the query. */
   queryParam: string | undefined
   hasStore: boolean
+  /** The guard's DPoP settings (RFC 9449), when it takes DPoP. */
+  dpop: JwtGuard<unknown>['dpop']
   /** The issuer's options; `undefined` for a resource server (it mounts no token routes). */
   issuer: ResolvedIssuerOptions | undefined
   /** The rendered body and headers of an error. */
@@ -63,6 +65,7 @@ export function docContext(guard: JwtGuard<unknown>): DocContext {
     cookies: options.tokenLocation.includes('cookies') ? options.cookies : undefined,
     queryParam: options.tokenLocation.includes('query') ? options.queryParam : undefined,
     hasStore: guard.store !== undefined,
+    dpop: guard.dpop,
     issuer: options.mode === 'issuer' ? options : undefined,
     rendered,
     errorContent: (examples) => ({

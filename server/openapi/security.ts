@@ -32,6 +32,7 @@ export function securitySchemes(ctx: DocContext): Record<string, Schema> {
       description: `The value of the readable \`${cookies.csrfName}\` cookie, echoed on unsafe methods when the token comes from a cookie (double submit, bound to the token's \`csrf\` claim).`,
     }
   }
+  if (ctx.dpop !== undefined) Object.assign(schemes, dpopSchemes(ctx.dpop))
   if (queryParam !== undefined) {
     schemes.query = {
       type: 'apiKey',
@@ -48,8 +49,27 @@ export function securitySchemes(ctx: DocContext): Record<string, Schema> {
  * `unsafe` methods), or the query parameter, each with the route's `roles`.
  */
 export function routeSecurity(ctx: DocContext, unsafe: boolean, roles: string[] = []): Security {
-  const security: Security = [{ JWT: roles }]
+  const security: Security = ctx.dpop?.mode === 'required' ? [] : [{ JWT: roles }]
+  if (ctx.dpop !== undefined) security.push({ DPoP: roles, DPoPProof: [] })
   if (ctx.cookies !== undefined) security.push(unsafe ? { cookie: roles, csrf: [] } : { cookie: roles })
   if (ctx.queryParam !== undefined) security.push({ query: roles })
   return security
+}
+
+/** RFC 9449: the `DPoP` authorization scheme and the proof header that goes with it. */
+function dpopSchemes(dpop: NonNullable<DocContext['dpop']>): Record<string, Schema> {
+  const required = dpop.mode === 'required' ? ' Required: tokens sent any other way are refused.' : ''
+  return {
+    DPoP: {
+      type: 'http',
+      scheme: 'DPoP',
+      description: `\`DPoP <token>\`: an access token bound to the client's key (\`cnf.jkt\`), sent with a proof in the \`DPoP\` header. A bound token sent any other way is refused.${required}`,
+    },
+    DPoPProof: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'DPoP',
+      description: `The DPoP proof (RFC 9449 §4): a JWT of \`typ\` \`dpop+jwt\` signed with one of ${dpop.algorithms.join(', ')} by the key in its \`jwk\` header, for this request's method (\`htm\`) and URL (\`htu\`), issued within ${dpop.maxAge} s (\`iat\`), never sent twice (\`jti\`), with \`ath\`, the SHA-256 of the access token${dpop.nonce === undefined ? '' : ', and the nonce of the last `DPoP-Nonce` header'}.`,
+    },
+  }
 }

@@ -21,7 +21,13 @@ export interface Operation {
   description: string
   tags: string[]
   security?: Record<string, string[]>[]
-  parameters?: { name: string; in: 'path'; required: true; description: string; schema: Schema }[]
+  parameters?: {
+    name: string
+    in: 'path' | 'header'
+    required: boolean
+    description: string
+    schema: Schema
+  }[]
   requestBody?: {
     required: boolean
     description: string

@@ -165,5 +165,5 @@ export async function serveAuthRoute(
   assertIdentityEncoding(headers.get('content-encoding'))
   const body = route.method === 'GET' ? undefined : await readRequestBody(request, limit)
   const contentType = headers.get('content-type') ?? undefined
-  return route.handle({ contentType, body, headers, remoteAddress })
+  return route.handle({ contentType, body, headers, remoteAddress, url: request.url })
 }

@@ -30,6 +30,7 @@ export type { ResolvedCookies } from '../core/cookies.js'
 // For token stores and limiters: the request's deadline, durations.
 export { remainingDeadline, withRequestDeadline } from '../core/deadline.js'
 // Responses and errors.
+export type { ResolvedDpop } from '../core/dpop/options.js'
 export type { ErrorCode } from '../core/errors.js'
 export { isJwtGuardError, JwtGuardError } from '../core/errors.js'
 export type { HeaderSource } from '../core/extract.js'

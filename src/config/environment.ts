@@ -100,6 +100,10 @@ export interface Settings {
   behindTlsProxy: boolean
   /** `HTTP_*`: the timeouts (seconds) and the connection cap of the HTTP server. */
   httpLimits: HttpLimits
+  /** `DPOP`: DPoP (RFC 9449) `required` or `allowed`; `undefined` (unset): off. */
+  dpop: 'required' | 'allowed' | undefined
+  /** `DPOP_ORIGIN`: the origin clients reach the server at, which DPoP proofs name (`htu`). */
+  dpopOrigin: string | undefined
 }
 
 /** A value the server refuses, whatever `NODE_ENV` says; the message names the variable and the fix. */
@@ -293,6 +297,32 @@ function readKeys(read: Reading) {
   }
 }
 
+const DPOP_MODES = ['required', 'allowed'] as const
+
+function readDpop(read: Reading): Pick<Settings, 'dpop' | 'dpopOrigin'> {
+  const raw = read.value('DPOP')
+  const mode = raw?.toLowerCase()
+  if (mode !== undefined && !(DPOP_MODES as readonly string[]).includes(mode)) {
+    read.problem(
+      'DPOP',
+      `DPOP must be required or allowed, got "${raw}"`,
+      'set DPOP=required or DPOP=allowed, or unset it',
+    )
+  }
+  const dpopOrigin = urlOf(read, 'DPOP_ORIGIN', ['https', 'http'], 'https://api.example.com')
+  if (dpopOrigin !== undefined && new URL(dpopOrigin).origin !== dpopOrigin.replace(/\/$/, '')) {
+    read.problem(
+      'DPOP_ORIGIN',
+      'DPOP_ORIGIN must be an origin without a path',
+      'set DPOP_ORIGIN=https://api.example.com',
+    )
+  }
+  return {
+    dpop: mode === 'required' || mode === 'allowed' ? mode : undefined,
+    dpopOrigin: dpopOrigin === undefined ? undefined : new URL(dpopOrigin).origin,
+  }
+}
+
 function readSecret(read: Reading): Pick<Settings, 'secret' | 'secretVariable'> {
   const fromJwt = read.value('JWT_SECRET_KEY')
   if (fromJwt !== undefined) return { secret: fromJwt, secretVariable: 'JWT_SECRET_KEY' }
@@ -339,6 +369,7 @@ export function readSettings(env: Env): { settings: Settings; problems: Problem[
     ...keys,
     ...cookies,
     httpLimits: http.limits,
+    ...readDpop(read),
   }
   return { settings, problems }
 }

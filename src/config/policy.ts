@@ -104,10 +104,33 @@ export function cookieSecureFinding(settings: Settings): Finding | undefined {
   }
 }
 
+/**
+ * `DPOP` without `DPOP_ORIGIN` is refused in production: proofs would be checked against the `Host`
+ * header, which the client chooses; `undefined` when DPoP is off.
+ */
+export function dpopOriginFinding(settings: Settings): Finding | undefined {
+  if (settings.dpop === undefined) return undefined
+  if (settings.dpopOrigin !== undefined) {
+    return {
+      check: 'dpop-origin',
+      variable: 'DPOP_ORIGIN',
+      ok: true,
+      message: `DPoP proofs name ${settings.dpopOrigin}`,
+    }
+  }
+  return {
+    check: 'dpop-origin',
+    variable: 'DPOP_ORIGIN',
+    ok: false,
+    message: 'DPOP without DPOP_ORIGIN would check DPoP proofs against the Host header, which clients choose',
+    fix: 'set DPOP_ORIGIN to the origin clients reach the server at, such as https://api.example.com',
+  }
+}
+
 /** Every rule of the policy, checked whatever `NODE_ENV` says: what production would refuse. */
 export function productionFindings(settings: Settings): Finding[] {
-  const cookie = cookieSecureFinding(settings)
-  return cookie === undefined ? [secretFinding(settings)] : [secretFinding(settings), cookie]
+  const findings = [secretFinding(settings), cookieSecureFinding(settings), dpopOriginFinding(settings)]
+  return findings.filter((finding): finding is Finding => finding !== undefined)
 }
 
 /** A failed finding as a problem. */

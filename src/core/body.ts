@@ -21,6 +21,11 @@ export interface AuthRequest extends RawBody {
   headers?: HeaderSource | undefined
   /** The peer address of the socket. */
   remoteAddress?: string | undefined
+  /**
+   * The request URL, when the adapter has it absolute (a Web `Request`): the URI a DPoP proof
+   * names. Without it, the route's path and the `Host` header are used.
+   */
+  url?: string | undefined
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

@@ -37,6 +37,9 @@ export const ERROR_CODES = [
   'ERR_SESSION_NOT_FOUND',
   'ERR_STORE_UNAVAILABLE',
   'ERR_INTERNAL',
+  'ERR_DPOP_PROOF_INVALID',
+  'ERR_DPOP_BINDING_INVALID',
+  'ERR_DPOP_NONCE_REQUIRED',
 ] as const
 
 /** The union of every error code. */
@@ -56,6 +59,8 @@ export interface JwtGuardErrorDetails {
   retryAfter?: number | undefined
   /** The underlying error, kept for logs. */
   cause?: unknown
+  /** A fresh server nonce for the client's next DPoP proof, for `ERR_DPOP_NONCE_REQUIRED`. */
+  dpopNonce?: string | undefined
 }
 
 /**
@@ -75,6 +80,7 @@ export class JwtGuardError extends Error {
   readonly allow: readonly string[] | undefined
   readonly retryAfter: number | undefined
   readonly scope: string | undefined
+  readonly dpopNonce: string | undefined
   readonly [BRAND] = true
 
   constructor(code: ErrorCode, message: string, details: JwtGuardErrorDetails = {}) {
@@ -85,6 +91,7 @@ export class JwtGuardError extends Error {
     this.allow = details.allow
     this.retryAfter = details.retryAfter
     this.scope = details.scope
+    this.dpopNonce = details.dpopNonce
   }
 }
 

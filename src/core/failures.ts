@@ -134,6 +134,48 @@ export const FAILURES = {
   ),
   storeUnavailable: row('ERR_STORE_UNAVAILABLE', 'Token store unavailable', 'Store down'),
   userStoreUnavailable: row('ERR_STORE_UNAVAILABLE', 'User store unavailable', 'User store down'),
+  // DPoP (RFC 9449)
+  dpopProofMissing: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof is missing', 'No DPoP header'),
+  dpopProofMultiple: row('ERR_DPOP_PROOF_INVALID', 'Exactly one DPoP proof is allowed', 'Two DPoP headers'),
+  dpopProofMalformed: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof is malformed', 'Not a JWS'),
+  dpopProofType: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof typ must be dpop+jwt', 'Another typ'),
+  dpopProofAlg: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof algorithm is not allowed', 'HS256, none, ...'),
+  dpopProofKey: row(
+    'ERR_DPOP_PROOF_INVALID',
+    'DPoP proof jwk must be a public asymmetric key',
+    'No jwk, a private or symmetric one',
+  ),
+  dpopProofSignature: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof signature is invalid', 'Bad signature'),
+  dpopProofClaims: row(
+    'ERR_DPOP_PROOF_INVALID',
+    'DPoP proof lacks a required claim (jti, htm, htu, iat)',
+    'A claim missing',
+  ),
+  dpopProofMethod: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof htm does not match the request', 'Wrong htm'),
+  dpopProofUrl: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof htu does not match the request', 'Wrong htu'),
+  dpopProofTime: row(
+    'ERR_DPOP_PROOF_INVALID',
+    'DPoP proof iat is outside the accepted window',
+    'A stale or future proof',
+  ),
+  dpopProofReplayed: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof has been used before', 'A replayed jti'),
+  dpopProofAth: row(
+    'ERR_DPOP_PROOF_INVALID',
+    'DPoP proof ath does not match the access token',
+    'No or a wrong ath',
+  ),
+  dpopBoundAsBearer: row(
+    'ERR_DPOP_BINDING_INVALID',
+    'Token is bound to a DPoP key: send it with the DPoP scheme and a proof',
+    'A DPoP-bound token sent as JWT or Bearer',
+  ),
+  dpopKeyMismatch: row('ERR_DPOP_BINDING_INVALID', 'Invalid DPoP key binding', 'A proof of another key'),
+  dpopUnbound: row(
+    'ERR_DPOP_BINDING_INVALID',
+    'Token is not bound to a DPoP key',
+    'An unbound token where DPoP is required',
+  ),
+  dpopNonce: row('ERR_DPOP_NONCE_REQUIRED', 'DPoP proof must carry the server nonce', 'No or a stale nonce'),
   // Routing
   methodNotAllowed: row(
     'ERR_METHOD_NOT_ALLOWED',

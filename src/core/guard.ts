@@ -13,6 +13,14 @@ import { authRoutes } from './auth-routes/index.js'
 import { publishedKeys } from './auth-routes/jwks.js'
 import { createRefreshTokenReader } from './auth-routes/refresh-token.js'
 import { currentIdentity, enableCurrentIdentity, runWithIdentity } from './context.js'
+import {
+  createDpopBinder,
+  createDpopGate,
+  createDpopVerifier,
+  type DpopBinder,
+  type DpopGate,
+  resolveDpop,
+} from './dpop/index.js'
 import { failure } from './failures.js'
 import { createIdentityLoader, type IdentityLoader } from './guard/identity.js'
 import { createSessionIssuer } from './guard/issuer.js'
@@ -63,6 +71,12 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     options.schema,
     resolved.mode === 'resource-server' && resolved.profile === 'rfc9068',
   )
+  const dpopSettings = resolveDpop(options.dpop)
+  const dpopVerifier =
+    dpopSettings === undefined
+      ? undefined
+      : createDpopVerifier(dpopSettings, { store, now: resolved.now, leeway: resolved.leeway })
+  const dpop = createDpopGate(dpopVerifier)
   const protect = createProtect<TIdentity>({
     findToken,
     verify: verifiers.remote === undefined ? { local: verifiers.access } : { remote: verifiers.remote },
@@ -71,6 +85,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     loadIdentity,
     realm: resolved.realm,
     claims: { roleClaims: resolved.roleClaims, scopeClaims: resolved.scopeClaims },
+    dpop,
   })
   const defaultRoute = protect()
   const issuing =
@@ -80,6 +95,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
           findToken,
           loadIdentity,
           defaultRoute,
+          dpop: createDpopBinder(dpopVerifier),
+          dpopFind: dpop.find,
         })
       : undefined
   const { realm, headerSchemes } = resolved
@@ -90,6 +107,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     options: resolved,
     routes: issuing?.routes ?? [],
     store,
+    dpop: dpopSettings,
     createAccessToken(user) {
       if (issuing === undefined)
         throw new TypeError('this guard verifies tokens from a remote JWKS: it cannot issue tokens')
@@ -108,7 +126,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     revokeSession: sessionList.revokeSession,
     jwks: () => (resolved.mode === 'issuer' ? publishedKeys(resolved.verificationKeys) : undefined),
     errorResponse(error, routeRealm = realm) {
-      const response = errorResponse(error, { scheme, realm: routeRealm })
+      const response = errorResponse(error, { scheme, realm: routeRealm, dpopAlgs: dpop.algs })
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
     // Without currentIdentity(), no AsyncLocalStorage: its promise hooks would tax every request.
@@ -124,6 +142,8 @@ interface Shared<TIdentity> {
   findToken: TokenFinder
   loadIdentity: IdentityLoader<TIdentity>
   defaultRoute: ProtectedRoute<TIdentity>
+  dpop: DpopBinder
+  dpopFind: DpopGate['find']
 }
 
 /** An issuer's routes and `createAccessToken`, wired from its options. */
@@ -141,7 +161,7 @@ function issuerParts<TIdentity>(
   const routes = authRoutes({
     options: resolved,
     keys: resolved.verificationKeys,
-    login: { options: resolved, callbacks: options, issuer, responses },
+    login: { options: resolved, callbacks: options, issuer, responses, dpop: shared.dpop },
     session:
       store === undefined || refreshTokens === undefined
         ? undefined
@@ -154,12 +174,14 @@ function issuerParts<TIdentity>(
               limiter: options.refreshLimiter,
               issuer,
               responses,
+              dpop: shared.dpop,
             },
             revoke: {
               options: resolved,
               store,
               refreshTokens,
-              findToken: shared.findToken,
+              // A bound access token is logged out with the DPoP scheme and a proof.
+              findToken: (headers, meta) => shared.dpopFind(headers) ?? shared.findToken(headers, meta),
               accessRoute: shared.defaultRoute,
               responses,
             },

@@ -23,7 +23,15 @@ export interface ErrorBody {
   description: string
 }
 
-type Challenge = 'none' | 'bare' | 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+type Challenge =
+  | 'none'
+  | 'bare'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'dpop:invalid_token'
+  | 'dpop:invalid_dpop_proof'
+  | 'dpop:use_dpop_nonce'
 
 interface HttpMeaning {
   status: number
@@ -67,6 +75,10 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_SESSION_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
   ERR_STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', challenge: 'none' },
   ERR_INTERNAL: { status: 500, error: 'Internal Server Error', challenge: 'none' },
+  // RFC 9449 §7.1: the DPoP scheme's challenge, with its own error codes.
+  ERR_DPOP_PROOF_INVALID: { status: 401, error: 'Invalid DPoP proof', challenge: 'dpop:invalid_dpop_proof' },
+  ERR_DPOP_BINDING_INVALID: { status: 401, error: 'Invalid token', challenge: 'dpop:invalid_token' },
+  ERR_DPOP_NONCE_REQUIRED: { status: 401, error: 'Use DPoP nonce', challenge: 'dpop:use_dpop_nonce' },
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
@@ -170,6 +182,16 @@ export function sessionResponse(
   return response
 }
 
+/** `WWW-Authenticate: DPoP ...` (RFC 9449 §7.1), and `DPoP-Nonce` when the error carries one. */
+function dpopChallenge(error: string, known: JwtGuardError, context: ChallengeContext) {
+  let challenge = challengeHeader('DPoP', context.realm, error, known.message)
+  const algs = context.dpopAlgs
+  if (algs !== undefined && algs.length > 0) challenge += `, algs=${quoteString(algs.join(' '))}`
+  const headers: Record<string, string> = { 'www-authenticate': challenge }
+  if (known.dpopNonce !== undefined) headers['dpop-nonce'] = known.dpopNonce
+  return headers
+}
+
 /** What the error renderer needs to know about the route that failed. */
 export interface ChallengeContext {
   /**
@@ -179,6 +201,8 @@ export interface ChallengeContext {
   scheme: string | readonly string[]
   /** The realm of the protected route. */
   realm: string
+  /** The proof algorithms a DPoP challenge names (`algs`), when the guard takes DPoP. */
+  dpopAlgs?: readonly string[] | undefined
 }
 
 /**
@@ -205,7 +229,9 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
     description: known.message,
   }
   const headers: Record<string, string> = {}
-  if (meaning.challenge !== 'none') {
+  if (meaning.challenge.startsWith('dpop:')) {
+    Object.assign(headers, dpopChallenge(meaning.challenge.slice(5), known, context))
+  } else if (meaning.challenge !== 'none') {
     const schemes = typeof context.scheme === 'string' ? [context.scheme] : context.scheme
     headers['www-authenticate'] = schemes
       .map((scheme) =>

@@ -23,6 +23,7 @@ export const RESERVED_CLAIMS = [
   'csrf',
   'iss',
   'aud',
+  'cnf',
 ] as const
 
 /** The `typ` header of refresh tokens (RFC 8725 §3.11: a type no access-token verifier takes). */

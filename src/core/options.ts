@@ -7,6 +7,7 @@
 import type { TokenStore } from '../stores/types.js'
 import type { JwtPayload } from './claims.js'
 import type { CookieOptions, TokenLocation } from './cookies.js'
+import type { DpopMode, DpopOptions } from './dpop/options.js'
 import type { HeaderSource } from './extract.js'
 import type { HttpResponse } from './http.js'
 import type { Duration } from './internal/duration.js'
@@ -142,6 +143,15 @@ export interface CommonOptions<TIdentity> {
   cache?: boolean | { maxEntries?: number | undefined } | undefined
   /** Rewrites any error response before it is sent [`JWT_ERROR_HANDLER`]. */
   errorHandler?: ((response: HttpResponse, error: unknown) => HttpResponse) | undefined
+  /**
+   * DPoP (RFC 9449): sender-constrained tokens. `'allowed'`: tokens bound to a key (`cnf.jkt`)
+   * need the `DPoP` scheme and a proof of that key, unbound tokens pass as before, and the token
+   * routes bind the tokens of a request that carries a proof. `'required'`: only bound tokens with
+   * their proof, and the token routes refuse a request without a proof. Per route: `protect({ dpop })`.
+   * Without this option, a bound token is refused (its proof cannot be checked).
+   * @default none: DPoP off
+   */
+  dpop?: DpopMode | DpopOptions | undefined
 }
 
 /** The options only a guard that issues tokens takes: login, refresh, revocation routes and their keys. */

@@ -50,6 +50,12 @@ export interface ProtectOptions<TRequest = unknown> {
    */
   scopes?: Requirement | undefined
   /**
+   * DPoP on this route (RFC 9449): `'required'` accepts only DPoP-bound tokens with their proof,
+   * `'allowed'` also unbound ones. Needs the guard's `dpop` option.
+   * @default the guard's `dpop` mode
+   */
+  dpop?: 'required' | 'allowed' | undefined
+  /**
    * A last check on the verified claims and the framework's request; `false` answers 403. Every
    * claim is there: `client_id`, `auth_time`, `acr` of an RFC 9068 access token, say.
    */

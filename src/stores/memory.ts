@@ -61,9 +61,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
   const mirror = new RevocationMirror(now)
   const refresh = new Map<string, StoredRefresh>()
   const familyRevoked = (familyId: string, at: number): boolean => mirror.isFamilyRevoked(familyId, at)
+  const claims = createMemoryClaims(now)
 
   function prune(at: number): number {
-    let removed = mirror.sweep(at)
+    let removed = mirror.sweep(at) + claims.sweep(at)
     for (const [id, stored] of refresh) {
       if (stored.record.expiresAt <= at) {
         refresh.delete(id)
@@ -148,5 +149,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
     async close() {
       stop()
     },
+    claimOnce: claims.claimOnce,
   } satisfies TokenStore
+}
+
+/** `claimOnce` in memory: a map of keys to their expiry, swept with the rest. */
+function createMemoryClaims(now: () => number) {
+  const claimed = new Map<string, number>()
+  return {
+    async claimOnce(key: string, expiresAt: number): Promise<boolean> {
+      checkId(key, 'key')
+      const expiry = checkExpiry(expiresAt, 'expiresAt')
+      const held = claimed.get(key)
+      if (held !== undefined && held > now()) return false
+      claimed.set(key, expiry)
+      return true
+    },
+    sweep(at: number): number {
+      let removed = 0
+      for (const [key, expiry] of claimed) {
+        if (expiry <= at) {
+          claimed.delete(key)
+          removed++
+        }
+      }
+      return removed
+    },
+  }
 }

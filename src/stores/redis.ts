@@ -263,6 +263,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     async close() {
       if (!closed) await shutdown(true)
     },
+    async claimOnce(key, expiresAt) {
+      const id = `${prefix}claim:${checkId(key, 'key')}`
+      // SET NX PX: one atomic command, on the master of the key's slot on a cluster. The TTL is
+      // relative, from the store's clock, so Redis's own clock decides nothing but the countdown.
+      const ttlMs = Math.round((checkExpiry(expiresAt, 'expiresAt') - now()) * 1000)
+      if (ttlMs <= 0) return true
+      return (await call((redis) => redis.set(id, '1', { NX: true, PX: ttlMs }))) === 'OK'
+    },
   } satisfies TokenStore
 }
 

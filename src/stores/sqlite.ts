@@ -36,8 +36,8 @@ export interface SqliteStoreOptions {
    */
   database: string | Database.Database
   /**
-   * Prefix of the four table names (`<prefix>revoked_tokens`, `<prefix>revoked_identities`,
-   * `<prefix>refresh_tokens`, `<prefix>revoked_families`).
+   * Prefix of the five table names (`<prefix>revoked_tokens`, `<prefix>revoked_identities`,
+   * `<prefix>refresh_tokens`, `<prefix>revoked_families`, `<prefix>claims`).
    * @default 'jwtguard_'
    */
   tablePrefix?: string | undefined
@@ -250,6 +250,8 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
     statements
   const { liveRevoked, liveFamilies, liveCutoffs, liveOfIdentity } = statements
   const consume = consumeTransaction(db, statements)
+  const claims = prepareClaims(db, prefix)
+  prunes.push(claims.prune)
 
   const mirror = new RevocationMirror(now)
   let dataVersion = -1
@@ -343,5 +345,27 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
       stopPrune()
       if (owned) db.close()
     },
+    async claimOnce(key, expiresAt) {
+      const expiry = checkExpiry(expiresAt, 'expiresAt')
+      return claims.claim.run(checkId(key, 'key'), expiry, now()).changes === 1
+    },
   } satisfies TokenStore
+}
+
+/**
+ * The table of `claimOnce` (`<prefix>claims`): one row per claimed key, taken by one statement
+ * (an insert, or the replacement of an expired row), atomic across connections on the file.
+ */
+function prepareClaims(db: Database.Database, prefix: string) {
+  const table = `${prefix}claims`
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS ${table}_expires ON ${table} (expires_at);`)
+  return {
+    claim: db.prepare<[string, number, number]>(
+      `INSERT INTO ${table} (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE expires_at <= ?`,
+    ),
+    prune: db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at <= ?`),
+  }
 }

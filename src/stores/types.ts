@@ -195,4 +195,13 @@ export interface TokenStore {
   prune(now: number): Promise<number>
   /** Stops timers and subscriptions, closes what the store opened. Idempotent. */
   close(): Promise<void>
+  /**
+   * Claims `key` until `expiresAt` (seconds since the epoch, rounded up to a whole second):
+   * resolves to `true` for the first claim, `false` while the key is claimed already. Atomic: of
+   * any number of concurrent calls for one key, on one or several processes sharing the backend,
+   * exactly one gets `true`. A key whose claim expired can be claimed again. The guard's DPoP
+   * replay cache (proof ids) uses it, so a proof is accepted once across every instance.
+   * Optional: without it, that cache is kept in each process.
+   */
+  claimOnce?(key: string, expiresAt: number): Promise<boolean>
 }

@@ -17,6 +17,7 @@ import type { CommonOptions, IssuingOptions } from '../core/options.js'
 import { createMemoryStore } from '../stores/memory.js'
 import type { TokenStore } from '../stores/types.js'
 import { checkFunction, checkName, checkTestApi, type TestApi } from './api.js'
+import { DPOP_ORIGIN, type DpopStage, dpopTests } from './dpop-checks.js'
 import { type ContractClient, clientFor, expectCoreResponse, expectJson } from './http-checks.js'
 
 const KIT = 'runAdapterConformance'
@@ -141,6 +142,10 @@ export function runAdapterConformance(test: TestApi, subject: AdapterSubject): v
     })
     test.describe('query tokens', () => {
       queryTests(test, staged(test, subject, { tokenLocation: ['header', 'query'] }))
+    })
+    test.describe('DPoP', () => {
+      const stage = staged(test, subject, { dpop: { mode: 'allowed', origin: DPOP_ORIGIN } })
+      dpopTests(test, stage as unknown as DpopStage)
     })
   })
 }

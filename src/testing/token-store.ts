@@ -70,6 +70,12 @@ export interface TokenStoreSubject {
    * @default undefined (not tested)
    */
   propagationMs?: number | undefined
+  /**
+   * Whether the store has the optional `claimOnce` (the DPoP replay cache shared by instances):
+   * enables its tests.
+   * @default true
+   */
+  claims?: boolean | undefined
 }
 
 interface Capabilities {
@@ -77,6 +83,7 @@ interface Capabilities {
   clockDriven: boolean
   countsPrune: boolean
   propagationMs: number | undefined
+  claims: boolean
 }
 
 /** What every group of tests reads: the current store, its clock and record factory. */
@@ -100,6 +107,7 @@ function capabilitiesOf(subject: TokenStoreSubject): Capabilities {
     clockDriven: booleanOption(subject.clockDriven, true, 'clockDriven', KIT),
     countsPrune: booleanOption(subject.countsPrune, true, 'countsPrune', KIT),
     propagationMs,
+    claims: booleanOption(subject.claims, true, 'claims', KIT),
   }
 }
 
@@ -183,6 +191,7 @@ export function runTokenStoreConformance(test: TestApi, subject: TokenStoreSubje
     pruneTests(test, bench, capabilities)
     if (capabilities.shared) sharingTests(test, bench, capabilities)
     argumentTests(test, bench)
+    if (capabilities.claims) claimTests(test, bench, capabilities)
   })
 }
 
@@ -659,5 +668,63 @@ function argumentTests(test: TestApi, bench: Bench): void {
   test.it('closes idempotently', async () => {
     await bench.store.close()
     await bench.store.close()
+  })
+}
+
+/** `claimOnce`: the first claim of a key wins, until its expiry, on every instance. */
+function claimTests(test: TestApi, bench: Bench, capabilities: Capabilities): void {
+  const claimOnce = (store: TokenStore, key: string, expiresAt: number) => {
+    if (store.claimOnce === undefined)
+      throw new Error(`${KIT}: the store has no claimOnce (set claims: false)`)
+    return store.claimOnce(key, expiresAt)
+  }
+  test.describe('claimOnce', () => {
+    test.it('grants the first claim of a key and refuses the next ones, key by key', async () => {
+      const { store, t0 } = bench
+      equal(await claimOnce(store, 'proof-1', t0 + 60), true)
+      equal(await claimOnce(store, 'proof-1', t0 + 60), false)
+      equal(await claimOnce(store, 'proof-1', t0 + HOUR), false)
+      equal(await claimOnce(store, 'proof-2', t0 + 60), true)
+    })
+
+    test.it('lets exactly one of 50 concurrent claims of a key win', async () => {
+      const { store, t0 } = bench
+      const results = await Promise.all(Array.from({ length: 50 }, () => claimOnce(store, 'race', t0 + 60)))
+      equal(results.filter(Boolean).length, 1)
+    })
+
+    if (capabilities.clockDriven)
+      test.it('grants a key again once its claim has expired', async () => {
+        const { store, t0 } = bench
+        equal(await claimOnce(store, 'expiring', t0 + 60), true)
+        bench.setNow(t0 + 59)
+        equal(await claimOnce(store, 'expiring', t0 + 120), false)
+        bench.setNow(t0 + 60)
+        equal(await claimOnce(store, 'expiring', t0 + 120), true)
+        equal(await claimOnce(store, 'expiring', t0 + 180), false)
+      })
+
+    if (capabilities.shared)
+      test.it('lets exactly one claim win across two instances on one storage', async () => {
+        const { store, t0 } = bench
+        const other = await bench.open()
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            claimOnce(index % 2 === 0 ? store : other, 'shared', t0 + 60),
+          ),
+        )
+        equal(results.filter(Boolean).length, 1)
+        equal(await claimOnce(other, 'shared', t0 + 60), false)
+      })
+
+    for (const [what, key, expiresAt] of [
+      ['an empty key', '', 60],
+      ['a NaN expiry', 'x', Number.NaN],
+    ] as const) {
+      test.it(`rejects ${what} with a TypeError`, async () => {
+        const error = await rejectionOf(claimOnce(bench.store, key, bench.t0 + expiresAt), what)
+        ok(error instanceof TypeError, `${what}: expected a TypeError, got ${String(error)}`)
+      })
+    }
   })
 }

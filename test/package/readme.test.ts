@@ -108,6 +108,7 @@ describe('README code blocks', () => {
       'idp-okta',
       'idp-keycloak',
       'idp-entra',
+      'dpop',
       'roles',
       'throttle',
       'testing',

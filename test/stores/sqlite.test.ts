@@ -71,6 +71,7 @@ describe('createSqliteStore', () => {
       .all()
       .map((row) => row.name)
     expect(tables).toEqual([
+      'auth_claims',
       'auth_refresh_tokens',
       'auth_revoked_families',
       'auth_revoked_identities',

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type AuthRequest, parseJsonObjectBody } from '../body.js'
+import type { DpopBinder } from '../dpop/index.js'
 import { failure } from '../failures.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
@@ -22,6 +23,8 @@ export interface LoginParts {
   callbacks: Pick<IssuingOptions, 'authenticate' | 'authResponseHandler' | 'loginLimiter'>
   issuer: SessionIssuer
   responses: SessionResponses
+  /** The DPoP step: the proof's key the session is bound to. */
+  dpop?: DpopBinder | undefined
 }
 
 /** The login route at `path`. */
@@ -31,13 +34,14 @@ export function loginRoute(path: string, parts: LoginParts): AuthRoute {
     method: 'POST',
     path,
     failures: ['invalidCredentials'],
-    handle: (request) => login(request, parts),
+    handle: (request) => login(request, parts, path),
   }
 }
 
-async function login(request: AuthRequest, parts: LoginParts): Promise<HttpResponse> {
+async function login(request: AuthRequest, parts: LoginParts, path: string): Promise<HttpResponse> {
   const { options, callbacks, issuer, responses } = parts
   const { username, password } = credentials(request, options)
+  const jkt = await parts.dpop?.login(request, path)
   const limiter = callbacks.loginLimiter
   const attempt: LoginAttempt | undefined =
     limiter === undefined
@@ -57,6 +61,7 @@ async function login(request: AuthRequest, parts: LoginParts): Promise<HttpRespo
     fresh: true,
     familyId: randomUUID(),
     details: requestDetails(request, options.trustedProxies),
+    jkt,
   })
   const handler = callbacks.authResponseHandler
   const body = handler === undefined ? tokens : handler(tokens, user)

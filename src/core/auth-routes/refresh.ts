@@ -9,6 +9,7 @@ import type { RefreshRecord, TokenStore } from '../../stores/types.js'
 import type { AuthRequest } from '../body.js'
 import { parseJsonObjectBody } from '../body.js'
 import type { JwtPayload } from '../claims.js'
+import type { DpopBinder } from '../dpop/index.js'
 import { failure } from '../failures.js'
 import type { IdentityLoader } from '../guard/identity.js'
 import type { SessionIssuer } from '../guard/issuer.js'
@@ -33,6 +34,8 @@ export interface RefreshParts {
   limiter: RefreshLimiter | undefined
   issuer: SessionIssuer
   responses: SessionResponses
+  /** The DPoP step: a bound session's refresh needs a proof of its key. */
+  dpop?: DpopBinder | undefined
 }
 
 /** The refresh route at `path`. */
@@ -42,11 +45,11 @@ export function refreshRoute(path: string, parts: RefreshParts): AuthRoute {
     method: 'POST',
     path,
     failures: ['refreshReused', 'refreshUnknown', 'expectedRefresh', 'refreshBody', 'userNotFound'],
-    handle: (request) => refresh(request, parts),
+    handle: (request) => refresh(request, parts, path),
   }
 }
 
-async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpResponse> {
+async function refresh(request: AuthRequest, parts: RefreshParts, path: string): Promise<HttpResponse> {
   const { options, issuer } = parts
   const payload = presentedToken(request, parts)
   const { jti, fam: familyId } = payload
@@ -55,11 +58,13 @@ async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpR
     familyId,
     clientAddress: clientAddress(request.headers, request.remoteAddress, options.trustedProxies),
   })
+  // Before the token is spent: a thief without the key cannot end the session by replaying it.
+  const jkt = await parts.dpop?.refresh(request, path, payload)
   const spent = await spend(parts, jti, familyId)
   await parts.loadIdentity(payload)
   const user = await issuer.currentUser(payload)
   const details = { ...requestDetails(request, options.trustedProxies), createdAt: spent.createdAt }
-  const { tokens, csrf } = await issuer.issueSession(user, { fresh: false, familyId, details })
+  const { tokens, csrf } = await issuer.issueSession(user, { fresh: false, familyId, details, jkt })
   return parts.responses.issued(tokens, csrf)
 }
 

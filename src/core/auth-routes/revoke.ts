@@ -14,7 +14,7 @@ import { failure } from '../failures.js'
 import { revocationId } from '../guard/revocation.js'
 import type { SessionResponses } from '../guard/session-response.js'
 import type { TokenFinder } from '../guard/token-finder.js'
-import type { AuthRoute, ProtectedRoute } from '../guard/types.js'
+import type { AuthRoute, ProtectedRoute, RequestMeta } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
 import type { ResolvedIssuerOptions } from '../resolve-options.js'
 import { hasBody, type RefreshTokenReader } from './refresh-token.js'
@@ -37,11 +37,11 @@ export function revokeRoute(path: string, parts: RevokeParts): AuthRoute {
     method: 'POST',
     path,
     failures: ['tokenMissing', 'otherIdentity', 'revoked', 'expired'],
-    handle: (request) => revoke(request, parts),
+    handle: (request) => revoke(request, parts, path),
   }
 }
 
-async function revoke(request: AuthRequest, parts: RevokeParts): Promise<HttpResponse> {
+async function revoke(request: AuthRequest, parts: RevokeParts, path: string): Promise<HttpResponse> {
   const { options, store } = parts
   const headers = request.headers ?? {}
   const body = hasBody(request) ? parseJsonObjectBody(request, options.bodyLimit) : {}
@@ -49,7 +49,9 @@ async function revoke(request: AuthRequest, parts: RevokeParts): Promise<HttpRes
     body.refresh_token !== undefined
       ? parts.refreshTokens.fromBody(body)
       : parts.refreshTokens.fromCookie(headers)
-  const access = await accessToRevoke(parts, headers, refresh !== undefined)
+  // The URL is the one a DPoP proof of a bound access token names.
+  const meta = { method: 'POST', url: request.url ?? path }
+  const access = await accessToRevoke(parts, headers, refresh !== undefined, meta)
   if (access === undefined && refresh === undefined) throw failure('tokenMissing')
   const { identityClaim } = options
   if (access !== undefined && refresh !== undefined) {
@@ -85,8 +87,8 @@ async function accessToRevoke(
   parts: RevokeParts,
   headers: HeaderSource,
   withRefresh: boolean,
+  meta: RequestMeta,
 ): Promise<{ token: string; payload: JwtPayload } | undefined> {
-  const meta = { method: 'POST' }
   const token = parts.findToken(headers, meta)?.token
   if (token === undefined) return undefined
   try {

@@ -7,6 +7,7 @@
 import type { TokenStore } from '../../stores/types.js'
 import type { JwtPayload } from '../claims.js'
 import { newCsrfValue } from '../cookies.js'
+import { boundClaims } from '../dpop/index.js'
 import { failure } from '../failures.js'
 import {
   customClaims,
@@ -40,10 +41,16 @@ export interface SessionIssuer {
    * or a refresh's (the family it rotates). In cookie mode the access token carries a new CSRF
    * value. The refresh record keeps what the session list shows: the device (`details`) and since
    * when (a login's own time, or the `createdAt` a refresh carries over from the token it spent).
+   * With `jkt`, both tokens are bound to that DPoP key (`cnf.jkt`, RFC 9449).
    */
   issueSession(
     user: AuthenticatedUser,
-    session: { fresh: boolean; familyId: string; details?: SessionDetails | undefined },
+    session: {
+      fresh: boolean
+      familyId: string
+      details?: SessionDetails | undefined
+      jkt?: string | undefined
+    },
   ): Promise<IssuedSession>
   /** The store's presence decides refresh tokens; `withRefresh: false` issues an access token only. */
   issue(
@@ -76,10 +83,10 @@ export function createSessionIssuer(
         payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
       return issueTokens(resolved, { ...context, withRefresh, stamp: store !== undefined }, handler)
     },
-    async issueSession(user, { fresh, familyId, details = {} }) {
+    async issueSession(user, { fresh, familyId, details = {}, jkt }) {
       const identity = userId(user)
       const csrf = resolved.cookies === undefined ? undefined : newCsrfValue()
-      const claims = issuer.claimsOf(user)
+      const claims = boundClaims(issuer.claimsOf(user), jkt)
       const issued = issuer.issue(user, {
         identity,
         fresh,

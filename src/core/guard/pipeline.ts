@@ -9,6 +9,7 @@
  */
 import type { JwtPayload } from '../claims.js'
 import { assertCsrf, type ResolvedCookies } from '../cookies.js'
+import type { DpopGate, DpopMode } from '../dpop/index.js'
 import type { HeaderSource } from '../extract.js'
 import { failure } from '../failures.js'
 import { compileRequirements, type ProtectOptions, type RequirementClaims } from '../protect.js'
@@ -31,6 +32,8 @@ export interface PipelineParts<TIdentity> {
   realm: string
   /** The claims the `roles` and `scopes` requirements read. */
   claims?: RequirementClaims | undefined
+  /** The DPoP scheme and binding check (RFC 9449). */
+  dpop: DpopGate
 }
 
 /** Compiles a protected route: its requirements once, its pipeline per request. */
@@ -43,19 +46,21 @@ type Outcome<TIdentity> = AuthResult<TIdentity> | Promise<AuthResult<TIdentity>>
 
 /** The `protect` of a guard. */
 export function createProtect<TIdentity>(parts: PipelineParts<TIdentity>): Protect<TIdentity> {
-  const { findToken, cookies, checkRevocation, loadIdentity } = parts
+  const { findToken, cookies, checkRevocation, loadIdentity, dpop } = parts
   const local = 'local' in parts.verify ? parts.verify.local : undefined
   const remote = 'remote' in parts.verify ? parts.verify.remote : undefined
 
-  /** CSRF for cookie tokens, then revocation: what every verified access token must pass. */
+  /** CSRF for cookie tokens, revocation, then the DPoP binding: what every verified access token must pass. */
   function admit(
     payload: JwtPayload,
     found: FoundToken,
     headers: HeaderSource,
     meta: RequestMeta | undefined,
-  ) {
+    dpopMode: DpopMode | undefined,
+  ): undefined | Promise<void> {
     if (found.fromCookie && cookies !== undefined) assertCsrf(cookies, headers, meta?.method, payload)
     checkRevocation(payload, found.token)
+    return dpop.check(payload, found, headers, meta, dpopMode)
   }
 
   return function protect<TRequest>(
@@ -63,6 +68,7 @@ export function createProtect<TIdentity>(parts: PipelineParts<TIdentity>): Prote
     mode: 'required' | 'optional' = 'required',
   ): ProtectedRoute<TIdentity, TRequest> {
     const requirements = compileRequirements(options, parts.claims)
+    const dpopMode = dpop.routeMode(options.dpop)
 
     /** Identity, then the route's requirements; synchronous callbacks stay synchronous. */
     function settle(payload: JwtPayload, request: TRequest): Outcome<TIdentity> {
@@ -84,7 +90,7 @@ export function createProtect<TIdentity>(parts: PipelineParts<TIdentity>): Prote
       meta?: RequestMeta,
     ) {
       const payload = await (remote as AsyncVerifyFunction)(found.token, 'access')
-      admit(payload, found, headers, meta)
+      await admit(payload, found, headers, meta, dpopMode)
       return settle(payload, request)
     }
 
@@ -93,14 +99,15 @@ export function createProtect<TIdentity>(parts: PipelineParts<TIdentity>): Prote
       request?: TRequest,
       meta?: RequestMeta,
     ): AuthResult<TIdentity> | null | Promise<AuthResult<TIdentity> | null> {
-      const found = findToken(headers, meta)
+      const found = dpop.find(headers) ?? findToken(headers, meta)
       if (found === undefined) {
         if (mode === 'optional') return null
         throw failure('tokenMissing')
       }
       if (local === undefined) return viaRemote(found, headers, request as TRequest, meta)
       const payload = local(found.token, 'access')
-      admit(payload, found, headers, meta)
+      const proven = admit(payload, found, headers, meta, dpopMode)
+      if (proven !== undefined) return proven.then(() => settle(payload, request as TRequest))
       return settle(payload, request as TRequest)
     }
 

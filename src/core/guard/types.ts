@@ -7,6 +7,7 @@
 import type { SessionRecord, TokenStore } from '../../stores/types.js'
 import type { AuthRequest } from '../body.js'
 import type { JwtPayload } from '../claims.js'
+import type { ResolvedDpop } from '../dpop/options.js'
 import type { JwtGuardError } from '../errors.js'
 import type { HeaderSource } from '../extract.js'
 import type { FailureName } from '../failures.js'
@@ -79,6 +80,8 @@ export interface JwtGuard<TIdentity> {
   readonly routes: readonly AuthRoute[]
   /** The token store, when one is configured. */
   readonly store: TokenStore | undefined
+  /** The validated `dpop` option (RFC 9449); `undefined` when DPoP is off. */
+  readonly dpop: ResolvedDpop | undefined
   /** Issues an access token for a user returned by `authenticate` (a fresh one, without refresh). */
   createAccessToken(user: AuthenticatedUser): string
   /** Verifies an access token: signature first, then claims (not revocation). */

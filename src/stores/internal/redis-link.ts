@@ -26,8 +26,11 @@ export interface RedisCommands {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   exists(key: string): Promise<number>
   get(key: string): Promise<string | null>
-  /** `NX` as the flag every supported `redis` version takes (v6 also takes `condition: 'NX'`). */
-  set(key: string, value: string, options: { NX: true }): Promise<unknown>
+  /**
+   * `NX` (and `PX`, milliseconds) as the flags every supported `redis` version takes (v6 also
+   * takes `condition: 'NX'`).
+   */
+  set(key: string, value: string, options: { NX: true; PX?: number }): Promise<unknown>
   hGet(key: string, field: string): Promise<string | null | undefined>
   hmGet(key: string, fields: string[]): Promise<(string | null)[]>
   mGet(keys: string[]): Promise<(string | null)[]>
