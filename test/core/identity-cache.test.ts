@@ -8,9 +8,11 @@
 import fc from 'fast-check'
 import { createJwtGuard, type JwtGuard } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
+import { createRedisStore } from 'jwtguard/stores/redis'
 import { createMemoryUserStore, endingSessions, type UserStore } from 'jwtguard/users'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 
 const SECRET = 'identity-cache-test-secret-of-32-bytes'
 const START = 1_700_000_000
@@ -211,5 +213,40 @@ describe('identityCache option', () => {
   it('is off by default', () => {
     const guard = createJwtGuard({ ...base, store: createMemoryStore(), identity: () => ({}) })
     expect(guard.options.identityCache).toBeUndefined()
+  })
+})
+
+describe('identity cache across instances (Redis store, pub/sub)', () => {
+  const prefix = trackRedisPrefixes(afterAll)
+
+  it('a role removed on one instance: the other serves the new identity once its view has the cut-off', async () => {
+    const keyPrefix = prefix()
+    const here = await createRedisStore({ url: REDIS_URL, keyPrefix })
+    const there = await createRedisStore({ url: REDIS_URL, keyPrefix })
+    const raw = createMemoryUserStore() // the database both instances share
+    await raw.create({ id: 1, username: 'u1', passwordHash: 'h0', roles: ['admin', 'viewer'] })
+    const identity = async (payload: { identity?: unknown }) => raw.findById(payload.identity as number)
+    const options = { secret: SECRET, authenticate: () => null, identity, identityCache: true }
+    const guardHere = createJwtGuard({ ...options, store: here })
+    const guardThere = createJwtGuard({ ...options, store: there })
+    const users = endingSessions(raw, { endSessions: (id) => guardHere.revokeAllFor(id) })
+    try {
+      const before = guardHere.createAccessToken({ id: 1 })
+      const seen = await guardThere.authenticateRequest({ authorization: `JWT ${before}` })
+      expect(seen.identity?.roles).toEqual(['admin', 'viewer']) // now in the other instance's cache
+      await new Promise((resolve) => setTimeout(resolve, 2)) // a cut-off in a later millisecond
+      await users.setRoles('u1', ['viewer'])
+      await expect.poll(() => there.view.revokedBefore('1'), { timeout: 5_000 }).not.toBeNull()
+      await new Promise((resolve) => setTimeout(resolve, 2)) // a login in a later millisecond
+      const after = guardHere.createAccessToken({ id: 1 })
+      const answer = await guardThere.authenticateRequest({ authorization: `JWT ${after}` })
+      expect(answer.identity?.roles).toEqual(['viewer'])
+      await expect(guardThere.authenticateRequest({ authorization: `JWT ${before}` })).rejects.toMatchObject({
+        code: 'ERR_TOKEN_REVOKED',
+      })
+    } finally {
+      await here.close()
+      await there.close()
+    }
   })
 })
