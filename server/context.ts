@@ -355,9 +355,10 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     store: tokens,
     // Verified tokens are cached (signature only: claims, revocation and roles run every time).
     cache: { maxEntries: 10_000 },
-    // Identities too: a protected request skips the user store. Entries end with the user's
-    // sessions (endingSessions → revokeAllFor), on every instance through the token store.
-    identityCache: { maxEntries: 10_000, maxAge: 60 },
+    // Identities too (IDENTITY_CACHE=0 turns it off): a protected request skips the user store.
+    // Entries end with the user's sessions (endingSessions → revokeAllFor), on every instance
+    // through the token store.
+    identityCache: config.identityCache ? { maxEntries: 10_000, maxAge: 60 } : false,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
     tokenLocation: ['header', 'cookies'],
     cookies: {
