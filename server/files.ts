@@ -11,11 +11,11 @@ import {
   linkSync,
   mkdirSync,
   openSync,
-  readFileSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs'
+import { readStoredSecret } from '../src/config/environment.js'
 
 /** The most a private directory and a private file may allow. */
 const DIRECTORY_MODE = 0o700
@@ -71,7 +71,7 @@ export function readOrCreateSecret(file: string): string {
       unlinkSync(aside)
     }
   }
-  const secret = readFileSync(file, 'utf8').trim()
-  if (secret === '') throw new Error(`${file} is empty: delete it to generate a new secret`)
-  return secret
+  // The file exists now (ours or another instance's): read, trimmed, an empty one refused, as
+  // every stored secret is.
+  return readStoredSecret(file) as string
 }

@@ -1,6 +1,6 @@
 /** The document's components: schemas, headers and the shared error responses, examples rendered by the guard. */
-import { bodyTooLarge } from 'jwtguard/adapter'
-import { type DocContext, failureError, missingRolesError, ref } from './context.js'
+import { bodyTooLarge, failure } from 'jwtguard/adapter'
+import { type DocContext, missingRolesError, ref } from './context.js'
 import type { OpenApiDocument, Schema } from './types.js'
 
 type Components = Omit<OpenApiDocument['components'], 'securitySchemes'>
@@ -121,7 +121,7 @@ function schemas(ctx: DocContext): Components['schemas'] {
 
 function headers(ctx: DocContext): Components['headers'] {
   const { cookies } = ctx
-  const challenge = ctx.rendered(failureError('expired')).headers['www-authenticate']
+  const challenge = ctx.rendered(failure('expired')).headers['www-authenticate']
   return {
     'WWW-Authenticate': {
       description: `The challenge, e.g. \`${challenge}\`.`,
@@ -163,8 +163,8 @@ function responses(ctx: DocContext): Components['responses'] {
       headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate') },
       content: ctx.errorContent({
         missing: 'tokenMissing',
-        scheme: { summary: `Another scheme than ${prefix}`, error: failureError('schemeUnsupported') },
-        spaces: { summary: `${prefix} a b`, error: failureError('headerSpaces') },
+        scheme: { summary: `Another scheme than ${prefix}`, error: failure('schemeUnsupported') },
+        spaces: { summary: `${prefix} a b`, error: failure('headerSpaces') },
         signature: 'signature',
         expired: 'expired',
         revoked: 'revoked',
@@ -183,7 +183,7 @@ function responses(ctx: DocContext): Components['responses'] {
       content: ctx.errorContent({
         wrongMethod: {
           summary: 'GET on a POST route',
-          error: failureError('methodNotAllowed', { allow: ['POST'] }),
+          error: failure('methodNotAllowed', { allow: ['POST'] }),
         },
       }),
     },

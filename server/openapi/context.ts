@@ -50,9 +50,7 @@ export function docContext(guard: JwtGuard<unknown>): DocContext {
     return { body: JSON.parse(response.body ?? 'null') as unknown, headers: response.headers }
   }
   const toError = (example: ErrorExample) =>
-    typeof example === 'string'
-      ? { summary: FAILURES[example].summary, error: failureError(example) }
-      : example
+    typeof example === 'string' ? { summary: FAILURES[example].summary, error: failure(example) } : example
   return {
     guard,
     prefix: options.headerPrefix,
@@ -76,9 +74,6 @@ export function docContext(guard: JwtGuard<unknown>): DocContext {
     }),
   }
 }
-
-/** The error of a named failure, as the core raises it. */
-export const failureError = failure
 
 /** The error a route requirement raises for a token without `roles`: the core's own words. */
 export function missingRolesError(roles: string[]): JwtGuardError {

@@ -91,6 +91,9 @@ describe('GHSA-xmf8-cvqr-rfgj (Auth.js getToken): "Authorization: Bearer %" thre
   })
 })
 
+// No wall-clock assert (a loaded CI machine made a 250 ms bound fail on a correct parser): the
+// inputs are a million characters long, so a parser that backtracks (quadratic or worse) needs
+// about 10^12 steps and cannot finish within the test's timeout, which is what fails it.
 describe('ReDoS: long whitespace runs are parsed in linear time', () => {
   const RUNS: Array<[string, string, string]> = [
     ['a million spaces between scheme and token', `JWT${' '.repeat(1_000_000)}x`, 'ERR_TOKEN_MALFORMED'],
@@ -108,19 +111,15 @@ describe('ReDoS: long whitespace runs are parsed in linear time', () => {
       'OK',
     ],
   ]
-  it.each(RUNS)('%s: %s within 250 ms', async (_name, value, code) => {
-    const started = performance.now()
+  it.each(RUNS)('%s: %s', async (_name, value, code) => {
     expect(await asyncCodeOf(authenticate(value))).toBe(code)
-    expect(performance.now() - started).toBeLessThan(250)
   })
   describeHttp((app) => {
     // 15 000 spaces: as many as fit under Node's 16 KiB of headers, which the socket suites reach.
-    it('15 000 spaces after the scheme: 401 within a second', async () => {
-      const started = performance.now()
+    it('15 000 spaces after the scheme: 401', async () => {
       const response = await app().request('GET', '/api/v1/private', {
         headers: { authorization: `JWT${' '.repeat(15_000)}x.y.z` },
       })
-      expect(performance.now() - started).toBeLessThan(1000)
       expect(response.status).toBe(401)
     })
   })

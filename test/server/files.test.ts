@@ -11,6 +11,8 @@ import pino from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.js'
 import { createServerContext } from '../../server/context.js'
+import { readOrCreateSecret } from '../../server/files.js'
+import { ConfigError } from '../../src/config/environment.js'
 
 const SECRET = 'files-test-secret-with-at-least-32-bytes'
 const roots: string[] = []
@@ -78,5 +80,21 @@ describe('files on disk', () => {
     )
     // Existing files are the operator's: warned about, not changed.
     expect(modeOf(dataDir)).toBe(0o755)
+  })
+})
+
+describe('readOrCreateSecret (refresh.secret beside the keys)', () => {
+  it('creates a 0600 secret once and reads the same one back', () => {
+    const file = join(tempRoot(), 'refresh.secret')
+    const first = readOrCreateSecret(file)
+    expect(first.length).toBeGreaterThanOrEqual(43)
+    expect(modeOf(file)).toBe(0o600)
+    expect(readOrCreateSecret(file)).toBe(first)
+  })
+  it('refuses an empty file with the configuration error every stored secret gets', () => {
+    const file = join(tempRoot(), 'refresh.secret')
+    writeFileSync(file, '  \n')
+    expect(() => readOrCreateSecret(file)).toThrow(ConfigError)
+    expect(() => readOrCreateSecret(file)).toThrow(/is empty.*delete it to generate a new secret/s)
   })
 })

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { createLoginLimiter, type LoginLimiterOptions } from 'jwtguard/throttle'
 import { createClient, type RedisClientType } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { guardWith, RIGHT, statuses } from './support.js'
+import { guardWith, RIGHT, sharedLimiterRows, statuses } from './support.js'
 
 const URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379'
 const RUN_PREFIX = `jwtguard-test:${randomUUID()}:`
@@ -58,6 +58,8 @@ afterAll(async () => {
 })
 
 describe('createLoginLimiter (redis)', () => {
+  sharedLimiterRows(twoInstances)
+
   it('shares the counts between two instances', async () => {
     const { first, second } = await twoInstances()
     expect(await statuses(first.login, 5, 'masnun', 'wrong')).toEqual(new Array(5).fill(401))
@@ -83,29 +85,11 @@ describe('createLoginLimiter (redis)', () => {
     expect(seen).toEqual([...new Array(10).fill(401), ...new Array(30).fill(429)])
   })
 
-  it('resets the username count everywhere on a success through either instance', async () => {
-    const { first, second } = await twoInstances()
-    await statuses(first.login, 9, 'masnun', 'wrong')
-    expect((await second.login('masnun', RIGHT)).response.status).toBe(200)
-    expect(await statuses(first.login, 10, 'masnun', 'wrong')).toEqual(new Array(10).fill(401))
-    expect((await second.login('masnun', 'wrong')).code).toBe('ERR_TOO_MANY_REQUESTS')
-  })
-
   it('applies the per-client limit across instances', async () => {
     const { first, second } = await twoInstances({ maxFailuresPerClient: 6 })
     await statuses(first.login, 3, (index) => `a${index}`, 'wrong')
     await statuses(second.login, 3, (index) => `b${index}`, 'wrong')
     expect((await first.login('fresh', RIGHT)).code).toBe('ERR_TOO_MANY_REQUESTS')
-  })
-
-  it('lets no more than the limit through when both instances get a burst at once', async () => {
-    const { first, second } = await twoInstances()
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, index) => (index % 2 === 0 ? first : second).login('masnun', 'wrong')),
-    )
-    expect(results.filter((result) => result.response.status === 401)).toHaveLength(10)
-    expect(results.filter((result) => result.code === 'ERR_TOO_MANY_REQUESTS')).toHaveLength(20)
-    expect(first.calls.authenticate + second.calls.authenticate).toBe(10)
   })
 
   it('stores fixed-size keys with a TTL, whatever the username and address', async () => {
@@ -151,16 +135,10 @@ describe('createLoginLimiter (redis)', () => {
 })
 
 describe('the per-account count and known clients in Redis (issue 17 item 3)', () => {
-  it('shares the account count and the known clients between instances, with TTLs', async () => {
-    const { keyPrefix, first, second } = await twoInstances({ maxFailuresPerAccount: 3 })
+  it('keeps the known clients under their own key for 14 days, with the account count', async () => {
+    const { keyPrefix, first } = await twoInstances({ maxFailuresPerAccount: 3 })
     expect((await first.login('masnun', RIGHT, '192.0.2.10')).response.status).toBe(200)
-    // Three clients spend the account's budget, across both instances.
     expect((await first.login('masnun', 'wrong', '198.51.100.1')).response.status).toBe(401)
-    expect((await second.login('masnun', 'wrong', '198.51.100.2')).response.status).toBe(401)
-    expect((await first.login('masnun', 'wrong', '198.51.100.3')).response.status).toBe(401)
-    expect((await second.login('masnun', RIGHT, '198.51.100.4')).code).toBe('ERR_TOO_MANY_REQUESTS')
-    // The client known through the first instance is known to the second.
-    expect((await second.login('masnun', RIGHT, '192.0.2.10')).response.status).toBe(200)
     const keys = await keysUnder(admin, keyPrefix)
     const known = keys.filter((key) => key.startsWith(`${keyPrefix}known:`))
     expect(known).toHaveLength(1)

@@ -4,6 +4,8 @@
  */
 import { createJwtGuard, type LoginLimiter } from 'jwtguard'
 import type { HttpResponse } from 'jwtguard/adapter'
+import type { LoginLimiterOptions } from 'jwtguard/throttle'
+import { expect, it } from 'vitest'
 
 export const SECRET = 'throttle-test-secret-of-at-least-32-bytes'
 export const RIGHT = 'abc123'
@@ -69,4 +71,46 @@ export async function statuses(
     result.push((await login(name, password, remoteAddress)).response.status)
   }
   return result
+}
+
+/** Two guards whose login limiters share one backend, as two server instances would. */
+export type TwoInstances = (
+  options?: LoginLimiterOptions,
+) => Promise<{ keyPrefix: string; first: ReturnType<typeof guardWith>; second: ReturnType<typeof guardWith> }>
+
+/**
+ * The rows every shared login-limiter backend (one Redis, a Redis Cluster) must pass: counts,
+ * resets and known clients are the same on both instances, and a burst on both lets no more than
+ * the limit through. Call it inside the backend's `describe`.
+ */
+export function sharedLimiterRows(twoInstances: TwoInstances): void {
+  it('lets no more than the limit through when both instances get a burst at once', async () => {
+    const { first, second } = await twoInstances()
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, index) => (index % 2 === 0 ? first : second).login('masnun', 'wrong')),
+    )
+    expect(results.filter((result) => result.response.status === 401)).toHaveLength(10)
+    expect(results.filter((result) => result.code === 'ERR_TOO_MANY_REQUESTS')).toHaveLength(20)
+    expect(first.calls.authenticate + second.calls.authenticate).toBe(10)
+  })
+
+  it('resets the username count everywhere on a success through either instance', async () => {
+    const { first, second } = await twoInstances()
+    await statuses(first.login, 9, 'masnun', 'wrong')
+    expect((await second.login('masnun', RIGHT)).response.status).toBe(200)
+    expect(await statuses(first.login, 10, 'masnun', 'wrong')).toEqual(new Array(10).fill(401))
+    expect((await second.login('masnun', 'wrong')).code).toBe('ERR_TOO_MANY_REQUESTS')
+  })
+
+  it('shares the account count and the known clients between instances', async () => {
+    const { first, second } = await twoInstances({ maxFailuresPerAccount: 3 })
+    expect((await first.login('masnun', RIGHT, '192.0.2.10')).response.status).toBe(200)
+    // Three clients spend the account's budget, across both instances.
+    expect((await first.login('masnun', 'wrong', '198.51.100.1')).response.status).toBe(401)
+    expect((await second.login('masnun', 'wrong', '198.51.100.2')).response.status).toBe(401)
+    expect((await first.login('masnun', 'wrong', '198.51.100.3')).response.status).toBe(401)
+    expect((await second.login('masnun', RIGHT, '198.51.100.4')).code).toBe('ERR_TOO_MANY_REQUESTS')
+    // The client known through the first instance is known to the second.
+    expect((await second.login('masnun', RIGHT, '192.0.2.10')).response.status).toBe(200)
+  })
 }

@@ -6,23 +6,18 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type AuthRequest, parseJsonObjectBody } from '../body.js'
-import { newCsrfValue } from '../cookies.js'
 import { failure } from '../failures.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
 import type { AuthRoute } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
-import { userId } from '../issue.js'
 import type { AuthenticatedUser, IssuingOptions } from '../options.js'
 import type { ResolvedIssuerOptions } from '../resolve-options.js'
 import { clientAddress, type LoginAttempt } from '../throttle.js'
 
 /** What the login route is built from. */
 export interface LoginParts {
-  options: Pick<
-    ResolvedIssuerOptions,
-    'bodyLimit' | 'usernameKey' | 'passwordKey' | 'trustedProxies' | 'cookies'
-  >
+  options: Pick<ResolvedIssuerOptions, 'bodyLimit' | 'usernameKey' | 'passwordKey' | 'trustedProxies'>
   callbacks: Pick<IssuingOptions, 'authenticate' | 'authResponseHandler' | 'loginLimiter'>
   issuer: SessionIssuer
   responses: SessionResponses
@@ -57,20 +52,10 @@ async function login(request: AuthRequest, parts: LoginParts): Promise<HttpRespo
     throw failure('invalidCredentials')
   }
   if (attempt !== undefined) await limiter?.recordSuccess(attempt)
-  const id = userId(user)
-  const familyId = randomUUID()
-  const csrf = options.cookies === undefined ? undefined : newCsrfValue()
-  const claims = issuer.claimsOf(user)
-  const issued = issuer.issue(user, {
-    identity: id,
-    fresh: true,
-    familyId,
-    claims: csrf === undefined ? claims : { ...claims, csrf },
-  })
-  await issuer.save(issued, id, familyId)
+  const { tokens, csrf } = await issuer.issueSession(user, { fresh: true, familyId: randomUUID() })
   const handler = callbacks.authResponseHandler
-  const body = handler === undefined ? issued.tokens : handler(issued.tokens, user)
-  return responses.issued(issued.tokens, csrf, body)
+  const body = handler === undefined ? tokens : handler(tokens, user)
+  return responses.issued(tokens, csrf, body)
 }
 
 /** Exactly the two configured fields, both non-empty strings; anything else is bad credentials. */

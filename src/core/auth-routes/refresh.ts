@@ -9,14 +9,12 @@ import type { TokenStore } from '../../stores/types.js'
 import type { AuthRequest } from '../body.js'
 import { parseJsonObjectBody } from '../body.js'
 import type { JwtPayload } from '../claims.js'
-import { newCsrfValue } from '../cookies.js'
 import { failure } from '../failures.js'
 import type { IdentityLoader } from '../guard/identity.js'
 import type { SessionIssuer } from '../guard/issuer.js'
 import type { SessionResponses } from '../guard/session-response.js'
 import type { AuthRoute } from '../guard/types.js'
 import type { HttpResponse } from '../http.js'
-import { userId } from '../issue.js'
 import type { ResolvedIssuerOptions } from '../resolve-options.js'
 import { clientAddress, type RefreshLimiter } from '../throttle.js'
 import { hasBody, type RefreshTokenReader } from './refresh-token.js'
@@ -25,7 +23,7 @@ import { hasBody, type RefreshTokenReader } from './refresh-token.js'
 export interface RefreshParts {
   options: Pick<
     ResolvedIssuerOptions,
-    'bodyLimit' | 'cookies' | 'now' | 'reuseInterval' | 'refreshExpiresIn' | 'leeway' | 'trustedProxies'
+    'bodyLimit' | 'now' | 'reuseInterval' | 'refreshExpiresIn' | 'leeway' | 'trustedProxies'
   >
   store: TokenStore
   refreshTokens: RefreshTokenReader
@@ -59,17 +57,8 @@ async function refresh(request: AuthRequest, parts: RefreshParts): Promise<HttpR
   await spend(parts, jti, familyId)
   await parts.loadIdentity(payload)
   const user = await issuer.currentUser(payload)
-  const id = userId(user)
-  const csrf = options.cookies === undefined ? undefined : newCsrfValue()
-  const claims = issuer.claimsOf(user)
-  const issued = issuer.issue(user, {
-    identity: id,
-    fresh: false,
-    familyId,
-    claims: csrf === undefined ? claims : { ...claims, csrf },
-  })
-  await issuer.save(issued, id, familyId)
-  return parts.responses.issued(issued.tokens, csrf)
+  const { tokens, csrf } = await issuer.issueSession(user, { fresh: false, familyId })
+  return parts.responses.issued(tokens, csrf)
 }
 
 /** The refresh token of a request: from the JSON body, else (cookie mode) from its cookie. */

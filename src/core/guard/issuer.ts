@@ -6,6 +6,7 @@
  */
 import type { TokenStore } from '../../stores/types.js'
 import type { JwtPayload } from '../claims.js'
+import { newCsrfValue } from '../cookies.js'
 import { failure } from '../failures.js'
 import {
   customClaims,
@@ -24,16 +25,27 @@ export interface Issued {
   refresh: IssuedRefresh | undefined
 }
 
+/** A session's pair as login and refresh answer it, with cookie mode's CSRF value. */
+export interface IssuedSession {
+  tokens: IssuedTokens
+  /** The CSRF value written into the access token (cookie mode), for its cookie. */
+  csrf: string | undefined
+}
+
 /** What login, refresh and `createAccessToken` issue through. */
 export interface SessionIssuer {
+  /**
+   * Issues and saves a session's pair for `user` as it is now: a login's (`fresh`, a new family)
+   * or a refresh's (the family it rotates). In cookie mode the access token carries a new CSRF
+   * value.
+   */
+  issueSession(user: AuthenticatedUser, session: { fresh: boolean; familyId: string }): Promise<IssuedSession>
   /** The store's presence decides refresh tokens; `withRefresh: false` issues an access token only. */
   issue(
     user: AuthenticatedUser,
     context: Omit<IssueContext, 'withRefresh' | 'stamp'>,
     withRefresh?: boolean,
   ): Issued
-  /** Saves the refresh token of `issued` in its family (nothing without a store). */
-  save(issued: Issued, identity: string | number, familyId: string): Promise<void>
   /** The custom claims of `user` (`additionalClaims`, reserved names refused). */
   claimsOf(user: AuthenticatedUser): Record<string, unknown>
   /**
@@ -53,21 +65,33 @@ export function createSessionIssuer(
 ): SessionIssuer {
   const { payloadHandler, lookupUser } = settings
   const { identityClaim } = resolved
-  return {
+  const issuer: SessionIssuer = {
     issue(user, context, withRefresh = store !== undefined) {
       const handler =
         payloadHandler === undefined ? undefined : (defaults: JwtPayload) => payloadHandler(user, defaults)
       return issueTokens(resolved, { ...context, withRefresh, stamp: store !== undefined }, handler)
     },
-    async save(issued, identity, familyId) {
-      if (store === undefined || issued.refresh === undefined) return
-      await store.saveRefresh({
-        id: issued.refresh.jti,
+    async issueSession(user, { fresh, familyId }) {
+      const identity = userId(user)
+      const csrf = resolved.cookies === undefined ? undefined : newCsrfValue()
+      const claims = issuer.claimsOf(user)
+      const issued = issuer.issue(user, {
+        identity,
+        fresh,
         familyId,
-        identity: String(identity),
-        issuedAt: issued.refresh.issuedAt,
-        expiresAt: issued.refresh.exp + resolved.leeway,
+        claims: csrf === undefined ? claims : { ...claims, csrf },
       })
+      const refresh = issued.refresh
+      if (store !== undefined && refresh !== undefined) {
+        await store.saveRefresh({
+          id: refresh.jti,
+          familyId,
+          identity: String(identity),
+          issuedAt: refresh.issuedAt,
+          expiresAt: refresh.exp + resolved.leeway,
+        })
+      }
+      return { tokens: issued.tokens, csrf }
     },
     claimsOf: (user) => customClaims(settings, resolved, user),
     async currentUser(payload) {
@@ -83,4 +107,5 @@ export function createSessionIssuer(
       return user
     },
   }
+  return issuer
 }
