@@ -24,26 +24,29 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 const NODE = 'node http, net, streams (called by nothing above)'
 
-/** Categories, tried in order on a frame's URL (and function name for the native ones). */
-const CATEGORIES: [string, RegExp][] = [
+const FRAMEWORK = 'framework (and every other library)'
+
+/** Categories of our own files (dist/, src/, build/server/), tried in order on a frame's URL. */
+const OURS: [string, RegExp][] = [
   [
     'token (find, verify, claims)',
     /\/(core\/(verify|keys|claims|jwk|internal\/base64url|keystore)|core\/guard\/verifiers)\./,
   ],
   ['revocation', /\/(core\/guard\/revocation|stores\/)/],
-  ['identity (callback, cache, user store)', /\/(core\/guard\/identity|users\/|better-sqlite3|context\.js)/],
+  ['identity (callback, cache, user store)', /\/(core\/guard\/identity|users\/|server\/context\.js)/],
   ['cookie / header search', /\/core\/(extract|cookies|guard\/token-finder)\./],
-  ['jwtguard other (pipeline, adapter)', /\/(dist|src)\/(core|adapter|adapters)\//],
+  ['jwtguard other (pipeline, adapter)', /\/(core|adapter|adapters)\//],
+]
+/** Categories of node_modules, tried in order; any other library counts as the framework's. */
+const LIBRARIES: [string, RegExp][] = [
+  ['identity (callback, cache, user store)', /node_modules\/better-sqlite3\//],
   [
     'logging (pino)',
     /node_modules\/(pino|sonic-boom|thread-stream|fast-redact|quick-format|on-exit-leak-free)/,
   ],
-  [
-    'framework',
-    /node_modules\/(fastify|find-my-way|light-my-request|avvio|@fastify|express|router|body-parser|hono|@hono|@nestjs|fast-json-stringify|content-type|send|finalhandler|qs|path-to-regexp)/,
-  ],
-  [NODE, /^node:|^internal\//],
+  [FRAMEWORK, /node_modules\//],
 ]
+const CATEGORIES: [string, RegExp][] = [...OURS, ...LIBRARIES, [NODE, /^node:|^internal\//]]
 const OTHER = 'other (GC, idle, program, unattributed)'
 
 interface Node {
@@ -54,7 +57,9 @@ interface Node {
 
 function categoryOf(url: string): string | undefined {
   if (url === '') return undefined
-  return CATEGORIES.find(([, pattern]) => pattern.test(url))?.[0]
+  if (/^node:|^internal\//.test(url)) return NODE
+  const table = url.includes('/node_modules/') ? LIBRARIES : OURS
+  return table.find(([, pattern]) => pattern.test(url))?.[0]
 }
 
 /**
@@ -166,7 +171,7 @@ async function profileRoute(path: string): Promise<{ perRequest: Map<string, num
 const before = loadAverage()
 const open = await profileRoute('/health')
 const protectedRoute = await profileRoute('/api/v1/private')
-const names = [...CATEGORIES.map(([name]) => name)]
+const names = [...new Set(CATEGORIES.map(([name]) => name))]
 const rows = names.map((name) => {
   const a = open.perRequest.get(name) ?? 0
   const b = protectedRoute.perRequest.get(name) ?? 0
