@@ -10,6 +10,7 @@ import {
   createRemoteJwks,
   type IssuingOptions,
   type JwtGuard,
+  type JwtPayload,
   type KeyStore,
   type RemoteJwks,
   readKeyDirectory,
@@ -37,10 +38,11 @@ import { postgresRefusal, redisRefusal, StartupRefusal, sqliteRefusal } from './
 
 export { StartupRefusal } from './startup.js'
 
-/** The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. */
-export interface SeedIdentity {
-  user_id: number
-}
+/**
+ * The seed's identity: what `identity(payload)` returns and `/api/v1/me` shows. In
+ * resource-server mode, an RFC 9068 access token's is its subject (`sub`), and its client.
+ */
+export type SeedIdentity = { user_id: number } | { sub: string; client_id?: string }
 
 export interface ServerContext {
   config: ServerConfig
@@ -256,25 +258,66 @@ function refreshSecretBeside(directory: string): string {
   }
 }
 
+/**
+ * Resource-server mode: the issuer's JWKS, at `JWKS_URL` or discovered from `JWT_ISSUER`'s
+ * metadata, loaded before the server listens: a wrong URL or issuer refuses to start.
+ */
+async function remoteJwks(config: ServerConfig, logger: Logger): Promise<RemoteJwks> {
+  const issuer = config.issuer as string
+  const jwks = createRemoteJwks({
+    ...(config.jwksUrl === undefined ? {} : { url: config.jwksUrl }),
+    issuer,
+    audience: config.audience as string,
+    ...(config.keyAlg === undefined ? {} : { rsaAlgorithm: config.keyAlg }),
+    cooldownMs: config.jwksCooldownMs,
+    onError: (error: unknown) => logger.warn({ err: error }, 'JWKS refresh failed; serving the cached keys'),
+  })
+  try {
+    await jwks.ready()
+  } catch (error) {
+    const where =
+      config.jwksUrl === undefined ? `the JWKS of JWT_ISSUER ${issuer}` : `JWKS_URL ${config.jwksUrl}`
+    const fix =
+      config.jwksUrl === undefined
+        ? 'set JWKS_URL, or fix JWT_ISSUER (it must be exactly the "issuer" of its /.well-known/openid-configuration); to issue tokens instead, set JWT_SECRET_KEY, KEY_FILE or KEY_DIR'
+        : 'fix JWKS_URL'
+    throw new StartupRefusal(`cannot load ${where} (${(error as Error).message}): ${fix}`, { cause: error })
+  }
+  logger.info(
+    { issuer, url: config.jwksUrl ?? 'discovered from the issuer metadata' },
+    'resource-server mode: verifying access tokens against a remote JWKS',
+  )
+  return jwks
+}
+
+/**
+ * A resource server's options: RFC 9068 access tokens of any authorization server, with
+ * `Authorization: Bearer` (RFC 6750); `JWT` still, for the tokens of a jwtguard issuer (they
+ * carry `identity`, not `sub`: hence only `exp` and `iat` required, and the identity read from either).
+ */
+const RESOURCE_SERVER = {
+  profile: 'rfc9068',
+  headerPrefix: ['Bearer', 'JWT'],
+  requiredClaims: ['exp', 'iat'],
+} as const
+
+/** A resource server's identity: the token's subject (RFC 9068), or a jwtguard issuer's user id. */
+function resourceIdentity(payload: JwtPayload): SeedIdentity | null {
+  if (typeof payload.identity === 'number') return { user_id: payload.identity }
+  if (typeof payload.sub !== 'string' || payload.sub === '') return null
+  return typeof payload.client_id === 'string'
+    ? { sub: payload.sub, client_id: payload.client_id }
+    : { sub: payload.sub }
+}
+
 /** The guard's keys: an HMAC secret, a key file, a key directory (rotated on SIGHUP) or a remote JWKS. */
 async function keyOptions(
   config: ServerConfig,
   logger: Logger,
 ): Promise<{ options: KeyOptions; reload?(): void; stop?(): void }> {
   const rsaAlgorithm = config.keyAlg
-  if (config.jwksUrl !== undefined) {
-    const jwks = createRemoteJwks({
-      url: config.jwksUrl,
-      issuer: config.issuer as string,
-      audience: config.audience as string,
-      ...(rsaAlgorithm === undefined ? {} : { rsaAlgorithm }),
-      ...(config.jwksCooldownMs === undefined ? {} : { cooldownMs: config.jwksCooldownMs }),
-      onError: (error: unknown) =>
-        logger.warn({ err: error }, 'JWKS refresh failed; serving the cached keys'),
-    })
-    await jwks.ready()
-    logger.info({ url: config.jwksUrl }, 'resource-server mode: verifying tokens against a remote JWKS')
-    return { options: { jwks } }
+  if (config.keySource === 'JWKS_URL' || config.keySource === 'JWT_ISSUER') {
+    return { options: { jwks: await remoteJwks(config, logger) } }
   }
   if (config.keyDir !== undefined) {
     const keyDir = config.keyDir
@@ -371,17 +414,17 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
       tokensInBody: config.tokensInBody,
     },
     identity: async (payload) => {
+      // A resource server trusts the issuer's identity: the users live with the issuer.
+      if ('jwks' in keys.options) return resourceIdentity(payload)
       const id = payload.identity
       if (typeof id !== 'number') return null
-      // A resource server trusts the issuer's identity: the users live with the issuer.
-      if ('jwks' in keys.options) return { user_id: id }
       const user = await users.findById(id)
       return user === null ? null : { user_id: user.id }
     },
   }
   guard =
     'jwks' in keys.options
-      ? createJwtGuard<SeedIdentity>({ ...common, jwks: keys.options.jwks })
+      ? createJwtGuard<SeedIdentity>({ ...common, ...RESOURCE_SERVER, jwks: keys.options.jwks })
       : createJwtGuard<SeedIdentity>({
           ...common,
           ...keys.options.signing,

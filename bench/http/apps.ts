@@ -63,6 +63,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: `hono/${CEILING}`, framework: 'hono', middleware: CEILING, scheme: 'JWT' },
   ...(['nest-express', 'nest-fastify'] as const).flatMap((framework): Variant[] => [
     { id: `${framework}/ours`, framework, middleware: 'ours', scheme: 'JWT' },
+    { id: `${framework}/ours (cache)`, framework, middleware: 'ours (cache)', scheme: 'JWT' },
     { id: `${framework}/@nestjs/passport`, framework, middleware: '@nestjs/passport', scheme: 'Bearer' },
     { id: `${framework}/${CEILING}`, framework, middleware: CEILING, scheme: 'JWT' },
   ]),

@@ -67,7 +67,7 @@ export function apiPaths(ctx: DocContext): Record<string, { get: Operation }> {
         operationId: 'getMe',
         summary: 'The current identity',
         schema: 'Identity',
-        example: { user_id: 123 },
+        example: ctx.issuer === undefined ? { sub: 'user-42', client_id: 'orders-client' } : { user_id: 123 },
       }),
     },
     '/api/v1/admin': {

@@ -9,6 +9,26 @@ export function components(ctx: DocContext): Components {
   return { schemas: schemas(ctx), headers: headers(ctx), responses: responses(ctx) }
 }
 
+const seedIdentity: Schema = {
+  type: 'object',
+  required: ['user_id'],
+  additionalProperties: false,
+  properties: { user_id: { type: 'integer' } },
+}
+
+/** A resource server's identity: an RFC 9068 token's subject and client, or a jwtguard issuer's user. */
+const resourceIdentity: Schema = {
+  anyOf: [
+    seedIdentity,
+    {
+      type: 'object',
+      required: ['sub'],
+      additionalProperties: false,
+      properties: { sub: { type: 'string' }, client_id: { type: 'string' } },
+    },
+  ],
+}
+
 function tokensSchema(ctx: DocContext): Schema {
   const { cookies, hasStore, issuer } = ctx
   return {
@@ -79,12 +99,7 @@ function schemas(ctx: DocContext): Components['schemas'] {
       additionalProperties: false,
       properties: { meaning_of_life: { type: 'integer', const: 42 } },
     },
-    Identity: {
-      type: 'object',
-      required: ['user_id'],
-      additionalProperties: false,
-      properties: { user_id: { type: 'integer' } },
-    },
+    Identity: ctx.issuer === undefined ? resourceIdentity : seedIdentity,
     Admin: {
       type: 'object',
       required: ['admin'],
@@ -170,6 +185,13 @@ function responses(ctx: DocContext): Components['responses'] {
         revoked: 'revoked',
         unknownUser: 'userNotFound',
         ...(ctx.cookies === undefined ? {} : { csrf: 'csrfMismatch' as const }),
+        ...(ctx.issuer === undefined
+          ? {
+              issuer: 'issuerUnknown' as const,
+              type: 'typNotAccepted' as const,
+              rotatedOut: 'keyUnknown' as const,
+            }
+          : {}),
       }),
     },
     Forbidden: {

@@ -27,7 +27,10 @@ export type ErrorExample = FailureName | { summary: string; error: JwtGuardError
 /** The guard as the document sees it. */
 export interface DocContext {
   guard: JwtGuard<unknown>
+  /** The first accepted scheme. */
   prefix: string
+  /** Every accepted scheme (`Bearer` and `JWT` for the reference server in resource-server mode). */
+  schemes: readonly string[]
   realm: string
   bodyLimit: number
   /** Set in cookie mode. */
@@ -54,6 +57,7 @@ export function docContext(guard: JwtGuard<unknown>): DocContext {
   return {
     guard,
     prefix: options.headerPrefix,
+    schemes: options.headerSchemes,
     realm: options.realm,
     bodyLimit: options.bodyLimit,
     cookies: options.tokenLocation.includes('cookies') ? options.cookies : undefined,

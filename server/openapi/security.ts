@@ -11,7 +11,10 @@ export function securitySchemes(ctx: DocContext): Record<string, Schema> {
       type: 'apiKey',
       in: 'header',
       name: 'Authorization',
-      description: `\`${prefix} <token>\`: the access token after the prefix \`${prefix}\` (case-insensitive) and one space, as Flask-JWT sends it.`,
+      description:
+        ctx.schemes.length === 1
+          ? `\`${prefix} <token>\`: the access token after the prefix \`${prefix}\` (case-insensitive) and one space, as Flask-JWT sends it.`
+          : `${ctx.schemes.map((scheme) => `\`${scheme} <token>\``).join(' or ')}: the access token after one of these schemes (case-insensitive) and one space.`,
     },
   }
   if (cookies !== undefined) {

@@ -42,7 +42,7 @@ export async function readBody(
   const parts: Uint8Array[] = []
   let size = 0
   try {
-    for await (const chunk of chunks) {
+    for await (const chunk of keptOpen(chunks)) {
       const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
       size += bytes.byteLength
       if (size > limit) throw bodyTooLarge(limit)
@@ -60,6 +60,16 @@ export async function readBody(
     offset += part.byteLength
   }
   return body
+}
+
+/**
+ * A Node stream's chunks without destroying it when the reading stops at the limit: a destroyed
+ * request destroys its socket before the 413 is written. The answer closes the connection instead
+ * (`Connection: close`). Other iterables as they are.
+ */
+function keptOpen<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterable<T> | Iterable<T> {
+  const stream = chunks as { iterator?: (options: { destroyOnReturn: boolean }) => AsyncIterable<T> }
+  return typeof stream.iterator === 'function' ? stream.iterator({ destroyOnReturn: false }) : chunks
 }
 
 /** A Web stream's chunks; a stream left before its end (a body past the limit) is cancelled. */
@@ -91,6 +101,44 @@ export function readRequestBody(request: Request, limit: number): Promise<Uint8A
   const { body, headers } = request
   return readBody(body === null ? [] : streamChunks(body), limit, headers.get('content-length'))
 }
+
+/** A Node request (`IncomingMessage`) as {@link readNodeRequestBody} reads it. */
+export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
+  headers: Record<string, string | string[] | undefined>
+}
+
+/**
+ * {@link readBody} for a Node request (Express, NestJS, a bare `node:http` listener): its
+ * `Content-Encoding` checked, at most `limit` bytes read. Stopped at the limit, the request is left
+ * open and the 413 closes the connection, so the answer comes at once, not after the client has
+ * sent the rest.
+ *
+ * @example
+ * ```ts
+ * import type { IncomingMessage } from 'node:http'
+ * import { readNodeRequestBody } from 'jwtguard/adapter'
+ * async function loginBody(req: IncomingMessage, limit: number) {
+ *   return readNodeRequestBody(req, limit) // Uint8Array | undefined
+ * }
+ * ```
+ *
+ * @throws {JwtGuardError} `ERR_ENCODING_UNSUPPORTED` (415) for a compressed body,
+ *   `ERR_BODY_TOO_LARGE` (413) past `limit`, `ERR_BODY_MALFORMED` (400) for a body cut short.
+ */
+export function readNodeRequestBody(
+  request: NodeRequestLike,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const { headers } = request
+  try {
+    assertIdentityEncoding(single(headers['content-encoding']))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return readBody(request, limit, single(headers['content-length']))
+}
+
+const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
 /**
  * Answers an auth route (`guard.routes`) for a Web `Request`: checks its `Content-Encoding`, reads

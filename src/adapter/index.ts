@@ -42,7 +42,7 @@ export type { ChallengeContext, ErrorBody, HttpResponse } from '../core/http.js'
 export { challengeHeader, errorResponse, jsonResponse, statusOf } from '../core/http.js'
 export type { Duration } from '../core/internal/duration.js'
 export { toSeconds } from '../core/internal/duration.js'
-export type { ProtectOptions, Requirement, RouteRequirements } from '../core/protect.js'
+export type { ProtectOptions, Requirement, RequirementClaims, RouteRequirements } from '../core/protect.js'
 export { compileRequirements } from '../core/protect.js'
 export type {
   ResolvedCommonOptions,
@@ -61,7 +61,8 @@ export {
   unmatchedRoute,
 } from '../core/routes.js'
 export { clientAddress } from '../core/throttle.js'
-export { readBody, readRequestBody, serveAuthRoute } from './body.js'
+export type { NodeRequestLike } from './body.js'
+export { readBody, readNodeRequestBody, readRequestBody, serveAuthRoute } from './body.js'
 export type { NodeResponseLike } from './response.js'
 export { toWebResponse, writeNodeResponse } from './response.js'
 export type { ProtectedCallbacks } from './run.js'

@@ -95,12 +95,16 @@ async function environmentKeys(environment: Environment): Promise<Keys | undefin
       description: `${key.alg} key "${key.kid}" of KEY_FILE ${environment.keyFile}`,
     }
   }
-  if (environment.jwksUrl !== undefined) {
+  if (environment.jwksUrl !== undefined || environment.keySource === 'JWT_ISSUER') {
     if (environment.issuer === undefined || environment.audience === undefined) {
       throw new CliError('JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE, as the server does')
     }
+    const where =
+      environment.jwksUrl === undefined
+        ? `JWKS of ${environment.issuer} (discovered)`
+        : `JWKS at ${redactUrl(environment.jwksUrl)}`
     const jwks = createRemoteJwks({
-      url: environment.jwksUrl,
+      ...(environment.jwksUrl === undefined ? {} : { url: environment.jwksUrl }),
       issuer: environment.issuer,
       audience: environment.audience,
       ...(rsaAlgorithm === undefined ? {} : { rsaAlgorithm }),
@@ -109,11 +113,9 @@ async function environmentKeys(environment: Environment): Promise<Keys | undefin
     try {
       await jwks.ready()
     } catch (error) {
-      throw new CliError(
-        `cannot load the JWKS at ${redactUrl(environment.jwksUrl)}: ${(error as Error).message}`,
-      )
+      throw new CliError(`cannot load the ${where}: ${(error as Error).message}`)
     }
-    return { signing: undefined, verifying: jwks, description: `JWKS at ${redactUrl(environment.jwksUrl)}` }
+    return { signing: undefined, verifying: jwks, description: where }
   }
   return undefined
 }
@@ -255,6 +257,9 @@ const verify: Command = {
       maxTokenSize: MAX_TOKEN_LENGTH,
       ...(issuer === undefined ? {} : { issuer }),
       ...(audience === undefined ? {} : { audience }),
+      // A remote JWKS: the reference server's resource-server mode, RFC 9068 access tokens
+      // (`nbf` optional, `typ` at+jwt or JWT) as well as a jwtguard issuer's.
+      ...(keys.signing === undefined ? { requiredClaims: ['exp', 'iat'], typ: ['at+jwt', 'JWT'] } : {}),
     })(token)
     const header = decodePart(token.split('.')[0] ?? '', 'header')
     return {

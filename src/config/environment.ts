@@ -30,8 +30,11 @@ export type RsaKeyAlgorithm = (typeof RSA_KEY_ALGORITHMS)[number]
 export const DATABASE_FILE = 'jwtguard.db'
 export const SECRET_FILE = 'secret.key'
 
-/** What signs and verifies tokens: the HMAC secret, or the variable that names asymmetric keys. */
-export type KeySource = 'secret' | 'KEY_FILE' | 'KEY_DIR' | 'JWKS_URL'
+/**
+ * What signs and verifies tokens: the HMAC secret, or the variable that names asymmetric keys;
+ * `JWT_ISSUER` for a resource server whose JWKS is discovered from the issuer's metadata.
+ */
+export type KeySource = 'secret' | 'KEY_FILE' | 'KEY_DIR' | 'JWKS_URL' | 'JWT_ISSUER'
 
 /** The configuration the environment describes, defaults applied. */
 export interface Settings {
@@ -69,7 +72,11 @@ export interface Settings {
   keyPollInterval: number
   /** `KEY_ALG`: the algorithm of RSA keys that name none, for key files and a remote JWKS alike. */
   keyAlg: RsaKeyAlgorithm | undefined
-  /** `JWKS_URL`: resource-server mode, verify against this JWKS and issue nothing. */
+  /**
+   * `JWKS_URL`: resource-server mode, verify against this JWKS and issue nothing. Unset with
+   * `JWT_ISSUER` and `JWT_AUDIENCE` and no key nor secret: resource-server mode too, the JWKS
+   * discovered from the issuer's metadata (`keySource` is then `JWT_ISSUER`).
+   */
   jwksUrl: string | undefined
   /** `JWKS_COOLDOWN_MS`: the least time between two refreshes of the remote JWKS. @default 30000 */
   jwksCooldownMs: number
@@ -254,6 +261,13 @@ function readKeys(read: Reading) {
     )
   }
   const keyAlg = read.value('KEY_ALG')
+  // An issuer and an audience, and nothing to sign with: a resource server, its JWKS discovered.
+  const discovered =
+    sources.length === 0 &&
+    issuer !== undefined &&
+    audience !== undefined &&
+    read.value('JWT_SECRET_KEY') === undefined &&
+    read.value('SECRET_KEY') === undefined
   const known = keyAlg === undefined || (RSA_KEY_ALGORITHMS as readonly string[]).includes(keyAlg)
   if (!known)
     read.problem('KEY_ALG', `KEY_ALG must be one of ${RSA_KEY_ALGORITHMS.join(', ')}, got "${keyAlg}"`)
@@ -261,7 +275,7 @@ function readKeys(read: Reading) {
     keyFile,
     keyDir,
     jwksUrl,
-    keySource: sources[0] ?? ('secret' as KeySource),
+    keySource: sources[0] ?? ((discovered ? 'JWT_ISSUER' : 'secret') as KeySource),
     keyAlg: known ? (keyAlg as RsaKeyAlgorithm | undefined) : undefined,
     keyPollInterval: numberOf(
       read,

@@ -53,6 +53,11 @@ export const FAILURES = {
   notBeforeIat: row('ERR_TOKEN_NOT_YET_VALID', 'Token is not yet valid (iat)', 'Issued in the future'),
   expectedRefresh: row('ERR_TOKEN_TYPE_INVALID', 'Expected a refresh token', 'An access token instead'),
   expectedAccess: row('ERR_TOKEN_TYPE_INVALID', 'Expected an access token', 'A refresh token instead'),
+  issuerUnknown: row(
+    'ERR_CLAIM_INVALID',
+    'Token issuer is not accepted',
+    'An issuer none of the key sets pins (multi-tenant)',
+  ),
   typNotAccepted: row(
     'ERR_TOKEN_TYPE_INVALID',
     'Token type (typ) is not accepted',

@@ -66,6 +66,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     checkRevocation: createRevocationCheck(store, resolved.identityClaim),
     loadIdentity,
     realm: resolved.realm,
+    claims: { roleClaims: resolved.roleClaims, scopeClaims: resolved.scopeClaims },
   })
   const defaultRoute = protect()
   const issuing =
@@ -77,7 +78,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
           defaultRoute,
         })
       : undefined
-  const { realm, headerPrefix } = resolved
+  const { realm, headerSchemes } = resolved
+  const scheme = headerSchemes.length === 1 ? (headerSchemes[0] as string) : headerSchemes
   return {
     options: resolved,
     routes: issuing?.routes ?? [],
@@ -101,7 +103,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     },
     jwks: () => (resolved.mode === 'issuer' ? publishedKeys(resolved.verificationKeys) : undefined),
     errorResponse(error, routeRealm = realm) {
-      const response = errorResponse(error, { scheme: headerPrefix, realm: routeRealm })
+      const response = errorResponse(error, { scheme, realm: routeRealm })
       return options.errorHandler ? options.errorHandler(response, error) : response
     },
     // Without currentIdentity(), no AsyncLocalStorage: its promise hooks would tax every request.
@@ -129,7 +131,11 @@ function identityParts<TIdentity>(
           view: store.view,
         })
   return {
-    loadIdentity: createIdentityLoader(identityCache?.identity ?? identity, options.schema),
+    loadIdentity: createIdentityLoader(
+      identityCache?.identity ?? identity,
+      options.schema,
+      resolved.mode === 'resource-server' && resolved.profile === 'rfc9068',
+    ),
     identityCache,
   }
 }

@@ -171,8 +171,11 @@ export function sessionResponse(
 
 /** What the error renderer needs to know about the route that failed. */
 export interface ChallengeContext {
-  /** The authorization scheme, e.g. `JWT`. */
-  scheme: string
+  /**
+   * The authorization scheme, e.g. `JWT`; a list (`['Bearer', 'JWT']`) gives one challenge per
+   * scheme, in order, in the one `WWW-Authenticate` header (RFC 9110 §11.6.1).
+   */
+  scheme: string | readonly string[]
   /** The realm of the protected route. */
   realm: string
 }
@@ -201,26 +204,26 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
     description: known.message,
   }
   const headers: Record<string, string> = {}
-  switch (meaning.challenge) {
-    case 'none':
-      break
-    case 'bare':
-      headers['www-authenticate'] = challengeHeader(context.scheme, context.realm)
-      break
-    default:
-      headers['www-authenticate'] = challengeHeader(
-        context.scheme,
-        context.realm,
-        meaning.challenge,
-        known.message,
-        known.scope,
+  if (meaning.challenge !== 'none') {
+    const schemes = typeof context.scheme === 'string' ? [context.scheme] : context.scheme
+    headers['www-authenticate'] = schemes
+      .map((scheme) =>
+        meaning.challenge === 'bare'
+          ? challengeHeader(scheme, context.realm)
+          : challengeHeader(scheme, context.realm, meaning.challenge, known.message, known.scope),
       )
+      .join(', ')
   }
   if (known.code === 'ERR_METHOD_NOT_ALLOWED' && known.allow !== undefined) {
     headers.allow = known.allow.join(', ')
   }
   if (known.code === 'ERR_TOO_MANY_REQUESTS' && known.retryAfter !== undefined) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter)))
+  }
+  if (known.code === 'ERR_BODY_TOO_LARGE') {
+    // The rest of the body is never read, so the connection cannot carry another request: it is
+    // closed after this answer (RFC 9110 §15.5.14), and the client knows to open a new one.
+    headers.connection = 'close'
   }
   if (known.code === 'ERR_STORE_UNAVAILABLE') {
     headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter ?? STORE_RETRY_AFTER)))

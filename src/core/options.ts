@@ -55,10 +55,11 @@ export interface CommonOptions<TIdentity> {
    */
   leeway?: Duration | undefined
   /**
-   * Authorization scheme, matched case-insensitively [`JWT_AUTH_HEADER_PREFIX`].
+   * Authorization scheme, matched case-insensitively [`JWT_AUTH_HEADER_PREFIX`]; a list accepts
+   * each (`['Bearer', 'JWT']`), and a 401 then challenges with each, in this order.
    * @default 'JWT'
    */
-  headerPrefix?: string | undefined
+  headerPrefix?: string | readonly string[] | undefined
   /**
    * Realm of the `WWW-Authenticate` challenge [`JWT_DEFAULT_REALM`].
    * @default 'Login Required'
@@ -66,14 +67,27 @@ export interface CommonOptions<TIdentity> {
   realm?: string | undefined
   /**
    * Claims every token must carry [`JWT_REQUIRED_CLAIMS`].
-   * @default ['exp', 'iat', 'nbf']
+   * @default ['exp', 'iat', 'nbf']; `['exp', 'iat', 'sub']` with `profile: 'rfc9068'`
    */
   requiredClaims?: readonly string[] | undefined
   /**
    * Claim holding the user's id.
-   * @default 'identity'
+   * @default 'identity'; `'sub'` with `profile: 'rfc9068'`
    */
   identityClaim?: string | undefined
+  /**
+   * The claims a route's `roles` requirement reads: their values (a list of strings) together
+   * are the token's roles. Identity providers name them differently (`roles`, `groups`,
+   * `permissions`, a namespaced claim such as `https://example.com/roles`).
+   * @default ['roles']; `['roles', 'groups', 'permissions']` with `profile: 'rfc9068'`
+   */
+  roleClaims?: readonly string[] | undefined
+  /**
+   * The claims a route's `scopes` requirement reads: a space-separated string (`scope`, RFC 9068
+   * §2.2.3) or a list of strings (`scp`, as Okta and Entra ID send it).
+   * @default ['scope']; `['scope', 'scp']` with `profile: 'rfc9068'`
+   */
+  scopeClaims?: readonly string[] | undefined
   /**
    * Make the identity available to {@link currentIdentity} (Flask-JWT's `current_identity`), from
    * any code a protected handler calls, through AsyncLocalStorage. Off by default because on Node
@@ -288,8 +302,32 @@ export type IssuerOptions<TIdentity> = CommonOptions<TIdentity> &
 
 /** Resource-server mode: tokens come from another issuer and are verified against its JWKS. */
 export type ResourceServerOptions<TIdentity> = CommonOptions<TIdentity> & {
-  /** Resource-server mode: verify against a remote JWKS (`createRemoteJwks`) and issue nothing. */
-  jwks: RemoteJwks
+  /**
+   * Resource-server mode: verify against a remote JWKS (`createRemoteJwks`) and issue nothing.
+   * A list serves several issuers at once (multi-tenant), each key set with its own issuer and
+   * audience: the token's `iss`, read before the signature only to pick the key set, selects
+   * it, and is checked again after; a token of an issuer none pins is refused (401).
+   */
+  jwks: RemoteJwks | readonly RemoteJwks[]
+  /**
+   * The shape of the tokens verified. `'jwtguard'`: jwtguard's own (an `identity` claim, `nbf`
+   * required). `'rfc9068'`: OAuth 2.0 access tokens of any authorization server (RFC 9068): `sub`
+   * is the identity claim, `exp`, `iat` and `sub` are required (`iss` and `aud` are pinned by the
+   * key set), `nbf` is optional, `typ` must be `at+jwt` or `JWT` (never `refresh+jwt`, say),
+   * `scope` and `scp` feed the `scopes` requirement, `roles`, `groups` and `permissions` the `roles`
+   * one, `client_id`, `auth_time` and `acr` are checked for their types, and without `identity` the
+   * identity is the verified claims (no user store needed).
+   * @default 'jwtguard'
+   */
+  profile?: 'jwtguard' | 'rfc9068' | undefined
+  /**
+   * Require the `typ` header `at+jwt` (or `application/at+jwt`), RFC 9068 §4: an ID token or any
+   * other JWT signed by the same keys is then refused even with a matching audience. Turn it on
+   * when your authorization server types its access tokens (oidc-provider, Auth0's RFC 9068
+   * profile, Keycloak 24+ with the option set).
+   * @default false
+   */
+  requireAccessTokenType?: boolean | undefined
   /**
    * The longest a token of the issuer lives: how long a "log out everywhere" cut-off
    * ({@link JwtGuard.revokeAllFor}) is kept in the store.

@@ -39,16 +39,20 @@ export interface ProtectOptions<TRequest = unknown> {
    */
   fresh?: boolean | undefined
   /**
-   * Roles the token's `roles` claim must hold. A plain list requires all of them.
+   * Roles the token's `roles` claim (the guard's `roleClaims`) must hold. A plain list requires all of them.
    * @default none
    */
   roles?: Requirement | undefined
   /**
-   * Scopes the token's `scope` claim (space-delimited, RFC 8693) must hold. A plain list requires all.
+   * Scopes the token's `scope` claim (space-delimited, RFC 8693; the guard's `scopeClaims`, `scp`
+   * lists too) must hold. A plain list requires all.
    * @default none
    */
   scopes?: Requirement | undefined
-  /** A last check on the verified claims and the framework's request; `false` answers 403. */
+  /**
+   * A last check on the verified claims and the framework's request; `false` answers 403. Every
+   * claim is there: `client_id`, `auth_time`, `acr` of an RFC 9068 access token, say.
+   */
   allow?: ((claims: JwtPayload, request: TRequest) => boolean | Promise<boolean>) | undefined
 }
 
@@ -81,11 +85,26 @@ function compile(requirement: Requirement | undefined, option: string): Compiled
   return { mode, values: [...values] }
 }
 
-function held(claim: unknown, spaceDelimited: boolean): ReadonlySet<string> {
-  if (Array.isArray(claim))
-    return new Set(claim.filter((value): value is string => typeof value === 'string'))
-  if (spaceDelimited && typeof claim === 'string') return new Set(claim.split(' ').filter(Boolean))
-  return new Set()
+/** Which claims hold the roles and the scopes a route may require. */
+export interface RequirementClaims {
+  /** @default ['roles'] */
+  roleClaims?: readonly string[] | undefined
+  /** @default ['scope'] */
+  scopeClaims?: readonly string[] | undefined
+}
+
+/** The values of `names` in the payload: lists of strings, or (`spaceDelimited`) a string of them. */
+function held(payload: JwtPayload, names: readonly string[], spaceDelimited: boolean): ReadonlySet<string> {
+  const values = new Set<string>()
+  for (const name of names) {
+    const claim = payload[name]
+    if (Array.isArray(claim)) {
+      for (const value of claim) if (typeof value === 'string') values.add(value)
+    } else if (spaceDelimited && typeof claim === 'string') {
+      for (const value of claim.split(' ')) if (value !== '') values.add(value)
+    }
+  }
+  return values
 }
 
 function missing(requirement: CompiledRequirement, have: ReadonlySet<string>): readonly string[] {
@@ -116,7 +135,10 @@ function insufficient(kind: 'role' | 'scope', absent: readonly string[], mode: s
  */
 export function compileRequirements<TRequest>(
   options: ProtectOptions<TRequest> = {},
+  claims: RequirementClaims = {},
 ): RouteRequirements<TRequest> {
+  const roleClaims = claims.roleClaims ?? ['roles']
+  const scopeClaims = claims.scopeClaims ?? ['scope']
   const roles = compile(options.roles, 'roles')
   const scopes = compile(options.scopes, 'scopes')
   const audience = normaliseClaimOption(options.audience, 'audience')
@@ -138,11 +160,11 @@ export function compileRequirements<TRequest>(
         throw failure('notFresh')
       }
       if (roles !== undefined) {
-        const absent = missing(roles, held(payload.roles, false))
+        const absent = missing(roles, held(payload, roleClaims, false))
         if (absent.length > 0) throw insufficient('role', absent, roles.mode)
       }
       if (scopes !== undefined) {
-        const absent = missing(scopes, held(payload.scope, true))
+        const absent = missing(scopes, held(payload, scopeClaims, true))
         if (absent.length > 0) throw insufficient('scope', absent, scopes.mode)
       }
       if (allow === undefined) return undefined

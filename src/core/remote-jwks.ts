@@ -7,17 +7,21 @@
  * background refresh runs (stale-while-revalidate). Issuer and audience are pinned: every verifier
  * over a remote JWKS checks them.
  *
+ * Without a `url`, the JWKS URL is discovered from the issuer's metadata (see `discovery.ts`), on
+ * the first fetch; nothing is fetched at construction.
+ *
  * Keys are taken from the set with the same rules as local keys: the key decides the algorithm
  * (an RSA JWK without `alg` gets `rsaAlgorithm`, never the token header's: hono CVE-2026-22818),
  * symmetric (`oct`) JWKs, encryption keys and algorithms outside `algorithms` are skipped.
  *
  * @module
  */
-import { Buffer } from 'node:buffer'
 import { type AsymmetricKey, createAsymmetricKey } from './asymmetric.js'
 import type { JwtPayload, TokenType } from './claims.js'
 import { normaliseClaimOption } from './claims.js'
+import { discoverJwksUrl } from './discovery.js'
 import { isJwtGuardError } from './errors.js'
+import { boundedGet, checkFetchUrl, type FetchFunction } from './internal/bounded-fetch.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -29,21 +33,26 @@ import {
 import { createVerifier, type VerifierOptions } from './verify.js'
 
 /** The subset of `fetch` the remote JWKS uses; inject one to add headers, a proxy or a mock. */
-export type FetchFunction = (
-  url: string,
-  init: { signal: AbortSignal; headers: Record<string, string>; redirect: 'error' },
-) => Promise<Response>
+export type { FetchFunction } from './internal/bounded-fetch.js'
 
 /** Options of {@link createRemoteJwks}. */
 export interface RemoteJwksOptions {
-  /** The JWKS URL. `https:`, or `http:` on a loopback host (or with `allowInsecureHttp`). */
-  url: string | URL
-  /** Accepted issuers (`iss`): pinned on every verifier over this key set. Required. */
+  /**
+   * The JWKS URL. `https:`, or `http:` on a loopback host (or with `allowInsecureHttp`).
+   * @default discovered from `issuer` (then a single issuer URL): its
+   * `/.well-known/openid-configuration`, else `/.well-known/oauth-authorization-server`, whose
+   * `issuer` must equal it exactly; the `jwks_uri` found is kept
+   */
+  url?: string | URL | undefined
+  /**
+   * Accepted issuers (`iss`): pinned on every verifier over this key set. Required. Without
+   * `url`, one issuer URL (`https:`, or `http:` on loopback), the one whose metadata names the JWKS.
+   */
   issuer: string | readonly string[]
   /** Accepted audiences (`aud`): pinned on every verifier over this key set. Required. */
   audience: string | readonly string[]
   /**
-   * Time allowed for one fetch, headers and body, in milliseconds.
+   * Time allowed for one fetch (the JWKS, or the issuer's metadata), headers and body, in milliseconds.
    * @default 5000
    */
   timeoutMs?: number | undefined
@@ -129,7 +138,6 @@ export interface RemoteJwks extends KeySource {
 }
 
 const EMPTY: KeySet = Object.freeze({ version: 0, keys: Object.freeze([]), defaultKey: undefined })
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 const PUBLIC_JWK_MEMBERS = ['kty', 'kid', 'alg', 'use', 'key_ops', 'n', 'e', 'crv', 'x', 'y'] as const
 
 function positive(value: number | undefined, option: string, fallback: number, minimum: number): number {
@@ -140,41 +148,11 @@ function positive(value: number | undefined, option: string, fallback: number, m
   return value
 }
 
-function checkUrl(url: string | URL, allowInsecureHttp: boolean): string {
-  let parsed: URL
-  try {
-    parsed = new URL(String(url))
-  } catch {
-    throw new TypeError(`url must be an absolute URL such as https://issuer.example/.well-known/jwks.json`)
-  }
-  if (parsed.protocol === 'https:') return parsed.href
-  if (parsed.protocol === 'http:' && (LOOPBACK.has(parsed.hostname) || allowInsecureHttp)) return parsed.href
-  throw new TypeError('url must use https: (http: only on loopback, or with allowInsecureHttp: true)')
-}
-
-async function readBody(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-  if (declared > maxBytes) throw new Error(`JWKS is larger than ${maxBytes} bytes`)
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new Error(`JWKS is larger than ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
-}
-
 /** The options of a remote key set, validated, with defaults applied. */
 interface RemoteSettings {
-  url: string
+  /** The JWKS URL; `undefined` until discovered from the issuer. */
+  url: string | undefined
+  allowInsecureHttp: boolean
   issuer: readonly string[]
   audience: readonly string[]
   timeoutMs: number
@@ -188,12 +166,33 @@ interface RemoteSettings {
   now: () => number
 }
 
+/** The `url` option, checked; without one, the issuer must be one URL its metadata can be found at. */
+function jwksUrlOption(
+  url: string | URL | undefined,
+  issuer: readonly string[],
+  allowInsecureHttp: boolean,
+): string | undefined {
+  const example = 'https://issuer.example/.well-known/jwks.json'
+  if (url !== undefined) return checkFetchUrl(url, allowInsecureHttp, 'url', example)
+  if (issuer.length !== 1) {
+    throw new TypeError('url is required with several issuers: discovery finds the JWKS of one issuer URL')
+  }
+  checkFetchUrl(
+    issuer[0] as string,
+    allowInsecureHttp,
+    'issuer (without url, the JWKS is discovered from it)',
+    'https://issuer.example',
+  )
+  return undefined
+}
+
 function resolveRemoteOptions(options: RemoteJwksOptions): RemoteSettings {
   if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
-  const url = checkUrl(options.url, options.allowInsecureHttp === true)
+  const allowInsecureHttp = options.allowInsecureHttp === true
   const issuer = normaliseClaimOption(options.issuer, 'issuer')
   const audience = normaliseClaimOption(options.audience, 'audience')
   if (issuer === undefined) throw new TypeError('issuer is required: the iss value of tokens this JWKS signs')
+  const url = jwksUrlOption(options.url, issuer, allowInsecureHttp)
   if (audience === undefined) throw new TypeError('audience is required: the aud value naming this service')
   const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
@@ -210,6 +209,7 @@ function resolveRemoteOptions(options: RemoteJwksOptions): RemoteSettings {
   assertRsaKeyAlgorithm(rsaAlgorithm)
   return {
     url,
+    allowInsecureHttp,
     issuer,
     audience,
     timeoutMs: positive(options.timeoutMs, 'timeoutMs', 5000, 1),
@@ -241,34 +241,15 @@ function importKey(value: unknown, settings: RemoteSettings): AsymmetricKey | un
 }
 
 /** The JWKS document's text: one GET, no redirect, bounded in time and size. */
-async function downloadDocument(settings: RemoteSettings): Promise<string> {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`JWKS fetch timed out after ${settings.timeoutMs} ms`)
-      controller.abort(error)
-      reject(error)
-    }, settings.timeoutMs)
-  })
-  const work = (async () => {
-    const response = await settings.fetch(settings.url, {
-      signal: controller.signal,
-      headers: { accept: 'application/jwk-set+json, application/json' },
-      redirect: 'error',
-    })
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined)
-      throw new Error(`JWKS answered HTTP ${response.status}`)
-    }
-    return readBody(response, settings.maxBytes)
-  })()
-  work.catch(() => undefined) // settled by the race below; keep a late rejection handled
-  try {
-    return await Promise.race([work, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+async function downloadDocument(url: string, settings: RemoteSettings): Promise<string> {
+  const { status, text } = await boundedGet(
+    url,
+    settings,
+    'application/jwk-set+json, application/json',
+    'JWKS',
+  )
+  if (text === undefined) throw new Error(`JWKS answered HTTP ${status}`)
+  return text
 }
 
 /** The usable keys of a JWKS document (first key wins on a duplicate kid) and how many were skipped. */
@@ -334,7 +315,9 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
   let fetches = 0
 
   async function download(): Promise<void> {
-    const parsed = parseKeySet(await downloadDocument(settings), settings)
+    // Discovered once; a failed discovery is tried again at the next fetch.
+    settings.url ??= await discoverJwksUrl(settings.issuer[0] as string, settings)
+    const parsed = parseKeySet(await downloadDocument(settings.url, settings), settings)
     skipped = parsed.skipped
     set = Object.freeze({
       version: set.version + 1,

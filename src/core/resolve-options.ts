@@ -8,6 +8,7 @@
 import type { TokenStore } from '../stores/types.js'
 import { normaliseClaimOption } from './claims.js'
 import { type ResolvedCookies, resolveCookies, type TokenLocation } from './cookies.js'
+import { acceptedTypes, JWTGUARD_DEFAULTS, RFC9068_DEFAULTS } from './guard/rfc9068.js'
 import { toSeconds } from './internal/duration.js'
 import { booleanOption, integerAtLeast, nonEmptyString, routePath } from './internal/validate.js'
 import { createHmacKey, deriveHmacKey, type JwtKey } from './keys.js'
@@ -21,10 +22,17 @@ export interface ResolvedCommonOptions {
   issuer: readonly string[] | undefined
   audience: readonly string[] | undefined
   leeway: number
+  /** The first accepted scheme, the one jwtguard documents and writes in single-scheme setups. */
   headerPrefix: string
+  /** Every accepted scheme, in order; the challenges of a 401 name each. */
+  headerSchemes: readonly string[]
   realm: string
   requiredClaims: readonly string[]
   identityClaim: string
+  /** The claims holding roles, for the `roles` requirement. */
+  roleClaims: readonly string[]
+  /** The claims holding scopes (`scope` space-separated, `scp` a list), for `scopes`. */
+  scopeClaims: readonly string[]
   currentIdentity: boolean
   maxTokenSize: number
   bodyLimit: number
@@ -68,7 +76,12 @@ export interface ResolvedIssuerOptions extends ResolvedCommonOptions {
 /** A guard that verifies the tokens of another issuer against its JWKS. */
 export interface ResolvedResourceServerOptions extends ResolvedCommonOptions {
   mode: 'resource-server'
-  jwks: RemoteJwks
+  /** One key set per issuer (one, or several for a multi-tenant resource server). */
+  jwks: readonly RemoteJwks[]
+  /** The shape of the tokens: jwtguard's own, or RFC 9068 access tokens. */
+  profile: 'jwtguard' | 'rfc9068'
+  /** The `typ` values accepted; `undefined`: any. */
+  accessTokenTypes: readonly string[] | undefined
   /** Seconds a "log out everywhere" cut-off is kept. */
   maxTokenAge: number
 }
@@ -123,31 +136,78 @@ export function resolveOptions<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   const given = (['secret', 'key', 'keys', 'jwks'] as const).filter((name) => options[name] !== undefined)
   if (given.length > 1)
     throw new TypeError(`give one of secret, key, keys or jwks, not ${given.join(' and ')}`)
-  const common = resolveCommon(options)
+  const common = resolveCommon(options, profileOf(options))
   return options.jwks === undefined
     ? resolveIssuer(options as IssuerOptions<TIdentity>, common)
     : resolveResourceServer(options as ResourceServerOptions<TIdentity>, common)
 }
 
-function resolveCommon<TIdentity>(options: CommonOptions<TIdentity>): ResolvedCommonOptions {
+/** The token profile: `rfc9068` only in resource-server mode, and only when asked for. */
+function profileOf(options: JwtGuardOptions<unknown>): 'jwtguard' | 'rfc9068' {
+  const { profile, requireAccessTokenType } = options as ResourceServerOptions<unknown>
+  if (options.jwks === undefined) {
+    if (profile !== undefined || requireAccessTokenType !== undefined) {
+      throw new TypeError(
+        `${profile === undefined ? 'requireAccessTokenType' : 'profile'}: only a resource server (jwks) verifies the tokens of another issuer; leave it unset`,
+      )
+    }
+    return 'jwtguard'
+  }
+  if (profile === undefined || profile === 'jwtguard' || profile === 'rfc9068') return profile ?? 'jwtguard'
+  throw new TypeError('profile must be "jwtguard" or "rfc9068" (OAuth 2.0 access tokens of any issuer)')
+}
+
+/** A list of claim names, or the profile's default. */
+function claimNames(value: unknown, option: string, fallback: readonly string[]): readonly string[] {
+  if (value === undefined) return fallback
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((name) => typeof name !== 'string' || name === '')
+  ) {
+    throw new TypeError(
+      `${option} must be a non-empty list of claim names, such as ${JSON.stringify(fallback)}`,
+    )
+  }
+  return Object.freeze([...value])
+}
+
+/** The accepted schemes: one word each, once. */
+function resolveSchemes(value: unknown): readonly string[] {
+  const list = value === undefined ? ['JWT'] : typeof value === 'string' ? [value] : value
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((scheme) => typeof scheme !== 'string' || !TOKEN68.test(scheme))
+  ) {
+    throw new TypeError('headerPrefix must be a single word such as "JWT" or "Bearer", or a list of them')
+  }
+  if (new Set(list.map((scheme: string) => scheme.toLowerCase())).size !== list.length) {
+    throw new TypeError('headerPrefix lists a scheme twice (schemes are matched case-insensitively)')
+  }
+  return Object.freeze([...list])
+}
+
+function resolveCommon<TIdentity>(
+  options: CommonOptions<TIdentity>,
+  profile: 'jwtguard' | 'rfc9068',
+): ResolvedCommonOptions {
   if (options.schema !== undefined && !isStandardSchema(options.schema)) {
     throw new TypeError('schema must implement Standard Schema v1 (zod 3.24+, valibot 1, arktype 2, ...)')
   }
-  if (typeof options.identity !== 'function' && options.schema === undefined) {
+  if (typeof options.identity !== 'function' && options.schema === undefined && profile !== 'rfc9068') {
     throw new TypeError(
-      'identity(payload) is required: return the user for payload.identity or null (or give a schema)',
+      "identity(payload) is required: return the user for payload.identity or null (or give a schema; a resource server with profile: 'rfc9068' defaults to the verified claims)",
     )
   }
   if (options.store !== undefined && typeof options.store?.consumeRefresh !== 'function') {
     throw new TypeError('store must be a token store (jwtguard/stores/memory, /sqlite or /redis)')
   }
-  const headerPrefix = nonEmptyString(options.headerPrefix, 'headerPrefix', 'JWT')
-  if (!TOKEN68.test(headerPrefix)) {
-    throw new TypeError('headerPrefix must be a single word such as "JWT" or "Bearer"')
-  }
+  const headerSchemes = resolveSchemes(options.headerPrefix)
+  const defaults = profile === 'rfc9068' ? RFC9068_DEFAULTS : JWTGUARD_DEFAULTS
   const realm = nonEmptyString(options.realm, 'realm', 'Login Required')
   if (!PRINTABLE.test(realm)) throw new TypeError('realm must be printable ASCII')
-  const requiredClaims = options.requiredClaims ?? ['exp', 'iat', 'nbf']
+  const requiredClaims = options.requiredClaims ?? defaults.requiredClaims
   if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
     throw new TypeError('requiredClaims must be an array of claim names')
   }
@@ -157,10 +217,13 @@ function resolveCommon<TIdentity>(options: CommonOptions<TIdentity>): ResolvedCo
     issuer: normaliseClaimOption(options.issuer, 'issuer'),
     audience: normaliseClaimOption(options.audience, 'audience'),
     leeway: toSeconds(options.leeway ?? 10, 'leeway'),
-    headerPrefix,
+    headerPrefix: headerSchemes[0] as string,
+    headerSchemes,
     realm,
     requiredClaims: [...requiredClaims],
-    identityClaim: nonEmptyString(options.identityClaim, 'identityClaim', 'identity'),
+    identityClaim: nonEmptyString(options.identityClaim, 'identityClaim', defaults.identityClaim),
+    roleClaims: claimNames(options.roleClaims, 'roleClaims', defaults.roleClaims),
+    scopeClaims: claimNames(options.scopeClaims, 'scopeClaims', defaults.scopeClaims),
     currentIdentity: booleanOption(options.currentIdentity, 'currentIdentity', false),
     maxTokenSize: integerAtLeast(options.maxTokenSize, 'maxTokenSize', 8192, 64),
     bodyLimit: integerAtLeast(options.bodyLimit, 'bodyLimit', 16384, 64),
@@ -225,8 +288,12 @@ function resolveResourceServer(
   options: ResourceServerOptions<unknown>,
   common: ResolvedCommonOptions,
 ): ResolvedResourceServerOptions {
-  if (typeof options.jwks?.refresh !== 'function')
-    throw new TypeError('jwks must come from createRemoteJwks()')
+  const jwks = resolveKeySets(options.jwks)
+  if (jwks.length > 1 && (options.issuer !== undefined || options.audience !== undefined)) {
+    throw new TypeError(
+      `${options.issuer === undefined ? 'audience' : 'issuer'}: with several key sets, each pins its own issuer and audience (createRemoteJwks); leave it unset here`,
+    )
+  }
   for (const name of ISSUING_ONLY) {
     if ((options as unknown as Record<string, unknown>)[name] !== undefined) {
       throw new TypeError(`${name}: a guard over a remote JWKS issues no tokens; leave it unset`)
@@ -234,7 +301,36 @@ function resolveResourceServer(
   }
   const maxTokenAge = toSeconds(options.maxTokenAge ?? '14d', 'maxTokenAge')
   if (maxTokenAge <= 0) throw new RangeError('maxTokenAge must be at least 1 second')
-  return { ...common, mode: 'resource-server', jwks: options.jwks, maxTokenAge }
+  const profile = options.profile ?? 'jwtguard'
+  const required = booleanOption(options.requireAccessTokenType, 'requireAccessTokenType', false)
+  return {
+    ...common,
+    mode: 'resource-server',
+    jwks,
+    profile,
+    accessTokenTypes: acceptedTypes(profile, required),
+    maxTokenAge,
+  }
+}
+
+/** One key set, or several whose issuers differ (the token's `iss` picks one). */
+function resolveKeySets(value: RemoteJwks | readonly RemoteJwks[]): readonly RemoteJwks[] {
+  const list: readonly RemoteJwks[] = Array.isArray(value) ? value : [value as RemoteJwks]
+  if (list.length === 0 || list.some((jwks) => typeof jwks?.refresh !== 'function')) {
+    throw new TypeError(
+      'jwks must come from createRemoteJwks(), or be a non-empty list of them (one per issuer)',
+    )
+  }
+  const seen = new Set<string>()
+  for (const jwks of list) {
+    for (const issuer of jwks.pinnedClaims.issuer ?? []) {
+      if (seen.has(issuer)) {
+        throw new TypeError(`jwks: two key sets pin the issuer ${issuer}; give each issuer one key set`)
+      }
+      seen.add(issuer)
+    }
+  }
+  return Object.freeze([...list])
 }
 
 function resolveIssuer(

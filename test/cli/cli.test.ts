@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from '../../server/config.js'
 import { createServerContext, type ServerContext } from '../../server/context.js'
 import { APPS } from '../support/apps.js'
+import { privateJwk, startAuthorizationServer } from '../support/oidc-provider.js'
 import { isOneLine, jwtguard, jwtguardOnTerminal } from './run.js'
 
 const SECRET = 'cli-test-secret-with-at-least-32-bytes-of-entropy'
@@ -661,4 +662,32 @@ describe('jwtguard usage', () => {
     expect(group.code).toBe(2)
     expect(group.stderr).toContain('jwtguard users add <username>')
   })
+})
+
+describe('jwtguard token verify, as the resource server verifies', () => {
+  it("verifies oidc-provider's RFC 9068 token (no nbf, typ at+jwt) with JWT_ISSUER and JWT_AUDIENCE alone", async () => {
+    const audience = 'https://orders.api.test'
+    const idp = await startAuthorizationServer({
+      keys: [privateJwk('RS256', 'rs-1'), privateJwk('ES256', 'es-1')],
+      audience,
+      otherAudience: 'https://billing.api.test',
+    })
+    try {
+      const token = await idp.accessToken('urn:jwtguard:ES256')
+      const resourceEnv = { DATA_DIR: dataDir, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: audience }
+      const valid = await jwtguard(['token', 'verify', token], { env: resourceEnv })
+      expect(valid.stderr).toBe('')
+      expect(valid.code).toBe(0)
+      expect(valid.stdout).toMatch(
+        /^VALID: signature and claims checked with the JWKS of http:\/\/127\.0\.0\.1:\d+ \(discovered\)/,
+      )
+      const other = await jwtguard(['token', 'verify', await idp.accessToken('urn:other')], {
+        env: resourceEnv,
+      })
+      expect(other.code).toBe(1)
+      expect(other.stderr).toMatch(/Token audience is not accepted/)
+    } finally {
+      await idp.close()
+    }
+  }, 60_000)
 })

@@ -9,7 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { validate } from '@readme/openapi-parser'
-import { createJwtGuard, createKeyStore, generateAsymmetricKey, type JwtGuardOptions } from 'jwtguard'
+import {
+  createJwtGuard,
+  createKeyStore,
+  createRemoteJwks,
+  generateAsymmetricKey,
+  type JwtGuardOptions,
+} from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -115,6 +121,27 @@ describe('the OpenAPI document passes an OpenAPI 3.1 validator', () => {
       expect(document.paths).toHaveProperty([path])
     for (const path of expected.lacks) expect(document.paths).not.toHaveProperty([path])
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual([...expected.schemes].sort())
+  })
+
+  it("a resource server for an OAuth 2.0 issuer: both schemes, the subject's identity, its refusals", async () => {
+    const guard = createJwtGuard({
+      jwks: createRemoteJwks({ issuer: 'https://idp.test', audience: 'https://orders.api.test' }),
+      profile: 'rfc9068',
+      headerPrefix: ['Bearer', 'JWT'],
+    })
+    const document = buildOpenApiDocument(guard)
+    expect(await validationErrors(document)).toEqual([])
+    expect(document.paths).not.toHaveProperty(['/auth'])
+    expect(document.components.securitySchemes.JWT?.description).toMatch(/^`Bearer <token>` or `JWT <token>`/)
+    expect(JSON.stringify(document.components.schemas.Identity)).toContain('"sub"')
+    const examples =
+      (
+        document.components.responses.Unauthorized as {
+          content: Record<string, { examples: Record<string, { value: { description: string } }> }>
+        }
+      ).content['application/json']?.examples ?? {}
+    expect(examples.issuer?.value.description).toBe('Token issuer is not accepted')
+    expect(examples.type?.value.description).toBe('Token type (typ) is not accepted')
   })
 
   it('describes the header scheme with the configured prefix, and the error schema', () => {

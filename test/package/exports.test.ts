@@ -104,6 +104,7 @@ describe('the names each subpath exports', () => {
           "parseJsonObjectBody",
           "readBody",
           "readHeader",
+          "readNodeRequestBody",
           "readRequestBody",
           "remainingDeadline",
           "runProtected",

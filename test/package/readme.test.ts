@@ -104,6 +104,10 @@ describe('README code blocks', () => {
       'tsconfig',
       'keys',
       'resource-server',
+      'idp-auth0',
+      'idp-okta',
+      'idp-keycloak',
+      'idp-entra',
       'roles',
       'throttle',
       'testing',
@@ -144,6 +148,16 @@ describe('README code blocks', () => {
   it('keys: the rotation block prints both kids, the new one first', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(DIR, 'keys.ts')])
     expect(stdout.trim()).toBe("[ '2026-02', '2026-01' ] 200")
+  })
+
+  it.each([
+    ['idp-auth0', 'resource-server sub Login Required'],
+    ['idp-okta', "[ 'scope', 'scp' ] [ 'roles', 'groups', 'permissions' ] Login Required"],
+    ['idp-keycloak', "resource-server [ 'Bearer', 'JWT' ]"],
+    ['idp-entra', 'rfc9068 Login Required'],
+  ])('%s: the identity-provider configuration runs as printed, fetching nothing', async (name, printed) => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(DIR, `${name}.ts`)])
+    expect(stdout.trim()).toBe(printed)
   })
 
   it("resource-server: a guard over a remote JWKS, without authenticate, verifies the issuer's token", async () => {

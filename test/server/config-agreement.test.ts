@@ -148,9 +148,7 @@ function serverView(env: Env): View {
 function cliView(env: Env): View {
   try {
     const environment = readEnvironment(defined(env))
-    const asymmetric = [environment.keyFile, environment.keyDir, environment.jwksUrl].some(
-      (value) => value !== undefined,
-    )
+    const asymmetric = environment.keySource !== 'secret'
     return { ...environment, secret: asymmetric ? '' : resolveSecret(environment, undefined).secret }
   } catch (error) {
     return { refused: (error as Error).message }
@@ -270,6 +268,10 @@ describe('whole environments', () => {
         JWKS_COOLDOWN_MS: '0',
       }),
     ],
+    [
+      'resource-server mode from JWT_ISSUER and JWT_AUDIENCE alone (the JWKS discovered)',
+      () => ({ DATA_DIR: dataDir(), JWT_ISSUER: 'https://idp.test', JWT_AUDIENCE: 'api', KEY_ALG: 'PS256' }),
+    ],
     ['upper-case FRAMEWORK and TRUE', () => ({ ...base(), FRAMEWORK: 'EXPRESS', COOKIE_SECURE: 'TRUE' })],
   ])('%s', (_name, env) => {
     const { server, cli } = views(env())
@@ -301,6 +303,40 @@ describe('whole environments', () => {
     const { server, cli } = views({ ...base(), ...env })
     expect(server.refused).toMatch(message)
     expect(cli.refused).toBe(server.refused)
+  })
+
+  it.each<[string, Env, string]>([
+    [
+      'JWT_ISSUER and JWT_AUDIENCE, nothing to sign with',
+      { JWT_ISSUER: 'https://idp.test', JWT_AUDIENCE: 'api' },
+      'JWT_ISSUER',
+    ],
+    [
+      'the same with NODE_ENV=production (no secret needed)',
+      { JWT_ISSUER: 'https://idp.test', JWT_AUDIENCE: 'api', NODE_ENV: 'production' },
+      'JWT_ISSUER',
+    ],
+    ['JWT_ISSUER alone: an issuer, its secret generated', { JWT_ISSUER: 'https://idp.test' }, 'secret'],
+    [
+      'JWT_ISSUER, JWT_AUDIENCE and a secret: an issuer writing iss and aud',
+      { JWT_ISSUER: 'https://idp.test', JWT_AUDIENCE: 'api', JWT_SECRET_KEY: SECRET },
+      'secret',
+    ],
+    [
+      'JWT_ISSUER, JWT_AUDIENCE and a key directory: an issuer',
+      { JWT_ISSUER: 'https://idp.test', JWT_AUDIENCE: 'api', KEY_DIR: '/keys' },
+      'KEY_DIR',
+    ],
+    [
+      'JWKS_URL given: no discovery',
+      { JWT_ISSUER: 'https://idp.test', JWT_AUDIENCE: 'api', JWKS_URL: 'https://idp.test/jwks' },
+      'JWKS_URL',
+    ],
+  ])('where the keys come from, alike: %s', (_name, env, keySource) => {
+    const { server, cli } = views({ DATA_DIR: dataDir(), ...env })
+    expectAgreement(server, cli)
+    expect(server.keySource).toBe(keySource)
+    expect(cli.keySource).toBe(keySource)
   })
 
   it('production without a secret: the server refuses to start and the CLI has no secret to sign with', () => {

@@ -15,7 +15,7 @@
  */
 
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
-import express, { Router } from 'express'
+import { Router } from 'express'
 import type {
   AuthResult,
   JwtGuard,
@@ -31,6 +31,7 @@ import {
   encodingUnsupported,
   JwtGuardError,
   logToConsole,
+  readNodeRequestBody,
   runProtected,
   unmatchedRoute,
   writeNodeResponse,
@@ -119,12 +120,20 @@ export function jwtGuard(guard: JwtGuard<unknown>, options: JwtGuardExpressOptio
   }
 
   const routes = Router({ caseSensitive: true, strict: true })
-  const readBody = express.raw({ type: () => true, limit: guard.options.bodyLimit, inflate: false })
+  // The kit's reader, not body-parser's: past the limit, body-parser reads the whole rest of the
+  // body before it answers (a client that keeps sending gets its 413 only at the request timeout).
+  const readBody: RequestHandler = function jwtGuardReadBody(req, _res, next) {
+    if (req.readableEnded) return next() // another parser of the app read the body first
+    readNodeRequestBody(req, guard.options.bodyLimit).then((body) => {
+      req.body = body
+      next()
+    }, next)
+  }
   for (const route of guard.routes) {
     const handler: RequestHandler = function jwtGuardRoute(req, res, next) {
       const { headers, socket, body } = req
       const request = { contentType: headers['content-type'], headers, remoteAddress: socket.remoteAddress }
-      const raw = Buffer.isBuffer(body) ? (body as Buffer) : undefined
+      const raw = body instanceof Uint8Array ? body : undefined
       route.handle({ ...request, body: raw }).then((response) => writeNodeResponse(res, response), next)
     }
     const path = routes.route(route.path)

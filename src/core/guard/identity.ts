@@ -13,11 +13,19 @@ import { type StandardSchemaV1, validateWithSchema } from '../schema.js'
 /** Loads the identity of a payload; throws `ERR_USER_NOT_FOUND` when there is none. */
 export type IdentityLoader<TIdentity> = (payload: JwtPayload) => TIdentity | Promise<TIdentity>
 
-/** The loader for a guard's `identity` and `schema` options (at least one is set). */
+/**
+ * The loader for a guard's `identity` and `schema` options. At least one is set, unless
+ * `claimsByDefault` (a resource server's RFC 9068 profile): then the identity is the verified
+ * claims themselves, as the authorization server stated them, with no user store.
+ */
 export function createIdentityLoader<TIdentity>(
   identity: ((payload: JwtPayload) => MaybePromise<TIdentity | null | undefined>) | undefined,
   schema: StandardSchemaV1<unknown, TIdentity> | undefined,
+  claimsByDefault = false,
 ): IdentityLoader<TIdentity> {
+  if (identity === undefined && schema === undefined && claimsByDefault) {
+    return (payload) => payload as TIdentity
+  }
   if (schema !== undefined) {
     return async (payload) => {
       const validated = await validateWithSchema(schema, payload)

@@ -11,7 +11,7 @@ import type { JwtPayload } from '../claims.js'
 import { assertCsrf, type ResolvedCookies } from '../cookies.js'
 import type { HeaderSource } from '../extract.js'
 import { failure } from '../failures.js'
-import { compileRequirements, type ProtectOptions } from '../protect.js'
+import { compileRequirements, type ProtectOptions, type RequirementClaims } from '../protect.js'
 import type { AsyncVerifyFunction } from '../remote-jwks.js'
 import type { VerifyFunction } from '../verify.js'
 import type { IdentityLoader } from './identity.js'
@@ -29,6 +29,8 @@ export interface PipelineParts<TIdentity> {
   loadIdentity: IdentityLoader<TIdentity>
   /** The guard's realm, for routes that set none. */
   realm: string
+  /** The claims the `roles` and `scopes` requirements read. */
+  claims?: RequirementClaims | undefined
 }
 
 /** Compiles a protected route: its requirements once, its pipeline per request. */
@@ -60,7 +62,7 @@ export function createProtect<TIdentity>(parts: PipelineParts<TIdentity>): Prote
     options: ProtectOptions<TRequest> = {},
     mode: 'required' | 'optional' = 'required',
   ): ProtectedRoute<TIdentity, TRequest> {
-    const requirements = compileRequirements(options)
+    const requirements = compileRequirements(options, parts.claims)
 
     /** Identity, then the route's requirements; synchronous callbacks stay synchronous. */
     function settle(payload: JwtPayload, request: TRequest): Outcome<TIdentity> {

@@ -21,13 +21,15 @@ export type TokenFinder = (headers: HeaderSource, meta: RequestMeta | undefined)
 
 /** The finder for the guard's `tokenLocation`, with `tokenExtractor` in place of the header's own. */
 export function createTokenFinder(
-  options: Pick<ResolvedCommonOptions, 'tokenLocation' | 'cookies' | 'queryParam' | 'headerPrefix'>,
+  options: Pick<ResolvedCommonOptions, 'tokenLocation' | 'cookies' | 'queryParam' | 'headerSchemes'>,
   tokenExtractor: ((headers: HeaderSource) => string | undefined) | undefined,
 ): TokenFinder {
-  const { tokenLocation, cookies, queryParam, headerPrefix } = options
+  const { tokenLocation, cookies, queryParam, headerSchemes } = options
+  // One scheme (the common case) is passed as a string: the header's fast path compares it once.
+  const schemes = headerSchemes.length === 1 ? (headerSchemes[0] as string) : headerSchemes
   const fromHeader =
     tokenExtractor ??
-    ((headers: HeaderSource) => tokenFromAuthorization(readHeader(headers, 'authorization'), headerPrefix))
+    ((headers: HeaderSource) => tokenFromAuthorization(readHeader(headers, 'authorization'), schemes))
   const read = (location: string, headers: HeaderSource, meta: RequestMeta | undefined) => {
     if (location === 'header') return fromHeader(headers)
     if (location === 'cookies')
