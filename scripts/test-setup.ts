@@ -6,11 +6,12 @@
 //      not running; when they are missing, the message says what to install.
 //   3. Chromium for the browser test: found on PATH or at CHROMIUM_PATH, else installed with
 //      Debian's apt-get (as root, or through `sudo -n`).
-//   4. The build (dist/): the package test checks what `npm pack` would publish.
+//   4. The build (`npm run build`): dist/, whose contents the package test checks against what
+//      `npm pack` would publish, and build/, the compiled reference server a test starts.
 //
 // Set JWTGUARD_TEST_SETUP=0 to skip all of it (you then own those four steps).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { delimiter, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -169,18 +170,11 @@ function ensureChromium(): void {
   say(`Chromium installed in ${((Date.now() - started) / 1000).toFixed(0)} s`)
 }
 
+/** `npm run build`'s script: dist/ (the package) and build/ (the compiled reference server). */
 function build(): void {
   const started = Date.now()
-  rmSync(join(root, 'dist'), { recursive: true, force: true })
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  )
-  say(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' })
+  say(`built dist/ and build/ in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
 async function main(): Promise<void> {

@@ -19,7 +19,6 @@ import {
   syncKeyDirectory,
 } from 'jwtguard'
 import type { TokenStore } from 'jwtguard/stores/memory'
-import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { createLoginLimiter, createRefreshLimiter } from 'jwtguard/throttle'
 import {
@@ -29,10 +28,9 @@ import {
   type UserStore,
   userLookup,
 } from 'jwtguard/users'
-import { createPostgresUserStore } from 'jwtguard/users/postgres'
 import { createSqliteUserStore, openSqliteDatabase } from 'jwtguard/users/sqlite'
 import type { Logger } from 'pino'
-import { createClient, type RedisClientType } from 'redis'
+import type { RedisClientType } from 'redis'
 import type { ServerConfig } from './config.js'
 import { createPrivateFile, databaseFiles, readOrCreateSecret, widePermissions } from './files.js'
 import { cookieNames } from './policy.js'
@@ -59,6 +57,9 @@ export interface ServerContext {
 
 export const DEMO_USER = { id: 123, username: 'masnun', password: 'abc123' } as const
 
+// The Redis and PostgreSQL clients are loaded only when REDIS_URL or DATABASE_URL asks for them:
+// importing them costs start-up time (bench/cold-start.ts) that a SQLite-only server never needs.
+
 /** The SQLite file (users without DATABASE_URL, tokens without REDIS_URL), opened and migrated. */
 function openSqlite(config: ServerConfig) {
   let database: ReturnType<typeof openSqliteDatabase> | undefined
@@ -77,6 +78,7 @@ function openSqlite(config: ServerConfig) {
 
 async function openPostgres(url: string): Promise<UserStore> {
   try {
+    const { createPostgresUserStore } = await import('jwtguard/users/postgres')
     return await createPostgresUserStore({ connectionString: url })
   } catch (error) {
     throw postgresRefusal(url, error)
@@ -85,6 +87,7 @@ async function openPostgres(url: string): Promise<UserStore> {
 
 async function openRedisStore(config: ServerConfig, url: string, logger: Logger): Promise<TokenStore> {
   try {
+    const { createRedisStore } = await import('jwtguard/stores/redis')
     return await createRedisStore({
       url,
       keyPrefix: config.redisKeyPrefix,
@@ -98,6 +101,7 @@ async function openRedisStore(config: ServerConfig, url: string, logger: Logger)
 
 async function connectRedis(url: string, connectTimeout: number, logger: Logger): Promise<RedisClientType> {
   const connectMs = connectTimeout * 1000
+  const { createClient } = await import('redis')
   const client: RedisClientType = createClient({ url })
   client.on('error', (error: unknown) => logger.warn({ err: error }, 'redis (login throttling)'))
   let timer: NodeJS.Timeout | undefined
@@ -398,6 +402,10 @@ export async function createServerContext(config: ServerConfig, logger: Logger):
     store: tokens,
     // Verified tokens are cached (signature only: claims, revocation and roles run every time).
     cache: { maxEntries: 10_000 },
+    // Identities too (IDENTITY_CACHE=0 turns it off): a protected request skips the user store.
+    // Entries end with the user's sessions (endingSessions → revokeAllFor), on every instance
+    // through the token store.
+    identityCache: config.identityCache ? { maxEntries: 10_000, maxAge: 60 } : false,
     // Header for API clients (the seed's curl session), cookies for the browser page at `/`.
     tokenLocation: ['header', 'cookies'],
     cookies: {

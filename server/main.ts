@@ -2,29 +2,35 @@
  * `npm start`: the reference server of docs/CONTRACT.md, on the framework `FRAMEWORK` names
  * (fastify by default, express, hono, fetch, nest-express or nest-fastify).
  */
-import { buildExpressApp, type Listening, listenExpress } from './apps/express.js'
-import { buildFastifyApp } from './apps/fastify.js'
-import { buildFetchApp, listenFetch } from './apps/fetch.js'
-import { buildHonoApp, listenHono } from './apps/hono.js'
-import { buildNestApp, listenNest } from './apps/nest.js'
+import type { Listening } from './apps/express.js'
 import { ConfigError, loadConfig, type ServerConfig, storesInUse } from './config.js'
 import { createServerContext, type ServerContext, StartupRefusal } from './context.js'
 import { createLogger } from './logging.js'
 import { manageProcessLife } from './shutdown.js'
 
+// Only the framework in use is loaded: NestJS alone takes seconds to import (bench/cold-start.ts).
 async function listen(config: ServerConfig, context: ServerContext): Promise<Listening> {
   switch (config.framework) {
-    case 'express':
+    case 'express': {
+      const { buildExpressApp, listenExpress } = await import('./apps/express.js')
       return listenExpress(buildExpressApp(context), config.port, config.host, config.httpLimits)
-    case 'hono':
+    }
+    case 'hono': {
+      const { buildHonoApp, listenHono } = await import('./apps/hono.js')
       return listenHono(buildHonoApp(context), config.port, config.host, config.httpLimits)
-    case 'fetch':
+    }
+    case 'fetch': {
+      const { buildFetchApp, listenFetch } = await import('./apps/fetch.js')
       return listenFetch(buildFetchApp(context), config.port, config.host, config.httpLimits)
+    }
     case 'nest-express':
-      return listenNest(await buildNestApp(context, 'express'), config.port, config.host)
-    case 'nest-fastify':
-      return listenNest(await buildNestApp(context, 'fastify'), config.port, config.host)
+    case 'nest-fastify': {
+      const { buildNestApp, listenNest } = await import('./apps/nest.js')
+      const platform = config.framework === 'nest-express' ? 'express' : 'fastify'
+      return listenNest(await buildNestApp(context, platform), config.port, config.host)
+    }
     case 'fastify': {
+      const { buildFastifyApp } = await import('./apps/fastify.js')
       const app = await buildFastifyApp(context)
       const address = await app.listen({ port: config.port, host: config.host })
       return { address, server: app.server, close: () => app.close() }

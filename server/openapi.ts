@@ -6,7 +6,7 @@
  * examples rendered by the guard from the core's failure table, so they are the bytes the server
  * sends.
  */
-import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import type { JwtGuard } from 'jwtguard'
 import { apiPaths } from './openapi/api-operations.js'
 import { authPaths } from './openapi/auth-operations.js'
@@ -18,9 +18,8 @@ import type { OpenApiDocument } from './openapi/types.js'
 export { OPENAPI_PATH } from './openapi/api-operations.js'
 export type { OpenApiDocument, Operation, ResponseObject, Schema } from './openapi/types.js'
 
-const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string
-}
+// Through the package's own name: the same file from server/ (sources) and build/server/ (compiled).
+const PACKAGE = createRequire(import.meta.url)('jwtguard/package.json') as { version: string }
 
 /** Builds the document of `guard`'s routes and of the reference server's own routes. */
 export function buildOpenApiDocument(guard: JwtGuard<unknown>): OpenApiDocument {

@@ -88,6 +88,8 @@ export interface Settings {
   keySource: KeySource
   /** `TRUST_PROXY`: how many reverse proxies to trust for `X-Forwarded-For`. @default 0 */
   trustProxy: number
+  /** `IDENTITY_CACHE`: the guard's identity cache (no user-store trip per protected request). @default true */
+  identityCache: boolean
   /** `COOKIE_SECURE` as given (`undefined` when unset), for the production policy. */
   cookieSecureSetting: boolean | undefined
   /** The cookies' `Secure` attribute: always in production, else `COOKIE_SECURE`. @default false */
@@ -216,6 +218,7 @@ function readServing(read: Reading) {
       'the number of reverse proxies in front of the server',
     ),
     shutdownTimeout: numberOf(read, 'SHUTDOWN_TIMEOUT', 5, (s) => s > 0 && s <= 600, SECONDS_ABOVE_0_TO_600),
+    identityCache: flagOf(read, 'IDENTITY_CACHE') ?? true,
   }
 }
 

@@ -23,6 +23,7 @@ import {
 } from './dpop/index.js'
 import { failure } from './failures.js'
 import { createIdentityLoader, type IdentityLoader } from './guard/identity.js'
+import { createIdentityCache, type IdentityCache } from './guard/identity-cache.js'
 import { createSessionIssuer } from './guard/issuer.js'
 import { createProtect } from './guard/pipeline.js'
 import { createRevocationCheck } from './guard/revocation.js'
@@ -34,7 +35,7 @@ import { createVerifiers, type Verifiers } from './guard/verifiers.js'
 import { errorResponse } from './http.js'
 import { cutOffInstant, userId } from './issue.js'
 import type { IssuerOptions, JwtGuardOptions } from './options.js'
-import { type ResolvedIssuerOptions, resolveOptions } from './resolve-options.js'
+import { type ResolvedIssuerOptions, type ResolvedOptions, resolveOptions } from './resolve-options.js'
 
 export type {
   AuthResult,
@@ -66,11 +67,7 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
   const { store } = options
   const verifiers = createVerifiers(resolved)
   const findToken = createTokenFinder(resolved, options.tokenExtractor)
-  const loadIdentity = createIdentityLoader(
-    options.identity,
-    options.schema,
-    resolved.mode === 'resource-server' && resolved.profile === 'rfc9068',
-  )
+  const { loadIdentity, identityCache } = identityParts(options, resolved)
   const dpopSettings = resolveDpop(options.dpop)
   const dpopVerifier =
     dpopSettings === undefined
@@ -119,6 +116,8 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
       (await defaultRoute.authenticate(headers)) as AuthResult<TIdentity>,
     async revokeAllFor(identity, before = resolved.now()) {
       if (store === undefined) throw new TypeError('revokeAllFor needs a token store: set the store option')
+      // At once on this instance; other instances see the new cut-off in the store's view.
+      identityCache?.forget(identity)
       const cutOff = cutOffInstant(before)
       await store.revokeAllFor(String(identity), cutOff, cutOff + longest + resolved.leeway)
     },
@@ -134,6 +133,32 @@ export function createJwtGuard<TIdentity>(options: JwtGuardOptions<TIdentity>): 
     currentIdentity: () => currentIdentity<TIdentity>(),
     methodNotAllowed: (allow) => failure('methodNotAllowed', { allow }),
     notFound: () => failure('routeNotFound'),
+  }
+}
+
+/** The identity loader, through the identity cache when it is on. */
+function identityParts<TIdentity>(
+  options: JwtGuardOptions<TIdentity>,
+  resolved: ResolvedOptions,
+): { loadIdentity: IdentityLoader<TIdentity>; identityCache: IdentityCache<TIdentity> | undefined } {
+  const { identity, store } = options
+  // resolveOptions refused an identity cache without a store or an identity callback.
+  const identityCache =
+    resolved.identityCache === undefined || store === undefined || identity === undefined
+      ? undefined
+      : createIdentityCache(identity, {
+          ...resolved.identityCache,
+          identityClaim: resolved.identityClaim,
+          now: resolved.now,
+          view: store.view,
+        })
+  return {
+    loadIdentity: createIdentityLoader(
+      identityCache?.identity ?? identity,
+      options.schema,
+      resolved.mode === 'resource-server' && resolved.profile === 'rfc9068',
+    ),
+    identityCache,
   }
 }
 

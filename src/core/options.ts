@@ -141,6 +141,23 @@ export interface CommonOptions<TIdentity> {
    * @default false
    */
   cache?: boolean | { maxEntries?: number | undefined } | undefined
+  /**
+   * Cache what `identity` returns, per identity (the `identityClaim`), so that a protected request
+   * skips the user lookup. Needs a `store` and an `identity` callback. An entry is used only while
+   * the store's view holds the identity's "log out everywhere" cut-off it was loaded under, so
+   * every change that ends sessions (`revokeAllFor`: a password change, a role removal, a removal
+   * through `endingSessions`) reaches the cache of every instance that shares the store as soon as
+   * the revocation does; `revokeAllFor` also forgets the entry at once on its own instance. An
+   * entry expires with the token that loaded it (`exp`) and after `maxAge` (seconds or `'1m'`).
+   * A `null` answer (no such user) is not kept. `true` is 10 000 entries, 60 s.
+   *
+   * > [!NOTE]
+   * > The cached value serves every token of that identity: `identity` must depend on the identity
+   * > claim only (load the user by id), not on other claims. A change that ends no session (a role
+   * > granted without `onRoleGrant`, a profile edit) shows after `maxAge` at most.
+   * @default false
+   */
+  identityCache?: boolean | { maxEntries?: number | undefined; maxAge?: Duration | undefined } | undefined
   /** Rewrites any error response before it is sent [`JWT_ERROR_HANDLER`]. */
   errorHandler?: ((response: HttpResponse, error: unknown) => HttpResponse) | undefined
   /**

@@ -37,6 +37,8 @@ export interface ResolvedCommonOptions {
   maxTokenSize: number
   bodyLimit: number
   cache: { maxEntries: number } | undefined
+  /** The identity cache: entries and their longest life in seconds; `undefined`: off. */
+  identityCache: { maxEntries: number; maxAge: number } | undefined
   /** The clock, in seconds since the epoch. */
   now: () => number
   tokenLocation: readonly TokenLocation[]
@@ -226,6 +228,7 @@ function resolveCommon<TIdentity>(
     maxTokenSize: integerAtLeast(options.maxTokenSize, 'maxTokenSize', 8192, 64),
     bodyLimit: integerAtLeast(options.bodyLimit, 'bodyLimit', 16384, 64),
     cache: resolveCache(options.cache),
+    identityCache: resolveIdentityCache(options),
     now,
     ...resolveLocations(options),
   }
@@ -235,6 +238,29 @@ function resolveCache(cache: CommonOptions<unknown>['cache']): ResolvedCommonOpt
   if (cache === undefined || cache === false) return undefined
   return {
     maxEntries: cache === true ? 1000 : integerAtLeast(cache.maxEntries, 'cache.maxEntries', 1000, 1),
+  }
+}
+
+function resolveIdentityCache(options: CommonOptions<unknown>): ResolvedCommonOptions['identityCache'] {
+  const { identityCache } = options
+  if (identityCache === undefined || identityCache === false) return undefined
+  if (identityCache !== true && (typeof identityCache !== 'object' || identityCache === null)) {
+    throw new TypeError('identityCache must be true, false or { maxEntries, maxAge }')
+  }
+  if (options.identity === undefined) {
+    throw new TypeError('identityCache caches what the identity callback returns: set identity too')
+  }
+  if (options.store === undefined) {
+    throw new TypeError(
+      "identityCache needs a token store (the store option): its entries end with the store's revokeAllFor cut-offs",
+    )
+  }
+  if (identityCache === true) return { maxEntries: 10_000, maxAge: 60 }
+  const maxAge = toSeconds(identityCache.maxAge ?? 60, 'identityCache.maxAge')
+  if (maxAge <= 0) throw new RangeError('identityCache.maxAge must be more than 0 seconds')
+  return {
+    maxEntries: integerAtLeast(identityCache.maxEntries, 'identityCache.maxEntries', 10_000, 1),
+    maxAge,
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Issue 20 item 5 (and issue 16's KEY_ALG finding): what the reference server says it uses is what it
  * uses. The start-up log names the user store and the token store in use, URLs redacted; KEY_ALG
- * reaches the remote JWKS in resource-server mode, as the README's table says.
+ * reaches the remote JWKS in resource-server mode, as the README's table says; the identity cache is
+ * on unless IDENTITY_CACHE=0 (issue 21).
  */
 import { constants, generateKeyPairSync, sign } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -71,5 +72,19 @@ describe('KEY_ALG in resource-server mode', () => {
     }).toString('base64url')
     const result = await context.guard.authenticateRequest({ authorization: `JWT ${input}.${signature}` })
     expect(result.identity).toEqual({ user_id: 123 })
+  })
+})
+
+describe('the reference server’s identity cache (IDENTITY_CACHE)', () => {
+  it('is on by default, and off with IDENTITY_CACHE=0', async () => {
+    const on = await createTestContext()
+    const off = await createTestContext({ IDENTITY_CACHE: '0' })
+    try {
+      expect(on.context.guard.options.identityCache).toEqual({ maxEntries: 10_000, maxAge: 60 })
+      expect(off.context.guard.options.identityCache).toBeUndefined()
+    } finally {
+      await on.cleanup()
+      await off.cleanup()
+    }
   })
 })

@@ -1,5 +1,6 @@
 /**
- * The reference server as a real process, started as `npm start` starts it, on a free port.
+ * The reference server as a real process, started as `npm start` starts it, on a free port: from
+ * its sources through tsx, or compiled (build/server/main.js, what `npm run build` makes).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { type RequestInit, socketRequest, type TestResponse } from './server.js'
@@ -11,15 +12,17 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=jwtguard-source', '--import', 'tsx', 'server/main.ts'],
-    {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+const FROM_SOURCES = ['--conditions=jwtguard-source', '--import', 'tsx', 'server/main.ts']
+const COMPILED = ['build/server/main.js']
+
+export async function startServerProcess(
+  env: Record<string, string>,
+  { compiled = false }: { compiled?: boolean } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, compiled ? COMPILED : FROM_SOURCES, {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
