@@ -24,7 +24,7 @@ import { remainingDeadline } from '../core/deadline.js'
 import { isJwtGuardError } from '../core/errors.js'
 import { storeUnavailable, withinDeadline } from './internal/errors.js'
 import { RevocationMirror } from './internal/mirror.js'
-import { type RedisLink, redisLink } from './internal/redis-link.js'
+import { type RedisCommands, type RedisLink, redisLink } from './internal/redis-link.js'
 import { resolveRedisOptions } from './internal/redis-options.js'
 import {
   CONSUME_REFRESH,
@@ -191,7 +191,44 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
     return reply
   }
   const exists = async (key: string) => (await call((redis) => redis.exists(key))) === 1
+  const close = async () => {
+    if (!closed) await shutdown(true)
+  }
+  return storeCommands({
+    view,
+    mirror,
+    prefix,
+    channel,
+    now,
+    setMaxExpiry,
+    raiseCutoff,
+    script,
+    call,
+    exists,
+    close,
+  })
+}
 
+/** What the store's commands run on: the connected backend, its scripts and its local view. */
+interface RedisBackend {
+  view: RedisRevocationView
+  mirror: RevocationMirror
+  prefix: string
+  channel: string
+  now: () => number
+  setMaxExpiry: LuaScript
+  raiseCutoff: LuaScript
+  /** Runs a write script on `key` (and `more` keys); the view learns the write sequence it returns. */
+  script: (lua: LuaScript, key: string, args: string[], more?: string[]) => Promise<unknown>
+  /** Runs a command within the store's timeout (and the request's deadline). */
+  call: <T>(run: (redis: RedisCommands) => Promise<T>) => Promise<T>
+  exists: (key: string) => Promise<boolean>
+  close: () => Promise<void>
+}
+
+/** The token store's operations over a connected backend. */
+function storeCommands(backend: RedisBackend): TokenStore {
+  const { view, mirror, prefix, channel, now, setMaxExpiry, raiseCutoff, script, call, exists } = backend
   return {
     view,
     async revoke(jti, expiresAt) {
@@ -260,9 +297,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Toke
       mirror.sweep(checkTime(at, 'now'))
       return 0
     },
-    async close() {
-      if (!closed) await shutdown(true)
-    },
+    close: backend.close,
     async claimOnce(key, expiresAt) {
       const id = `${prefix}claim:${checkId(key, 'key')}`
       // SET NX PX: one atomic command, on the master of the key's slot on a cluster. The TTL is
