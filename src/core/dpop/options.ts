@@ -16,8 +16,22 @@ import type { Secret } from '../keys.js'
  */
 export type DpopMode = 'required' | 'allowed'
 
-/** Proof algorithms accepted by default: every asymmetric JWS algorithm, never HMAC or `none`. */
-export const DPOP_ALGORITHMS = [
+/** An accepted DPoP proof algorithm: an asymmetric JWS algorithm, never HMAC or `none`. */
+export type DpopAlgorithm =
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+
+/** Proof algorithms accepted by default: every {@link DpopAlgorithm}. */
+export const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = [
   'ES256',
   'ES384',
   'ES512',
@@ -29,10 +43,7 @@ export const DPOP_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
-] as const
-
-/** An accepted DPoP proof algorithm. */
-export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number]
+]
 
 /** Server-provided nonces (RFC 9449 §8 and §9): stateless, shared by instances with the secret. */
 export interface DpopNonceOptions {
