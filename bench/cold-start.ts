@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { seedLogin } from './lib/login.js'
 import { loadAverage } from './lib/machine.js'
 import { median } from './lib/stats.js'
 import { renderTable } from './lib/table.js'
@@ -31,7 +32,6 @@ const RUNS = Number(values.runs)
 const ROOT = resolve(values.root ?? fileURLToPath(new URL('..', import.meta.url)))
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const SECRET = 'cold-start-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
-const LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -46,16 +46,7 @@ async function firstLogin(base: string, child: ChildProcess): Promise<string> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`)
     try {
-      const response = await fetch(`${base}/auth`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: LOGIN,
-      })
-      const body = (await response.json()) as { access_token?: string }
-      if (response.status !== 200 || body.access_token === undefined) {
-        throw new Error(`POST /auth answered ${response.status}`)
-      }
-      return body.access_token
+      return await seedLogin(base)
     } catch (error) {
       if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw error
       await sleep(2)

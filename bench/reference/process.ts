@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { createClient } from 'redis'
+import { seedLogin } from '../lib/login.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** The seed's user, created by the server outside production. */
-const LOGIN = JSON.stringify({ username: 'masnun', password: 'abc123' })
 
 /** One configuration of the reference server. */
 export interface ServerConfiguration {
@@ -110,18 +110,7 @@ export async function startReferenceServer(
     child,
     port,
     runs: whatRuns(child.pid),
-    async login() {
-      const response = await fetch(`http://127.0.0.1:${port}/auth`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: LOGIN,
-      })
-      const body = (await response.json()) as { access_token?: string }
-      if (response.status !== 200 || body.access_token === undefined) {
-        throw new Error(`POST /auth answered ${response.status}`)
-      }
-      return body.access_token
-    },
+    login: () => seedLogin(`http://127.0.0.1:${port}`),
     stop: () =>
       new Promise<void>((resolve) => {
         const done = () => void cleanup().finally(resolve)

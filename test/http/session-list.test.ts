@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { createPasswordHasher } from 'jwtguard/users'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SessionView } from '../../server/sessions.js'
 import { APPS } from '../support/apps.js'
 import { REDIS_URL, trackRedisPrefixes } from '../support/redis.js'
 import type { TestApp } from '../support/server.js'
@@ -22,15 +23,7 @@ interface Pair {
   refresh_token: string
 }
 
-interface Listed {
-  id: string
-  created_at: number
-  last_used_at: number
-  expires_at: number
-  user_agent: string | null
-  client_address: string | null
-  current: boolean
-}
+type Listed = SessionView
 
 const STORES = [
   { store: 'sqlite', env: () => ({}) },
