@@ -4,8 +4,9 @@
 //   1. Node.js: the suite needs what `engines` says (Fastify's inject() needs require(esm), 20.19+).
 //   2. Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432): started when they are installed and
 //      not running; when they are missing, the message says what to install.
-//   3. Chromium for the browser test: found on PATH or at CHROMIUM_PATH, else installed with
-//      Debian's apt-get (as root, or through `sudo -n`).
+//   3. Chromium for the browser test (found on PATH or at CHROMIUM_PATH) and PyJWT for the
+//      refresh-key test (Debian's python3-jwt): else installed with Debian's apt-get (as root, or
+//      through `sudo -n`).
 //   4. The build (`npm run build`): dist/, whose contents the package test checks against what
 //      `npm pack` would publish, and build/, the compiled reference server a test starts.
 //
@@ -139,20 +140,30 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
   return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined
 }
 
-function ensureChromium(): void {
-  if (findChromium()) return
+/**
+ * Where the refresh-key test finds PyJWT (the library Flask-JWT verifies with): PYJWT_PYTHON, else
+ * Debian's /usr/bin/python3 when it can `import jwt` (package python3-jwt). Not PATH's python3: a
+ * pyenv or venv python there may lack the package Debian installed.
+ */
+export function findPyJwtPython(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const candidate of [env.PYJWT_PYTHON, '/usr/bin/python3']) {
+    if (candidate === undefined || candidate === '' || !existsSync(candidate)) continue
+    if (spawnSync(candidate, ['-c', 'import jwt'], { stdio: 'ignore' }).status === 0) return candidate
+  }
+  return undefined
+}
+
+/**
+ * Installs Debian packages with apt-get (as root, or through `sudo -n`) for `purpose`; `found` says
+ * afterwards whether what the suite needs is there. `manual` is the message when apt cannot run.
+ */
+function aptInstall(packages: string[], purpose: string, found: () => boolean, manual: string): void {
   const asRoot = process.getuid?.() === 0
   const sudo = !asRoot && onPath('sudo') && run('sudo', ['-n', 'true'])
-  if (!onPath('apt-get') || (!asRoot && !sudo)) {
-    fail(
-      'The browser test needs Chromium and none was found (CHROMIUM_PATH, PATH, /usr/bin/chromium). ' +
-        'Install it (Debian: sudo apt-get update && sudo apt-get install chromium) or set ' +
-        'CHROMIUM_PATH to a Chromium binary, then run npm test again.',
-    )
-  }
+  if (!onPath('apt-get') || (!asRoot && !sudo)) fail(manual)
   const prefix = asRoot ? [] : ['sudo', '-n']
   const started = Date.now()
-  say("installing Debian's Chromium for the browser test (once; about a minute)")
+  say(`installing Debian's ${packages.join(', ')} for ${purpose} (once)`)
   const apt = (...args: string[]): boolean => {
     const [command = 'env', ...rest] = [
       ...prefix,
@@ -164,10 +175,34 @@ function ensureChromium(): void {
     return run(command, rest)
   }
   // Two steps, not `update && install`: a failed update must stop here, with its own message.
-  if (!apt('update', '-qq')) fail('apt-get update failed; Chromium could not be installed.')
-  if (!apt('install', '-y', '-qq', 'chromium')) fail('apt-get install chromium failed.')
-  if (!findChromium()) fail('apt-get installed chromium, yet no chromium binary was found.')
-  say(`Chromium installed in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  if (!apt('update', '-qq')) fail(`apt-get update failed; ${packages.join(', ')} could not be installed.`)
+  if (!apt('install', '-y', '-qq', ...packages)) fail(`apt-get install ${packages.join(' ')} failed.`)
+  if (!found()) fail(`apt-get installed ${packages.join(', ')}, yet ${purpose} still cannot find it.`)
+  say(`${packages.join(', ')} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+}
+
+function ensureChromium(): void {
+  if (findChromium()) return
+  aptInstall(
+    ['chromium'],
+    'the browser test',
+    () => findChromium() !== undefined,
+    'The browser test needs Chromium and none was found (CHROMIUM_PATH, PATH, /usr/bin/chromium). ' +
+      'Install it (Debian: sudo apt-get update && sudo apt-get install chromium) or set ' +
+      'CHROMIUM_PATH to a Chromium binary, then run npm test again.',
+  )
+}
+
+function ensurePyJwt(): void {
+  if (findPyJwtPython()) return
+  aptInstall(
+    ['python3-jwt'],
+    'the PyJWT test',
+    () => findPyJwtPython() !== undefined,
+    'The refresh-key test verifies tokens with PyJWT (what Flask-JWT uses) and found no python3 that ' +
+      'can import it (PYJWT_PYTHON, /usr/bin/python3). Install it (Debian: sudo apt-get install ' +
+      'python3-jwt) or set PYJWT_PYTHON to a python with PyJWT, then run npm test again.',
+  )
 }
 
 /** `npm run build`'s script: dist/ (the package) and build/ (the compiled reference server). */
@@ -183,6 +218,7 @@ async function main(): Promise<void> {
   await ensureRedis()
   await ensurePostgres()
   ensureChromium()
+  ensurePyJwt()
   build()
 }
 

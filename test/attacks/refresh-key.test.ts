@@ -2,16 +2,19 @@
  * Issue 15 item 5 (RFC 8725 §3.11): a refresh token opens nothing but `POST /auth/refresh` of its
  * own issuer. It is signed under a key of its own (derived from the secret by HKDF, or a
  * `refreshSecret`), never under the access key, and typed `refresh+jwt`. Checked with the real
- * libraries that would otherwise accept it: jsonwebtoken verifying HS256 with the shared secret
- * (what Flask-JWT's PyJWT does), and jose verifying against the issuer's JWKS with issuer,
+ * libraries that would otherwise accept it: PyJWT itself (Debian's python3-jwt, what Flask-JWT
+ * verifies with: HS256, the shared secret, exp/iat/nbf required, as Flask-JWT's `_default_jwt_decode_handler`),
+ * jsonwebtoken doing the same in JS, and jose verifying against the issuer's JWKS with issuer,
  * audience, algorithms and `typ` pinned.
  */
+import { execFileSync } from 'node:child_process'
 
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import { createJwtGuard, generateAsymmetricKey, type JwtGuard } from 'jwtguard'
 import { createMemoryStore } from 'jwtguard/stores/memory'
 import { afterAll, describe, expect, it } from 'vitest'
+import { findPyJwtPython } from '../../scripts/test-setup.js'
 
 const SECRET = 'refresh-key-test-secret-of-at-least-32-bytes'
 const ISSUER = 'https://auth.example'
@@ -40,6 +43,36 @@ async function login(guard: JwtGuard<unknown>) {
 const authenticate = (username: string, password: string) =>
   username === 'masnun' && password === 'abc123' ? { id: 123 } : null
 
+// Flask-JWT's decode handler, on the real PyJWT: jwt.decode(token, secret, algorithms=[...],
+// options) with exp, iat and nbf verified and required. Tokens go in on stdin, never in argv.
+const PYJWT_DECODE = `
+import json, sys, jwt
+given = json.load(sys.stdin)
+out = {}
+for name, token in given["tokens"].items():
+    try:
+        payload = jwt.decode(token, given["secret"], algorithms=["HS256"],
+                             options={"require": ["exp", "iat", "nbf"]})
+        out[name] = {"ok": True, "identity": payload.get("identity")}
+    except jwt.InvalidTokenError as error:
+        out[name] = {"ok": False, "error": type(error).__name__}
+print(json.dumps(out))
+`
+
+function pyJwtDecode(tokens: Record<string, string>): unknown {
+  const python = findPyJwtPython()
+  if (python === undefined) {
+    throw new Error(
+      'PyJWT not found: npm test installs python3-jwt (scripts/test-setup.ts), or set PYJWT_PYTHON',
+    )
+  }
+  const output = execFileSync(python, ['-c', PYJWT_DECODE], {
+    input: JSON.stringify({ tokens, secret: SECRET }),
+    encoding: 'utf8',
+  })
+  return JSON.parse(output)
+}
+
 describe('HS256: the refresh token does not verify under the secret', () => {
   const guard = createJwtGuard({
     secret: SECRET,
@@ -56,6 +89,14 @@ describe('HS256: the refresh token does not verify under the secret', () => {
     expect(() => jsonwebtoken.verify(pair.refresh_token, SECRET, { algorithms: ['HS256'] })).toThrow(
       'invalid signature',
     )
+  })
+
+  it('PyJWT (HS256, the secret, as Flask-JWT decodes) accepts the access token and refuses the refresh token', async () => {
+    const pair = await login(guard)
+    expect(pyJwtDecode({ access: pair.access_token, refresh: pair.refresh_token })).toEqual({
+      access: { ok: true, identity: 123 },
+      refresh: { ok: false, error: 'InvalidSignatureError' },
+    })
   })
 
   it('is typed refresh+jwt, and refreshes', async () => {
