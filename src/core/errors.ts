@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'ERR_ROUTE_NOT_FOUND',
   'ERR_SESSION_NOT_FOUND',
   'ERR_STORE_UNAVAILABLE',
+  'ERR_SERVER_BUSY',
   'ERR_INTERNAL',
   'ERR_DPOP_PROOF_INVALID',
   'ERR_DPOP_BINDING_INVALID',
@@ -55,7 +56,7 @@ export interface JwtGuardErrorDetails {
   allow?: readonly string[] | undefined
   /** The roles or scopes missing, space-separated, for `ERR_INSUFFICIENT_SCOPE`. */
   scope?: string | undefined
-  /** Seconds the client should wait, for `ERR_TOO_MANY_REQUESTS`. */
+  /** Seconds the client should wait, for `ERR_TOO_MANY_REQUESTS` and `ERR_SERVER_BUSY`. */
   retryAfter?: number | undefined
   /** The underlying error, kept for logs. */
   cause?: unknown

@@ -133,6 +133,11 @@ export const FAILURES = {
     'Too many refreshes',
   ),
   storeUnavailable: row('ERR_STORE_UNAVAILABLE', 'Token store unavailable', 'Store down'),
+  loginsBusy: row(
+    'ERR_SERVER_BUSY',
+    'Too many logins in progress, try again shortly',
+    'Password checks queued past their limit',
+  ),
   userStoreUnavailable: row('ERR_STORE_UNAVAILABLE', 'User store unavailable', 'User store down'),
   // DPoP (RFC 9449)
   dpopProofMissing: row('ERR_DPOP_PROOF_INVALID', 'DPoP proof is missing', 'No DPoP header'),

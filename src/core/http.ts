@@ -74,6 +74,7 @@ const MEANING: Record<ErrorCode, HttpMeaning> = {
   ERR_ROUTE_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
   ERR_SESSION_NOT_FOUND: { status: 404, error: 'Not Found', challenge: 'none' },
   ERR_STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', challenge: 'none' },
+  ERR_SERVER_BUSY: { status: 503, error: 'Service Unavailable', challenge: 'none' },
   ERR_INTERNAL: { status: 500, error: 'Internal Server Error', challenge: 'none' },
   // RFC 9449 §7.1: the DPoP scheme's challenge, with its own error codes.
   ERR_DPOP_PROOF_INVALID: { status: 401, error: 'Invalid DPoP proof', challenge: 'dpop:invalid_dpop_proof' },
@@ -244,7 +245,10 @@ export function errorResponse(error: unknown, context: ChallengeContext): HttpRe
   if (known.code === 'ERR_METHOD_NOT_ALLOWED' && known.allow !== undefined) {
     headers.allow = known.allow.join(', ')
   }
-  if (known.code === 'ERR_TOO_MANY_REQUESTS' && known.retryAfter !== undefined) {
+  if (
+    (known.code === 'ERR_TOO_MANY_REQUESTS' || known.code === 'ERR_SERVER_BUSY') &&
+    known.retryAfter !== undefined
+  ) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(known.retryAfter)))
   }
   if (known.code === 'ERR_BODY_TOO_LARGE') {

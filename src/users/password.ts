@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { hash, verify } from '@node-rs/argon2'
+import { failure } from '../core/failures.js'
 
 // @node-rs/argon2's numeric value for argon2id (its `Algorithm` const enum cannot be imported
 // under isolatedModules).
@@ -25,23 +26,54 @@ export interface PasswordHashOptions {
    * @default max(1, available cores - 1)
    */
   maxConcurrency?: number | undefined
+  /**
+   * Hashes waiting for their turn, at most. Past it, `hash`, `verify` and `verifyDummy` reject at
+   * once with a {@link JwtGuardError} `ERR_SERVER_BUSY` that carries `retryAfter` (the seconds the
+   * queue needs to drain); the login route answers it with 503 and `Retry-After`. A login flood
+   * then costs memory and waiting time in proportion to this, not to the flood. `Infinity` queues
+   * without a bound.
+   * @default 32
+   */
+  maxQueue?: number | undefined
 }
 
 /**
- * A counting semaphore: at most `limit` tasks run at once, the rest queue in order.
+ * A counting semaphore with a bounded queue: at most `limit` tasks run at once, at most `maxQueue`
+ * wait their turn, in order; past that a call is refused at once with `ERR_SERVER_BUSY`, carrying
+ * how many seconds the queue needs to drain (from the tasks' recent mean duration). A finished
+ * task hands its slot straight to the next in line, so no newcomer can overtake the queue.
  * @internal
  */
-export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function limiter(
+  limit: number,
+  maxQueue = Number.POSITIVE_INFINITY,
+): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0
+  let meanMs = 0
   const queue: (() => void)[] = []
+  const acquire = async (): Promise<void> => {
+    if (running < limit) {
+      running += 1
+      return
+    }
+    if (queue.length >= maxQueue) {
+      throw failure('loginsBusy', { retryAfter: ((queue.length + 1) * meanMs) / limit / 1000 })
+    }
+    await new Promise<void>((resolve) => queue.push(resolve))
+  }
+  const release = (elapsedMs: number): void => {
+    meanMs = meanMs === 0 ? elapsedMs : 0.8 * meanMs + 0.2 * elapsedMs
+    const next = queue.shift()
+    if (next === undefined) running -= 1
+    else next()
+  }
   return async (task) => {
-    if (running >= limit) await new Promise<void>((resolve) => queue.push(resolve))
-    running += 1
+    await acquire()
+    const started = performance.now()
     try {
       return await task()
     } finally {
-      running -= 1
-      queue.shift()?.()
+      release(performance.now() - started)
     }
   }
 }
@@ -50,7 +82,10 @@ export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T
 export interface PasswordHasher {
   /** The argon2id hash (PHC string) of `password`; rejects a password over {@link MAX_PASSWORD_LENGTH}. */
   hash(password: string): Promise<string>
-  /** `false` for a wrong password or a hash it cannot read; never throws on bad input. */
+  /**
+   * `false` for a wrong password or a hash it cannot read; never throws on bad input. Rejects with
+   * `ERR_SERVER_BUSY` when the queue is full (see {@link PasswordHashOptions.maxQueue}).
+   */
   verify(passwordHash: string, password: string): Promise<boolean>
   /** Spends the time of one `verify`, for a user that does not exist. */
   verifyDummy(password: string): Promise<void>
@@ -84,15 +119,16 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
     throw new RangeError('maxConcurrency must be a whole number of at least 1')
   }
-  const limit = limiter(maxConcurrency)
+  const maxQueue = options.maxQueue ?? 32
+  if (maxQueue !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxQueue) || maxQueue < 0)) {
+    throw new RangeError('maxQueue must be a whole number of at least 0, or Infinity')
+  }
+  const limit = limiter(maxConcurrency, maxQueue)
   let dummy: Promise<string> | undefined
   const verifyHash = async (passwordHash: string, password: string): Promise<boolean> => {
     if (password.length > MAX_PASSWORD_LENGTH) return false
-    try {
-      return await limit(() => verify(passwordHash, password))
-    } catch {
-      return false
-    }
+    // A hash it cannot read is `false`; a full queue (ERR_SERVER_BUSY) is thrown, not a wrong password.
+    return limit(() => verify(passwordHash, password).catch(() => false))
   }
   return {
     async hash(password) {
