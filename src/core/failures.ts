@@ -120,6 +120,11 @@ export const FAILURES = {
   bodyNotUtf8: row('ERR_BODY_MALFORMED', 'Request body is not valid UTF-8', 'Not UTF-8'),
   bodyEmpty: row('ERR_BODY_MALFORMED', 'Request body is empty', 'Empty'),
   bodyNotJson: row('ERR_BODY_MALFORMED', 'Request body is not valid JSON', 'Malformed JSON'),
+  requestSchema: row(
+    'ERR_BODY_MALFORMED',
+    "Request does not match the route's schema",
+    "A body, query or parameters the route's schema refuses",
+  ),
   bodyNotObject: row(
     'ERR_BODY_MALFORMED',
     'Request body must be a JSON object',

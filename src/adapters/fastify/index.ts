@@ -31,6 +31,7 @@ import {
   assertJwtGuard,
   bodyTooLarge,
   caughtErrorResponse,
+  failure,
   HTTP_METHODS,
   type HttpResponse,
   type JwtGuard,
@@ -102,21 +103,34 @@ function send(reply: FastifyReply, response: HttpResponse): FastifyReply {
 }
 
 /** Translates Fastify's own request errors into the core's, then renders them. */
+/** Fastify's own request errors (its body parsers, schema validation) as the core's failures. */
+const FASTIFY_ERRORS: Record<string, (guard: JwtGuard<unknown>) => JwtGuardError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (guard) => bodyTooLarge(guard.options.bodyLimit),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    new JwtGuardError('ERR_BODY_MALFORMED', 'Request body does not match its headers'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => failure('mediaType'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => failure('bodyNotJson'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => failure('bodyEmpty'),
+  FST_ERR_VALIDATION: () => failure('requestSchema'),
+  FST_ERR_BAD_URL: (guard) => guard.notFound(),
+}
+
 function renderError(
   guard: JwtGuard<unknown>,
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  let known = error
   const code = (error as FastifyError | null)?.code
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') known = bodyTooLarge(guard.options.bodyLimit)
-  else if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    known = new JwtGuardError('ERR_BODY_MALFORMED', 'Request body does not match its headers')
-  } else if (code === 'FST_ERR_BAD_URL') known = guard.notFound()
+  const mapped =
+    typeof code === 'string' && Object.hasOwn(FASTIFY_ERRORS, code)
+      ? FASTIFY_ERRORS[code]?.(guard)
+      : undefined
   return send(
     reply,
-    caughtErrorResponse(guard, known, (cause) => request.log.error({ err: cause }, 'request failed')),
+    caughtErrorResponse(guard, mapped ?? error, (cause) =>
+      request.log.error({ err: cause }, 'request failed'),
+    ),
   )
 }
 
