@@ -3,7 +3,9 @@
  * `none` (no store: stateless tokens), `sqlite`, or `redis` (pub/sub local view); with the suffix
  * `-family` the token comes from a login, so it carries its session (`fam`) and every request also
  * checks that the session is not revoked (issue 15 item 3), else it is a `createAccessToken` token
- * without one. With a store, 10 000 revoked sessions fill the view first, as in a deployment that
+ * without one. With `-family-unchecked` the token is the same login token but the store's view
+ * skips the session check (the same indirection as family-ab.ts): the check alone, on and off,
+ * with everything else equal. With a store, 10 000 revoked sessions fill the view first, as in a deployment that
  * has been logging users out for a while. Prints `READY <port> <token>` when listening.
  */
 import { randomUUID } from 'node:crypto'
@@ -14,18 +16,40 @@ import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 
 const [variant = 'none', prefix = 'jwtguard-bench:'] = process.argv.slice(2)
-const family = variant.endsWith('-family')
-const mode = variant.replace(/-family$/, '')
-const store =
+const family = /-family(-unchecked)?$/.test(variant)
+const unchecked = variant.endsWith('-unchecked')
+const mode = variant.replace(/-family(-unchecked)?$/, '')
+const backing =
   mode === 'redis'
     ? await createRedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix })
     : mode === 'sqlite'
       ? createSqliteStore({ database: ':memory:' })
       : undefined
+// Every store mode goes through the same forwarding view; `-unchecked` makes its session check a no-op.
+const store: typeof backing =
+  backing === undefined
+    ? undefined
+    : {
+        ...backing,
+        view: {
+          get available() {
+            return backing.view.available
+          },
+          get size() {
+            return backing.view.size
+          },
+          isRevoked: (jti) => backing.view.isRevoked(jti),
+          isFamilyRevoked: unchecked ? () => false : (familyId) => backing.view.isFamilyRevoked(familyId),
+          revokedBefore: (identity) => backing.view.revokedBefore(identity),
+          revokedBeforeAll: () => backing.view.revokedBeforeAll?.() ?? null,
+        },
+      }
 const options: JwtGuardOptions<{ user_id: unknown }> = {
   secret: 'bench-secret-of-at-least-thirty-two-bytes',
   authenticate: () => ({ id: 123 }),
   identity: (payload) => ({ user_id: payload.identity }),
+  // Longer than any run: a token that expires mid-run would turn the route into 401s.
+  expiresIn: '2h',
   ...(store === undefined ? {} : { store }),
   ...(process.env.JWTGUARD_CACHE === '1' ? { cache: true } : {}),
 }
