@@ -30,9 +30,11 @@ export interface PasswordHashOptions {
    * Hashes waiting for their turn, at most. Past it, `hash`, `verify` and `verifyDummy` reject at
    * once with a {@link JwtGuardError} `ERR_SERVER_BUSY` that carries `retryAfter` (the seconds the
    * queue needs to drain); the login route answers it with 503 and `Retry-After`. A login flood
-   * then costs memory and waiting time in proportion to this, not to the flood. `Infinity` queues
-   * without a bound.
-   * @default 32
+   * then costs memory and waiting time in proportion to this, not to the flood. Keep it above the
+   * logins you expect at once: a refused client that retries at once, ignoring `Retry-After`,
+   * costs the event loop more than one that waits its turn (bench/README.md, logins under load).
+   * `Infinity` queues without a bound.
+   * @default 64
    */
   maxQueue?: number | undefined
 }
@@ -119,7 +121,7 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
     throw new RangeError('maxConcurrency must be a whole number of at least 1')
   }
-  const maxQueue = options.maxQueue ?? 32
+  const maxQueue = options.maxQueue ?? 64
   if (maxQueue !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxQueue) || maxQueue < 0)) {
     throw new RangeError('maxQueue must be a whole number of at least 0, or Infinity')
   }
