@@ -130,7 +130,13 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
   const verifyHash = async (passwordHash: string, password: string): Promise<boolean> => {
     if (password.length > MAX_PASSWORD_LENGTH) return false
     // A hash it cannot read is `false`; a full queue (ERR_SERVER_BUSY) is thrown, not a wrong password.
-    return limit(() => verify(passwordHash, password).catch(() => false))
+    return limit(async () => {
+      try {
+        return await verify(passwordHash, password)
+      } catch {
+        return false
+      }
+    })
   }
   return {
     async hash(password) {

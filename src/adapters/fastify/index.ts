@@ -102,7 +102,6 @@ function send(reply: FastifyReply, response: HttpResponse): FastifyReply {
   return reply.send(response.body ?? undefined)
 }
 
-/** Translates Fastify's own request errors into the core's, then renders them. */
 /** Fastify's own request errors (its body parsers, schema validation) as the core's failures. */
 const FASTIFY_ERRORS: Record<string, (guard: JwtGuard<unknown>) => JwtGuardError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: (guard) => bodyTooLarge(guard.options.bodyLimit),
@@ -115,6 +114,7 @@ const FASTIFY_ERRORS: Record<string, (guard: JwtGuard<unknown>) => JwtGuardError
   FST_ERR_BAD_URL: (guard) => guard.notFound(),
 }
 
+/** Translates Fastify's own request errors into the core's, then renders them. */
 function renderError(
   guard: JwtGuard<unknown>,
   error: unknown,
