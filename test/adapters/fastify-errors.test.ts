@@ -49,7 +49,13 @@ describe('Fastify request errors on application routes (renderAllErrors)', () =>
   it.each([
     ['malformed JSON', 'application/json', '{"text":', 400, FAILURES.bodyNotJson.message],
     ['an empty JSON body', 'application/json', '', 400, FAILURES.bodyEmpty.message],
-    ['a body the schema refuses', 'application/json', '{"note": "no text"}', 400, FAILURES.requestSchema.message],
+    [
+      'a body the schema refuses',
+      'application/json',
+      '{"note": "no text"}',
+      400,
+      FAILURES.requestSchema.message,
+    ],
     ['a media type no parser takes', 'application/x-unknown', 'text', 415, FAILURES.mediaType.message],
   ])('%s: its 4xx in the contract JSON', async (_case, contentType, payload, status, description) => {
     const response = await post(contentType, payload)
