@@ -28,7 +28,7 @@ export interface PasswordHashOptions {
   maxConcurrency?: number | undefined
   /**
    * Hashes waiting for their turn, at most. Past it, `hash`, `verify` and `verifyDummy` reject at
-   * once with a {@link JwtGuardError} `ERR_SERVER_BUSY` that carries `retryAfter` (the seconds the
+   * once with a `JwtGuardError` `ERR_SERVER_BUSY` that carries `retryAfter` (the seconds the
    * queue needs to drain); the login route answers it with 503 and `Retry-After`. A login flood
    * then costs memory and waiting time in proportion to this, not to the flood. Keep it above the
    * logins you expect at once: a refused client that retries at once, ignoring `Retry-After`,
