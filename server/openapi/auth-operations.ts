@@ -45,6 +45,17 @@ function sessionHeaders(ctx: DocContext): NonNullable<ResponseObject['headers']>
 const unavailable = (ctx: DocContext) =>
   ctx.hasStore ? { '503': ref('responses', 'ServiceUnavailable') } : {}
 
+/** The 503 of the login route: the password checks' queue is full, or a store cannot be reached. */
+function loginUnavailable(ctx: DocContext): ResponseObject {
+  return {
+    description: ctx.hasStore
+      ? 'Too many logins are waiting for their password check, or the token store cannot be reached.'
+      : 'Too many logins are waiting for their password check.',
+    headers: { 'Retry-After': ref('headers', 'Retry-After') },
+    content: ctx.errorContent({ busy: 'loginsBusy', ...(ctx.hasStore ? { store: 'storeUnavailable' } : {}) }),
+  }
+}
+
 /** The 401 of a token route: the route's own failures as examples. */
 function refusals(ctx: DocContext, route: AuthRoute, description: string): ResponseObject {
   const examples = Object.fromEntries(route.failures.map((name: FailureName) => [name, name]))
@@ -100,7 +111,7 @@ const login: Writer = (route, ctx) => {
       '401': refusals(ctx, route, 'Wrong, missing or extra fields, an unknown user or a wrong password.'),
       ...common,
       '429': ref('responses', 'TooManyRequests'),
-      ...unavailable(ctx),
+      '503': loginUnavailable(ctx),
     },
   }
 }

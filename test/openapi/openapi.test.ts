@@ -160,10 +160,19 @@ describe('the OpenAPI document passes an OpenAPI 3.1 validator', () => {
     expect(Object.keys(responses).sort()).toEqual(['200', '401', '403', '405'])
   })
 
-  it('declares 400, 401, 405, 413, 415 and 429 on login, each error with an example', () => {
+  it('declares 400, 401, 405, 413, 415, 429 and 503 on login, each error with an example', () => {
     const document = buildOpenApiDocument(createJwtGuard(base))
     const login = document.paths['/auth']?.post as Operation
-    expect(Object.keys(login.responses).sort()).toEqual(['200', '400', '401', '405', '413', '415', '429'])
+    expect(Object.keys(login.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '405',
+      '413',
+      '415',
+      '429',
+      '503',
+    ])
     for (const [status, response] of Object.entries(login.responses)) {
       if (status === '200') continue
       const examples = Object.values(

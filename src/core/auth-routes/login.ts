@@ -33,7 +33,7 @@ export function loginRoute(path: string, parts: LoginParts): AuthRoute {
     name: 'login',
     method: 'POST',
     path,
-    failures: ['invalidCredentials', 'loginsBusy'],
+    failures: ['invalidCredentials'],
     handle: (request) => login(request, parts, path),
   }
 }
