@@ -14,12 +14,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { freePort } from '../test/support/services.js'
 import { seedLogin } from './lib/login.js'
 import { loadAverage } from './lib/machine.js'
 import { median } from './lib/stats.js'
@@ -32,14 +32,6 @@ const RUNS = Number(values.runs)
 const ROOT = resolve(values.root ?? fileURLToPath(new URL('..', import.meta.url)))
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const SECRET = 'cold-start-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  const { port } = server.address() as AddressInfo
-  await new Promise((done) => server.close(done))
-  return port
-}
 
 /** `POST /auth` until it answers (connection refused while the process starts), then 200 or throw. */
 async function firstLogin(base: string, child: ChildProcess): Promise<string> {

@@ -20,11 +20,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { type AddressInfo, createServer } from 'node:net'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { freePort } from '../test/support/services.js'
 import { seedLogin } from './lib/login.js'
 import { median } from './lib/stats.js'
 
@@ -43,14 +43,6 @@ const loginClients = Number(values['login-clients'])
 const connections = Number(values.connections)
 const rate = values.rate === undefined ? undefined : Number(values.rate)
 const repeat = Number(values.repeat)
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
   const port = await freePort()

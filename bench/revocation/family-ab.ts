@@ -10,6 +10,7 @@ import { createJwtGuard } from 'jwtguard'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
 import { deleteRedisPrefix } from '../../test/support/redis.js'
+import { forwardingStore } from './forwarding.js'
 
 for (const kind of ['sqlite', 'redis'] as const) {
   const keyPrefix = `jwtguard-bench:${randomUUID()}:`
@@ -19,28 +20,13 @@ for (const kind of ['sqlite', 'redis'] as const) {
       : await createRedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix })
   // Two guards on the store, each through a forwarding view (the same indirection for both): one
   // checks the session, the other skips that check. The same token of a session goes to both.
-  const forwarding = (checkSession: boolean): typeof store => ({
-    ...store,
-    view: {
-      get available() {
-        return store.view.available
-      },
-      get size() {
-        return store.view.size
-      },
-      isRevoked: (jti) => store.view.isRevoked(jti),
-      isFamilyRevoked: checkSession ? (familyId) => store.view.isFamilyRevoked(familyId) : () => false,
-      revokedBefore: (identity) => store.view.revokedBefore(identity),
-      revokedBeforeAll: () => store.view.revokedBeforeAll?.() ?? null,
-    },
-  })
   const options = {
     secret: 'bench-secret-of-at-least-thirty-two-bytes',
     authenticate: () => ({ id: 123 }),
     identity: (payload: { identity?: unknown }) => ({ user_id: payload.identity }),
   }
-  const guard = createJwtGuard({ ...options, store: forwarding(true) })
-  const unchecked = createJwtGuard({ ...options, store: forwarding(false) })
+  const guard = createJwtGuard({ ...options, store: forwardingStore(store, true) })
+  const unchecked = createJwtGuard({ ...options, store: forwardingStore(store, false) })
   for (let i = 0; i < 10_000; i += 1) await store.revokeFamily(randomUUID(), Date.now() / 1000 + 3600)
   const login = guard.routes.find((route) => route.name === 'login')
   const answer = await login?.handle({

@@ -14,6 +14,7 @@ import { createJwtGuard, type JwtGuardOptions } from 'jwtguard'
 import { jwtGuardPlugin } from 'jwtguard/fastify'
 import { createRedisStore } from 'jwtguard/stores/redis'
 import { createSqliteStore } from 'jwtguard/stores/sqlite'
+import { forwardingStore } from './forwarding.js'
 
 const [variant = 'none', prefix = 'jwtguard-bench:'] = process.argv.slice(2)
 const family = /-family(-unchecked)?$/.test(variant)
@@ -26,24 +27,7 @@ const backing =
       ? createSqliteStore({ database: ':memory:' })
       : undefined
 // Every store mode goes through the same forwarding view; `-unchecked` makes its session check a no-op.
-const store: typeof backing =
-  backing === undefined
-    ? undefined
-    : {
-        ...backing,
-        view: {
-          get available() {
-            return backing.view.available
-          },
-          get size() {
-            return backing.view.size
-          },
-          isRevoked: (jti) => backing.view.isRevoked(jti),
-          isFamilyRevoked: unchecked ? () => false : (familyId) => backing.view.isFamilyRevoked(familyId),
-          revokedBefore: (identity) => backing.view.revokedBefore(identity),
-          revokedBeforeAll: () => backing.view.revokedBeforeAll?.() ?? null,
-        },
-      }
+const store = backing === undefined ? undefined : forwardingStore(backing, !unchecked)
 const options: JwtGuardOptions<{ user_id: unknown }> = {
   secret: 'bench-secret-of-at-least-thirty-two-bytes',
   authenticate: () => ({ id: 123 }),
