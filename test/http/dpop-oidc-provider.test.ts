@@ -5,97 +5,43 @@
  * on jwtguard (a remote JWKS, `dpop: 'allowed'`) accepts it on every framework only with the `DPoP`
  * scheme and a fresh proof of that key, and refuses it without one, sent as `JWT`, or replayed.
  *
- * The provider is loaded by name at run time: it ships no TypeScript types, and this file needs
- * only its constructor and `callback()`.
+ * The provider is test/support/oidc-provider.ts's, with DPoP on at its token endpoint.
  */
-import { generateKeyPairSync } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop'
 import { createJwtGuard, createRemoteJwks, type JwtGuard } from 'jwtguard'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FRAMEWORKS, type TestServer } from '../adapters/fixtures.js'
+import {
+  type AuthorizationServer,
+  CLIENT_ID,
+  privateJwk,
+  startAuthorizationServer,
+} from '../support/oidc-provider.js'
 import { decodeSegment } from '../support/tokens.js'
 
-const CLIENT_ID = 'dpop-client'
-const CLIENT_SECRET = 'dpop-client-secret-with-enough-bytes'
 const AUDIENCE = 'https://orders.example'
 const ORIGIN = 'http://localhost'
 
-type ProviderClass = new (
-  issuer: string,
-  configuration: Record<string, unknown>,
-) => { callback(): (request: IncomingMessage, response: ServerResponse) => void }
-
-let server: Server
+let provider: AuthorizationServer
 let issuer: string
 let key: KeyPair
 let token: string
 
 beforeAll(async () => {
-  const moduleName = 'oidc-provider'
-  const { Provider } = (await import(moduleName)) as { Provider: ProviderClass }
-  const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })
-  let handler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined
-  server = createServer((request, response) => handler?.(request, response))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  handler = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-        id_token_signed_response_alg: 'ES256',
-      },
-    ],
-    jwks: { keys: [{ ...signing, kid: 'as-1', alg: 'ES256', use: 'sig' }] },
-    scopes: ['orders:read'],
-    features: {
-      clientCredentials: { enabled: true },
-      devInteractions: { enabled: false },
-      dPoP: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => AUDIENCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          audience: AUDIENCE,
-          scope: 'orders:read',
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: 600,
-          jwt: { sign: { alg: 'ES256' } },
-        }),
-      },
-    },
-  }).callback()
-  key = await generateKeyPair('ES256')
-  const response = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
-      dpop: await generateProof(key, `${issuer}/token`, 'POST'),
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: AUDIENCE, scope: 'orders:read' }),
+  // ES256 signs the access tokens; the RS256 key is there for the client's ID tokens (its default).
+  provider = await startAuthorizationServer({
+    keys: [privateJwk('ES256', 'as-1'), privateJwk('RS256', 'as-2')],
+    audience: AUDIENCE,
+    otherAudience: 'https://other.example',
+    dpop: true,
   })
-  const body = (await response.json()) as {
-    access_token?: string
-    token_type?: string
-    error?: string
-    error_description?: string
-  }
-  if (body.access_token === undefined)
-    throw new Error(`token endpoint: ${response.status} ${body.error} ${body.error_description}`)
-  expect(body.token_type).toBe('DPoP')
-  token = body.access_token
+  issuer = provider.issuer
+  key = await generateKeyPair('ES256')
+  token = await provider.accessToken('urn:jwtguard:ES256', 'orders:read', key)
 })
 
 afterAll(async () => {
-  server?.closeAllConnections()
-  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())))
+  await provider?.close()
 })
 
 function resourceServer(): JwtGuard<unknown> {

@@ -20,6 +20,7 @@ declare module 'oidc-provider' {
     features?: {
       clientCredentials?: { enabled: boolean }
       devInteractions?: { enabled: boolean }
+      dPoP?: { enabled: boolean }
       resourceIndicators?: {
         enabled: boolean
         defaultResource?: (ctx: unknown) => string | undefined

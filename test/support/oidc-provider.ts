@@ -4,11 +4,13 @@
  * resource indicators (RFC 8707) through the client-credentials grant. One resource per signing
  * algorithm, all for one audience, and one resource of another audience. `rotate(keys)` replaces
  * the provider behind the same issuer URL with one holding other keys (its JWKS changes, as after
- * a key rotation at an identity provider).
+ * a key rotation at an identity provider). With `dpop`, the provider binds a token to the key of
+ * the DPoP proof its request carries (RFC 9449 §5, `cnf.jkt`).
  */
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { generateProof, type KeyPair } from 'dpop'
 import { Provider } from 'oidc-provider'
 
 export const CLIENT_ID = 'orders-client'
@@ -32,8 +34,11 @@ export function privateJwk(alg: SigningAlgorithm, kid: string, withoutAlg = fals
 export interface AuthorizationServer {
   /** The issuer URL, `http://127.0.0.1:<port>` (loopback: plain http is allowed there). */
   issuer: string
-  /** An access token from the token endpoint, for `resource` (`urn:jwtguard:<alg>` or `urn:other`). */
-  accessToken(resource: string, scope?: string): Promise<string>
+  /**
+   * An access token from the token endpoint, for `resource` (`urn:jwtguard:<alg>` or `urn:other`);
+   * with `dpopKey`, the request carries a proof of that key and the token must come back DPoP-bound.
+   */
+  accessToken(resource: string, scope?: string, dpopKey?: KeyPair): Promise<string>
   /** Serves, from now on, a provider with these keys (same issuer, same resources). */
   rotate(keys: JsonWebKey[]): void
   close(): Promise<void>
@@ -47,6 +52,8 @@ export interface ServerOptions {
   otherAudience: string
   /** Access-token lifetime, seconds. @default 600 */
   ttl?: number
+  /** DPoP (RFC 9449) at the token endpoint. @default false */
+  dpop?: boolean
 }
 
 function createProvider(issuer: string, options: ServerOptions, keys: JsonWebKey[]): Provider {
@@ -66,6 +73,7 @@ function createProvider(issuer: string, options: ServerOptions, keys: JsonWebKey
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
+      dPoP: { enabled: options.dpop === true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
@@ -97,22 +105,27 @@ export async function startAuthorizationServer(options: ServerOptions): Promise<
   serve(options.keys)
   return {
     issuer,
-    async accessToken(resource, scope = 'orders:read') {
+    async accessToken(resource, scope = 'orders:read', dpopKey) {
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
+          ...(dpopKey === undefined ? {} : { dpop: await generateProof(dpopKey, `${issuer}/token`, 'POST') }),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
       })
       const body = (await response.json()) as {
         access_token?: string
+        token_type?: string
         error?: string
         error_description?: string
       }
       if (body.access_token === undefined) {
         throw new Error(`token endpoint: ${response.status} ${body.error} ${body.error_description}`)
+      }
+      if (dpopKey !== undefined && body.token_type !== 'DPoP') {
+        throw new Error(`token endpoint: a ${body.token_type} token where a DPoP-bound one was asked for`)
       }
       return body.access_token
     },
