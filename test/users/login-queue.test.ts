@@ -64,6 +64,23 @@ describe('POST /auth past the queue', () => {
   const users = createSqliteUserStore({ database: ':memory:' })
   afterAll(() => users.close())
   const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, maxConcurrency: 1, maxQueue: 1 })
+  // The four logins meet at the user lookup and go on together: from there to the hasher's queue
+  // is microtasks only, so all four reach it before the first check (in libuv's pool) can end.
+  // Without this meeting point, a loaded machine let the first check end before the fourth login
+  // arrived, and the fourth was queued instead of refused.
+  const waiting: (() => void)[] = []
+  let meet = 1
+  const gatedUsers: typeof users = {
+    ...users,
+    findByUsername: async (username) => {
+      // The last to arrive waits too, so all go on in the order they arrived.
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve)
+        if (waiting.length >= meet) for (const go of waiting.splice(0)) go()
+      })
+      return users.findByUsername(username)
+    },
+  }
   const outcomes: string[] = []
   const loginLimiter: LoginLimiter = {
     check: async () => undefined,
@@ -73,7 +90,7 @@ describe('POST /auth past the queue', () => {
   }
   const guard = createJwtGuard({
     secret: SECRET,
-    authenticate: passwordAuthenticator(users, hasher),
+    authenticate: passwordAuthenticator(gatedUsers, hasher),
     identity: (payload) => payload,
     loginLimiter,
   })
@@ -86,6 +103,8 @@ describe('POST /auth past the queue', () => {
 
   it('answers 503 with Retry-After and the table description, and does not count a failed attempt', async () => {
     await users.create({ username: 'masnun', passwordHash: await hasher.hash('abc123') })
+    await hasher.verifyDummy('warm') // the unknown user's dummy hash exists before the race
+    meet = 4
     // One check runs, one waits; the third (a known or an unknown user alike) is refused at once.
     const answers = await Promise.all([post('masnun'), post('masnun'), post('masnun'), post('nobody')])
     const statuses = answers.map((answer) => answer?.status)
@@ -100,6 +119,7 @@ describe('POST /auth past the queue', () => {
     })
     expect(outcomes.sort()).toEqual(['aborted', 'aborted', 'success', 'success'])
     // Drained: the next login is served.
+    meet = 1
     expect((await post('masnun'))?.status).toBe(200)
   })
 })
