@@ -186,11 +186,12 @@ describe('stale-while-revalidate', () => {
   it('serves a stale set at once and refreshes it in the background', async () => {
     const { jwks, verify } = remote({ maxAgeMs: 1000, cooldownMs: 0 })
     await jwks.ready()
-    server.delayMs = 200
+    server.delayMs = 1000
     clock.ms += 1001
     const started = performance.now()
     expect(await verify(tokenFor(k1))).toMatchObject({ iss: ISSUER })
-    expect(performance.now() - started).toBeLessThan(150)
+    // Well under the endpoint's 1 s: the answer did not wait for it (room for a loaded machine).
+    expect(performance.now() - started).toBeLessThan(500)
     expect(jwks.status().refreshing).toBe(true) // the background revalidation went out
     await jwks.refresh() // waits for the one in flight
     expect(jwks.status().fetchedAt).toBe(clock.ms)

@@ -312,7 +312,7 @@ describe('createRedisStore', () => {
         const started = performance.now()
         const error = await rejectionOf(call())
         expect(isJwtGuardError(error) && error.code).toBe('ERR_STORE_UNAVAILABLE')
-        expect(performance.now() - started).toBeLessThan(100)
+        expect(performance.now() - started).toBeLessThan(250) // the command timeout is 500 ms
       }
       // Published while `cut` cannot hear it: only the rebuild can bring these in.
       await other.revoke('during-outage', now + HOUR)
