@@ -5,8 +5,9 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
-import { hash, verify } from '@node-rs/argon2'
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2'
 import { failure } from '../core/failures.js'
+import { createArgon2Threads, threadPriorityAvailable } from './argon2-threads.js'
 
 // @node-rs/argon2's numeric value for argon2id (its `Algorithm` const enum cannot be imported
 // under isolatedModules).
@@ -37,6 +38,17 @@ export interface PasswordHashOptions {
    * @default 64
    */
   maxQueue?: number | undefined
+  /**
+   * The OS scheduling priority (Unix `nice`: 0 normal, 19 lowest) of the threads that run argon2id,
+   * `maxConcurrency` of them, started on first use. Below the event loop's, the kernel runs every
+   * other request first when both want a core, and the checks take what is left, so a login
+   * flood does not slow protected routes (bench/README.md, logins under load); on an idle machine
+   * a check takes as long as at priority 0. Linux only (it lowers one thread at a time through
+   * /proc/thread-self); elsewhere, or with `false`, argon2id runs in libuv's thread pool at the
+   * process's priority.
+   * @default 19
+   */
+  threadPriority?: number | false | undefined
 }
 
 /**
@@ -126,17 +138,30 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
     throw new RangeError('maxQueue must be a whole number of at least 0, or Infinity')
   }
   const limit = limiter(maxConcurrency, maxQueue)
+  const priority = options.threadPriority ?? 19
+  if (priority !== false && (!Number.isInteger(priority) || priority < 0 || priority > 19)) {
+    throw new RangeError('threadPriority must be a whole number from 0 to 19, or false')
+  }
+  // In libuv's pool, at the process's priority: a hash it cannot read is a wrong password.
+  const pooled = {
+    hash: argon2Hash,
+    async verify(passwordHash: string, password: string) {
+      try {
+        return await argon2Verify(passwordHash, password)
+      } catch {
+        return false
+      }
+    },
+  }
+  const { hash, verify } =
+    priority !== false && threadPriorityAvailable()
+      ? createArgon2Threads(maxConcurrency, priority, pooled)
+      : pooled
   let dummy: Promise<string> | undefined
   const verifyHash = async (passwordHash: string, password: string): Promise<boolean> => {
     if (password.length > MAX_PASSWORD_LENGTH) return false
     // A hash it cannot read is `false`; a full queue (ERR_SERVER_BUSY) is thrown, not a wrong password.
-    return limit(async () => {
-      try {
-        return await verify(passwordHash, password)
-      } catch {
-        return false
-      }
-    })
+    return limit(() => verify(passwordHash, password))
   }
   return {
     async hash(password) {
@@ -149,7 +174,7 @@ export function createPasswordHasher(options: PasswordHashOptions = {}): Passwor
     },
     verify: verifyHash,
     async verifyDummy(password) {
-      dummy ??= hash('jwtguard-dummy-password', parameters)
+      dummy ??= argon2Hash('jwtguard-dummy-password', parameters)
       await verifyHash(await dummy, password)
     },
   }

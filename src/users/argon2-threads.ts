@@ -1,0 +1,149 @@
+/**
+ * argon2id on threads of its own, at a lower OS scheduling priority than the event loop. Each
+ * check holds a core for 10–15 ms; in libuv's pool it competes with the event loop as an equal, so
+ * under a login flood every other request waits for the scheduler. Here each thread lowers its own
+ * priority (Linux applies `setpriority` to one thread), so the kernel runs the event loop first
+ * whenever both want a core, and the checks take what is left.
+ *
+ * @module
+ * @internal
+ */
+import { readlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+
+/** argon2id parameters, as @node-rs/argon2 takes them. */
+export interface Argon2Parameters {
+  algorithm: number
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+/** A task for a thread: hash a password, or verify one against a hash. */
+type Task =
+  | { op: 'hash'; password: string; parameters: Argon2Parameters }
+  | { op: 'verify'; hash: string; password: string }
+
+/**
+ * Runs argon2id tasks, at most one per thread at a time. `verify` is `false` for a hash it cannot
+ * read; a rejection means the thread failed, not the password.
+ */
+export interface Argon2Threads {
+  hash(password: string, parameters: Argon2Parameters): Promise<string>
+  verify(hash: string, password: string): Promise<boolean>
+}
+
+// The thread's program: CommonJS, evaluated; it loads @node-rs/argon2 from where this module does.
+const PROGRAM = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { readlinkSync } = require('node:fs')
+const { setPriority } = require('node:os')
+const argon2 = require(workerData.argon2)
+try {
+  // /proc/thread-self is this thread: setpriority on its id lowers this thread alone.
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice)
+} catch {}
+// A hash it cannot read is a wrong password, as verifyOrFalse in password.ts answers it.
+function verifyOrFalse(hash, password) {
+  try {
+    return argon2.verifySync(hash, password)
+  } catch {
+    return false
+  }
+}
+parentPort.on('message', (task) => {
+  try {
+    if (task.op === 'hash') parentPort.postMessage({ value: argon2.hashSync(task.password, task.parameters) })
+    else parentPort.postMessage({ value: verifyOrFalse(task.hash, task.password) })
+  } catch (error) {
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) })
+  }
+})
+`
+
+/** Whether this platform can lower one thread's priority (Linux's /proc/thread-self). */
+export function threadPriorityAvailable(): boolean {
+  try {
+    readlinkSync('/proc/thread-self')
+    return true
+  } catch {
+    return false
+  }
+}
+
+type Reply = { value?: unknown; error?: string }
+
+interface Slot {
+  worker: Worker
+  settle: ((reply: Reply) => void) | undefined
+}
+
+/** One thread at priority `nice`; it leaves `slots` when it dies, failing its task if it had one. */
+function spawnSlot(slots: Slot[], argon2: string, nice: number): Slot {
+  // No execArgv: the program is plain CommonJS, whatever flags (--input-type, loaders) the app has.
+  const worker = new Worker(PROGRAM, { eval: true, execArgv: [], workerData: { argon2, nice } })
+  const slot: Slot = { worker, settle: undefined }
+  worker.unref()
+  const fail = (message: string) => {
+    const index = slots.indexOf(slot)
+    if (index >= 0) slots.splice(index, 1)
+    slot.settle?.({ error: message })
+  }
+  worker.on('message', (reply: Reply) => slot.settle?.(reply))
+  worker.on('error', (error) => fail(error.message))
+  worker.on('exit', (code) => fail(`argon2 thread exited (${code})`))
+  slots.push(slot)
+  return slot
+}
+
+/** Sends `task` to `slot`'s thread; the thread keeps the process alive only while it works. */
+function send(slot: Slot, task: Task): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    slot.worker.ref()
+    slot.settle = (reply) => {
+      slot.settle = undefined
+      slot.worker.unref()
+      if (reply.error === undefined) resolve(reply.value)
+      else reject(new Error(`argon2 thread: ${reply.error}`))
+    }
+    slot.worker.postMessage(task)
+  })
+}
+
+/**
+ * `size` threads started on first use, each at OS priority `nice` (0 normal … 19 lowest), for at
+ * most `size` tasks at once (the hasher's queue sees to it). A thread that dies fails its task and
+ * is replaced on the next one. Idle threads do not keep the process alive. Where a thread cannot
+ * be started at all (a runtime without eval workers), `fallback` does the work from then on.
+ */
+export function createArgon2Threads(size: number, nice: number, fallback: Argon2Threads): Argon2Threads {
+  const argon2 = createRequire(import.meta.url).resolve('@node-rs/argon2')
+  const slots: Slot[] = []
+  let unavailable = false
+  const run = (task: Task): Promise<unknown> | undefined => {
+    if (unavailable) return undefined
+    let slot = slots.find((candidate) => candidate.settle === undefined)
+    if (slot === undefined && slots.length < size) {
+      try {
+        slot = spawnSlot(slots, argon2, nice)
+      } catch {
+        unavailable = true
+        return undefined
+      }
+    }
+    return slot === undefined
+      ? Promise.reject(new Error(`more than ${size} argon2 tasks at once`))
+      : send(slot, task)
+  }
+  return {
+    async hash(password, parameters) {
+      const done = run({ op: 'hash', password, parameters })
+      return done === undefined ? fallback.hash(password, parameters) : ((await done) as string)
+    },
+    async verify(hash, password) {
+      const done = run({ op: 'verify', hash, password })
+      return done === undefined ? fallback.verify(hash, password) : ((await done) as boolean)
+    },
+  }
+}
