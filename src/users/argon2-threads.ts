@@ -44,6 +44,7 @@ try {
   // /proc/thread-self is this thread: setpriority on its id lowers this thread alone.
   setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice)
 } catch {}
+parentPort.postMessage({ ready: true })
 // A hash it cannot read is a wrong password, as verifyOrFalse in password.ts answers it.
 function verifyOrFalse(hash, password) {
   try {
@@ -72,10 +73,12 @@ export function threadPriorityAvailable(): boolean {
   }
 }
 
-type Reply = { value?: unknown; error?: string }
+type Reply = { value?: unknown; error?: string; ready?: true }
 
 interface Slot {
   worker: Worker
+  /** The thread is up, at its priority, and takes tasks. */
+  ready: boolean
   settle: ((reply: Reply) => void) | undefined
 }
 
@@ -83,14 +86,21 @@ interface Slot {
 function spawnSlot(slots: Slot[], argon2: string, nice: number): Slot {
   // No execArgv: the program is plain CommonJS, whatever flags (--input-type, loaders) the app has.
   const worker = new Worker(PROGRAM, { eval: true, execArgv: [], workerData: { argon2, nice } })
-  const slot: Slot = { worker, settle: undefined }
+  const slot: Slot = { worker, ready: false, settle: undefined }
   worker.unref()
   const fail = (message: string) => {
     const index = slots.indexOf(slot)
     if (index >= 0) slots.splice(index, 1)
     slot.settle?.({ error: message })
   }
-  worker.on('message', (reply: Reply) => slot.settle?.(reply))
+  worker.on('message', (reply: Reply) => {
+    if (reply.ready !== true) slot.settle?.(reply)
+    else {
+      slot.ready = true
+      // Again: an unref before the thread is up does not hold once it is (Node 20).
+      worker.unref()
+    }
+  })
   worker.on('error', (error) => fail(error.message))
   worker.on('exit', (code) => fail(`argon2 thread exited (${code})`))
   slots.push(slot)
@@ -113,28 +123,26 @@ function send(slot: Slot, task: Task): Promise<unknown> {
 
 /**
  * `size` threads started on first use, each at OS priority `nice` (0 normal … 19 lowest), for at
- * most `size` tasks at once (the hasher's queue sees to it). A thread that dies fails its task and
- * is replaced on the next one. Idle threads do not keep the process alive. Where a thread cannot
- * be started at all (a runtime without eval workers), `fallback` does the work from then on.
+ * most `size` tasks at once (the hasher's queue sees to it). A task that finds no thread ready (the
+ * first ones, while the threads start; or a runtime without eval workers) runs on `fallback`,
+ * libuv's pool, so a cold start does not wait for a thread. A thread that dies fails its task and
+ * is replaced on the next one. Idle threads do not keep the process alive.
  */
 export function createArgon2Threads(size: number, nice: number, fallback: Argon2Threads): Argon2Threads {
   const argon2 = createRequire(import.meta.url).resolve('@node-rs/argon2')
   const slots: Slot[] = []
   let unavailable = false
   const run = (task: Task): Promise<unknown> | undefined => {
-    if (unavailable) return undefined
-    let slot = slots.find((candidate) => candidate.settle === undefined)
-    if (slot === undefined && slots.length < size) {
+    const slot = slots.find((candidate) => candidate.ready && candidate.settle === undefined)
+    if (slot !== undefined) return send(slot, task)
+    if (!unavailable && slots.length < size) {
       try {
-        slot = spawnSlot(slots, argon2, nice)
+        spawnSlot(slots, argon2, nice)
       } catch {
         unavailable = true
-        return undefined
       }
     }
-    return slot === undefined
-      ? Promise.reject(new Error(`more than ${size} argon2 tasks at once`))
-      : send(slot, task)
+    return undefined
   }
   return {
     async hash(password, parameters) {
