@@ -45,7 +45,7 @@ try {
   setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice)
 } catch {}
 parentPort.postMessage({ ready: true })
-// A hash it cannot read is a wrong password, as verifyOrFalse in password.ts answers it.
+// A hash it cannot read is a wrong password, as password.ts's pooled verify answers it.
 function verifyOrFalse(hash, password) {
   try {
     return argon2.verifySync(hash, password)
